@@ -1,0 +1,1 @@
+"""eu_sync: nightly sync between the shop database and our Zoho org in the EU data centre."""

@@ -1,0 +1,191 @@
+"""Match a folded URL against the catalogue: literal-first, version-agnostic, hosts checked."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from scopeplan import scopes
+from scopeplan.model import CallSite, Catalogue, Endpoint, Hole, Operation, Resolution, Unresolved, Url
+
+_HOLE = re.compile(r"\x01(\d+)\x02")
+_PLACEHOLDER = re.compile(r"^\{\{(\w+)\}\}$")
+_VERSION = re.compile(r"^v\d+(?:\.\d+)?$")
+_PREFIX = re.compile(r"^/crm/(?:(bulk|email)/)?([^/]+)(/.*)?$")
+_LEGACY = re.compile(r"^/crm/private/(?:json|xml)(?:/|$)", re.IGNORECASE)
+_DCS = r"(?:com|eu|in|com\.au|jp|com\.cn|ca|sa|uk|ae)"
+# Hosts that serve the CRM API: every data centre, sandbox and developer, the upload hosts, and the
+# legacy crm.zoho.* host that v1 (and early v2 code) used. Other Zoho hosts (accounts, books, desk) are not CRM.
+_CRM_HOST = re.compile(
+    rf"^(?:(?:www|sandbox|developer|content)\.)?zohoapis\.{_DCS}$"
+    rf"|^(?:crm|crmsandbox)\.zoho\.{_DCS}$|^crm\.zohocloud\.ca$|^upload\.zohocloud\.ca$|^files\.zoho\.sa$",
+    re.IGNORECASE,
+)
+LEGACY_REASON = "Zoho CRM API v1 (/crm/private/...) reached end of life on 2018-12-31; port it to v2 or later"
+
+
+@dataclass(frozen=True, slots=True)
+class _Template:
+    endpoint: Endpoint
+    kind: str  # "crm" | "bulk" | "email"
+    segments: tuple[str | None, ...]  # literal (lower-cased) or None for a {{placeholder}}
+    names: tuple[str | None, ...]  # placeholder names, None for literals
+    rank: tuple[int, ...]  # prefer more literal segments, then literals further left
+
+
+class Matcher:
+    """A catalogue compiled once into templates grouped by (prefix, segment count)."""
+
+    def __init__(self, catalogue: Catalogue):
+        self.catalogue = catalogue
+        self._groups: dict[tuple[str, int], list[_Template]] = {}
+        for endpoint in catalogue.endpoints:
+            parsed = _split(endpoint.template)
+            if parsed is None:
+                continue
+            kind, _version, rest = parsed
+            names = tuple(m.group(1) if (m := _PLACEHOLDER.match(s)) else None for s in rest)
+            segments = tuple(None if n is not None else s.lower() for s, n in zip(rest, names))
+            literal = tuple(int(s is not None) for s in segments)
+            template = _Template(endpoint, kind, segments, names, (sum(literal), *literal))
+            self._groups.setdefault((kind, len(rest)), []).append(template)
+        for group in self._groups.values():
+            group.sort(key=lambda t: t.rank, reverse=True)
+
+    def resolve(self, site: CallSite) -> Resolution | None:
+        """Judge one call site; None when it is not a Zoho CRM call (other host, accounts, Books...)."""
+        if isinstance(site.url, Unresolved):
+            return Resolution(site, "unresolved", None, None, reason=site.url.reason)
+        text, holes = _render(site.url)
+        text = re.split(r"[?#]", text, maxsplit=1)[0]
+        located = _locate(text, holes)
+        if isinstance(located, Unresolved):
+            return Resolution(site, "unresolved", _show(text, holes), None, reason=located.reason)
+        if located is None:
+            return None
+        path = _show(located, holes)
+        if _LEGACY.match(located):
+            return Resolution(site, "deprecated", path, "v1", reason=LEGACY_REASON)
+        parsed = _split(located)
+        if parsed is None:
+            return Resolution(site, "unmatched", path, None, reason="not a /crm/{version}/ path")
+        kind, version, rest = parsed
+        api_version = version if _VERSION.match(version) else None
+        if isinstance(site.method, Unresolved):
+            return Resolution(site, "unresolved", path, api_version, reason=site.method.reason)
+        return self._match(site, kind, rest, holes, path, api_version)
+
+    def _match(self, site, kind, rest, holes, path, api_version) -> Resolution:
+        method = site.method
+        segments = [None if _HOLE.search(s) else s.lower() for s in rest]  # None: unknown at run time
+        exact, speculative = [], []
+        for template in self._groups.get((kind, len(rest)), ()):
+            if template.endpoint.operation(method) is None:
+                continue
+            fit = _fit(template, segments, rest)
+            if fit is not None:
+                scope = _scope(template, rest, method)
+                if scope is not None:
+                    (speculative if fit else exact).append((template, scope))
+        candidates = exact + speculative
+        if not candidates:
+            known = self._groups.get((kind, len(rest)), ())
+            reason = f"no catalogue endpoint for {method} {path}"
+            if any(_fit(t, segments, rest) is not None for t in known):
+                reason += " (the path exists, but not with this method)"
+            return Resolution(site, "unmatched", path, api_version, reason=reason)
+        template, scope = (exact or speculative)[0]
+        unknown = any(s is None for s in segments)
+        if unknown and any(other != scope for _, other in candidates):
+            return Resolution(site, "unresolved", path, api_version, reason=_ambiguity(rest, holes, candidates))
+        op: Operation = template.endpoint.operation(method)
+        return Resolution(
+            site, "matched", path, api_version, endpoint=template.endpoint.template,
+            scopes=tuple(scopes.minimal([scope, *site.body_scopes])),
+            min_credits=op.min_credits, max_credits=op.max_credits,
+        )
+
+
+def _render(url: Url) -> tuple[str, list[Hole]]:
+    holes: list[Hole] = []
+    out = []
+    for part in url.parts:
+        if isinstance(part, Hole):
+            out.append(f"\x01{len(holes)}\x02")
+            holes.append(part)
+        else:
+            out.append(part)
+    return "".join(out), holes
+
+
+def _show(text: str, holes: list[Hole]) -> str:
+    return _HOLE.sub(lambda m: "{%s}" % holes[int(m.group(1))].name, text)
+
+
+def _locate(text: str, holes: list[Hole]) -> str | Unresolved | None:
+    """The path of a CRM URL; None for another host; Unresolved when the start of the URL is unknown."""
+    scheme = re.match(r"^(?:https?:)?//([^/]*)(.*)$", text, re.IGNORECASE)
+    if scheme:
+        host, path = scheme.groups()
+        if not _HOLE.search(host) and not _CRM_HOST.match(host.split(":")[0]):
+            return None
+        return _clean(path) if path.lower().startswith("/crm/") else None
+    lead = re.match(r"^\x01(\d+)\x02(.*)$", text)
+    if lead:
+        rest = lead.group(2)
+        if rest.lower().startswith("/crm/") or rest.lower().startswith("crm/"):
+            return _clean("/" + rest.lstrip("/"))
+        hole = holes[int(lead.group(1))]
+        why = f" ({hole.origin})" if hole.origin else ""
+        what = "the url" if not rest else "the start of the url"
+        return Unresolved(f"{what} comes from `{hole.name}`{why}")
+    if text.lower().startswith("/crm/"):
+        return _clean(text)
+    return None
+
+
+def _clean(path: str) -> str:
+    return "/" + "/".join(s for s in path.split("/") if s)
+
+
+def _split(path: str) -> tuple[str, str, list[str]] | None:
+    m = _PREFIX.match(path)
+    if not m:
+        return None
+    kind, version, rest = m.group(1) or "crm", m.group(2), m.group(3) or ""
+    return kind, version, [s for s in rest.split("/") if s]
+
+
+def _fit(template: _Template, segments: list, raw: list[str]) -> bool | None:
+    """None when the template cannot match; True when it matches only by guessing an unknown segment."""
+    guessed = False
+    for want, have in zip(template.segments, segments):
+        if want is None:
+            continue
+        if have is None:
+            guessed = True
+        elif have != want:
+            return None
+    return guessed
+
+
+def _scope(template: _Template, rest: list[str], method: str) -> str | None:
+    """The operation's scope; a `custom` scope reached by a system module takes that module's token."""
+    scope = template.endpoint.operation(method).scope
+    for name, segment in zip(template.names, rest):
+        if name != "module" or _HOLE.search(segment):
+            continue
+        token = scopes.module_token(segment)
+        if token is None:
+            return None  # `users`, `settings`, ... are not modules: this template does not apply
+        if token != "custom":
+            scope = re.sub(r"\.custom\.", f".{token}.", scope, flags=re.IGNORECASE)
+    return scope
+
+
+def _ambiguity(rest: list[str], holes: list[Hole], candidates) -> str:
+    unknown = [holes[int(m.group(1))] for s in rest for m in _HOLE.finditer(s)]
+    names = ", ".join(f"`{{{h.name}}}`" + (f" ({h.origin})" if h.origin else "") for h in unknown)
+    options = sorted({scope for _, scope in candidates})
+    shown = ", ".join(options[:4]) + (f" and {len(options) - 4} more" if len(options) > 4 else "")
+    return f"{names} decides the endpoint and its scope: it could need {shown}"

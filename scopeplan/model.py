@@ -1,0 +1,168 @@
+"""Frozen dataclasses that every stage exchanges: the contract of the pipeline."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """Where a call starts: posix path relative to the scanned root, 1-based line and column."""
+
+    file: str
+    line: int
+    column: int
+
+
+@dataclass(frozen=True, slots=True)
+class Hole:
+    """A part of a URL known only at run time, e.g. `{record_id}` in an f-string."""
+
+    name: str
+    origin: str = ""  # why it is unknown, in words: "parameter `path` of `Client._request`"
+
+
+@dataclass(frozen=True, slots=True)
+class Url:
+    """A URL folded from source: literal text interleaved with holes."""
+
+    parts: tuple[str | Hole, ...]
+
+    def __str__(self) -> str:
+        return "".join(p if isinstance(p, str) else "{%s}" % p.name for p in self.parts)
+
+    @property
+    def holes(self) -> tuple[Hole, ...]:
+        """The holes of the URL, in order."""
+        return tuple(p for p in self.parts if isinstance(p, Hole))
+
+
+@dataclass(frozen=True, slots=True)
+class Unresolved:
+    """A value the scanner could not fold, with a reason a person understands."""
+
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class TraceStep:
+    """One hop of the path from the call that completes an endpoint down to the HTTP call."""
+
+    file: str
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class CallSite:
+    """One HTTP call that may reach Zoho CRM, as found in the source."""
+
+    location: Location
+    function: str  # "pkg.mod:Class.method" or "pkg.mod:<module>": the call-graph node it lives in
+    library: str  # "requests", "httpx", "aiohttp", "urllib", "urllib3", "zohocrmsdk", ...
+    method: str | Unresolved  # "GET", "POST", ...
+    url: Url | Unresolved
+    trace: tuple[TraceStep, ...] = ()
+    implicit: bool = False  # made by an SDK on its own, not written in the code
+    body_scopes: tuple[str, ...] = ()  # scopes a request body adds (COQL FROM modules, ...)
+    ignored: str | None = None  # reason given by `# scopeplan: ignore`
+
+
+@dataclass(frozen=True, slots=True)
+class FileError:
+    """A file the scan could not read or parse; the scan goes on."""
+
+    file: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    """One method of one catalogue path, with the scope it needs and what it costs."""
+
+    method: str
+    scope: str
+    min_credits: int
+    max_credits: int
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    """One path template of the catalogue (`/crm/v8/Leads/{{id}}`) and its operations."""
+
+    template: str
+    operations: tuple[Operation, ...]
+
+    def operation(self, method: str) -> Operation | None:
+        """The operation for an HTTP method, if the catalogue lists it."""
+        for op in self.operations:
+            if op.method == method:
+                return op
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Catalogue:
+    """A validated `__apis` catalogue: its endpoints, API version, provenance and digest."""
+
+    endpoints: tuple[Endpoint, ...]
+    api_version: str  # "v8"
+    source: str  # "bundled" | "file" | "live"
+    origin: str  # the file it was read from, or "scopeplan/data/..." for the bundled one
+    digest: str  # "sha256:<hex>" of the canonical JSON form
+
+    @property
+    def derived(self) -> bool:
+        """True when the catalogue was derived from the SDK, not returned by Zoho's `__apis`."""
+        return self.source == "bundled"
+
+
+STATUSES = ("matched", "unmatched", "unresolved", "deprecated")
+
+
+@dataclass(frozen=True, slots=True)
+class Resolution:
+    """A call site judged against the catalogue: matched, unmatched, unresolved or deprecated."""
+
+    site: CallSite
+    status: str  # one of STATUSES
+    path: str | None  # as the code calls it, host and query removed
+    api_version: str | None  # the version the code used: "v2", "v2.1", ...
+    endpoint: str | None = None  # the catalogue template it matched
+    scopes: tuple[str, ...] = ()
+    min_credits: int | None = None
+    max_credits: int | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EntryPoint:
+    """Worst-case credits of one entry point of the call graph; None when unbounded."""
+
+    function: str
+    worst_case: int | None
+    unbounded_because: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """Everything a report needs: resolutions, least-privilege scopes, credits and failures."""
+
+    root: str
+    catalogue: Catalogue
+    resolutions: tuple[Resolution, ...]
+    scopes: tuple[tuple[str, tuple[Resolution, ...]], ...]  # scope -> the sites that need it, sorted
+    compact: bool
+    errors: tuple[FileError, ...]
+    files_scanned: int
+    entry_points: tuple[EntryPoint, ...] = ()
+    notices: tuple[str, ...] = field(default=())
+
+    @property
+    def scope_names(self) -> tuple[str, ...]:
+        """The scope set, sorted."""
+        return tuple(name for name, _ in self.scopes)
+
+    @property
+    def complete(self) -> bool:
+        """True when every file parsed and every site resolved."""
+        return not self.errors and all(r.status != "unresolved" for r in self.resolutions)

@@ -1,0 +1,70 @@
+"""The pipeline, and the only module that knows the stage order: scan, resolve, match, minimise."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from scopeplan import scopes as scope_algebra
+from scopeplan.matcher import Matcher
+from scopeplan.model import CallSite, Catalogue, FileError, Plan, Resolution
+from scopeplan.scanner import scan
+from scopeplan.scanner.resolve import Project
+from scopeplan.scanner.sites import http_calls, sites_of
+
+
+class PlanError(Exception):
+    """The analysis cannot run (no such path, nothing to scan)."""
+
+
+def plan(root: Path, catalogue: Catalogue, compact: bool = False) -> Plan:
+    """Scan `root` and judge every Zoho CRM call it makes against `catalogue`."""
+    if not root.exists():
+        raise PlanError(f"{root}: no such file or directory")
+    facts = scan(root)
+    if not facts:
+        raise PlanError(f"{root}: no Python files to scan")
+    project = Project(facts)
+    matcher = Matcher(catalogue)
+    resolutions = []
+    for site in _call_sites(project):
+        resolution = matcher.resolve(site)
+        if resolution is not None:
+            resolutions.append(resolution)
+    resolutions = sorted(set(resolutions), key=_order)
+    return Plan(
+        root=root.as_posix(),
+        catalogue=catalogue,
+        resolutions=tuple(resolutions),
+        scopes=_scopes(resolutions, compact),
+        compact=compact,
+        errors=tuple(FileError(f.path, f.error) for f in facts if f.error),
+        files_scanned=len(facts),
+    )
+
+
+def _call_sites(project: Project) -> list[CallSite]:
+    sites = []
+    for facts in project.files:
+        for invoke in facts.invokes:
+            for call in http_calls(project, invoke):
+                sites.extend(sites_of(project, facts, invoke, call))
+    return sites
+
+
+def _scopes(resolutions: list[Resolution], compact: bool) -> tuple[tuple[str, tuple[Resolution, ...]], ...]:
+    """Each scope of the least-privilege (or compact) set, with the sites that need it."""
+    needed = [s for r in resolutions if r.status == "matched" and not r.site.ignored for s in r.scopes]
+    chosen = scope_algebra.minimal(needed)
+    if compact:
+        chosen = list(scope_algebra.compact(chosen))
+    out = []
+    for scope in chosen:
+        users = tuple(r for r in resolutions if r.status == "matched" and not r.site.ignored
+                      and any(scope_algebra.covers(scope, s) for s in r.scopes))
+        out.append((scope, users))
+    return tuple(out)
+
+
+def _order(r: Resolution):
+    loc = r.site.location
+    return (loc.file, loc.line, loc.column, r.path or "", str(r.site.method), r.status)

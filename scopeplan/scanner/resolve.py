@@ -1,0 +1,430 @@
+"""Resolve the IR of every file against the whole project: constants, classes, clients, parameters."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from itertools import product
+
+from scopeplan.model import Hole
+from scopeplan.scanner import clients
+from scopeplan.scanner.facts import ClassFacts, FileFacts, FunctionFacts
+from scopeplan.scanner.ir import (
+    Alt, Attr, Cat, Dict, Each, Expr, Format, Glob, Index, Join, Lit, New, Param, SelfAttr, Seq, Strip, Unknown,
+    UrlJoin,
+)
+
+MAX_ALTERNATIVES = 32
+MAX_DEPTH = 40
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    """A string value: literal text and holes."""
+
+    parts: tuple[str | Hole, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Obj:
+    """A non-string value: a client, class, instance, function, module, external name, list or dict."""
+
+    kind: str  # client | class | instance | function | module | external | seq | dict
+    ref: object
+    ctx: "Ctx | None" = None
+    extra: object = None  # client: base-url Expr; function: the class `self` is bound to
+
+
+@dataclass(frozen=True)
+class Ctx:
+    """Values bound to parameters when following a call, and the class `self` stands for."""
+
+    bindings: tuple = ()  # ((function, param name), (Expr, Ctx)) pairs
+    self_cls: str | None = None
+    lookup: dict = field(default_factory=dict, compare=False, hash=False)
+
+    def bound(self, function: str, name: str):
+        for key, value in self.bindings:
+            if key == (function, name):
+                return value
+        return None
+
+
+EMPTY = Ctx()
+
+
+class Project:
+    """Every file's facts, indexed for lookups by qualified name."""
+
+    def __init__(self, files: list[FileFacts]):
+        self.files = [f for f in files if f.error is None]
+        self.modules = {f.module: f for f in self.files}
+        self.symbols = {f.module: dict(f.symbols) for f in self.files}
+        self.classes: dict[str, ClassFacts] = {c.qualname: c for f in self.files for c in f.classes}
+        self.functions: dict[str, FunctionFacts] = {fn.qualname: fn for f in self.files for fn in f.functions}
+        self._suffix: dict[str, str | None] = {}
+        for name in self.modules:
+            parts = name.split(".")
+            for i in range(1, len(parts)):
+                tail = ".".join(parts[i:])
+                self._suffix[tail] = None if tail in self._suffix else name  # None: ambiguous
+        self.unbound: set[tuple[str, str]] = set()  # parameters met without a value, by the last evaluation
+
+    def module(self, name: str) -> str | None:
+        """The project module a dotted name refers to (`crm_sync.settings`, or its `src.`-less tail)."""
+        if name in self.modules:
+            return name
+        return self._suffix.get(name)
+
+    # -- names --------------------------------------------------------------------------------------
+
+    def lookup(self, qualname: str, depth: int = 0) -> list[Text | Obj]:
+        """What a dotted global name is: a constant's value, a class, a function, or an external name."""
+        parts = qualname.split(".")
+        for i in range(len(parts), 0, -1):
+            module = self.module(".".join(parts[:i]))
+            if module is not None:
+                break
+        else:
+            return [Obj("external", clients.canonical(qualname))]
+        rest = parts[i:]
+        if not rest:
+            return [Obj("module", module)]
+        values = self._member(module, rest[0], depth)
+        for name in rest[1:]:
+            values = [v for value in values for v in self.attribute(value, name, depth + 1)]
+        return values
+
+    def _member(self, module: str, name: str, depth: int) -> list[Text | Obj]:
+        dotted = f"{module}.{name}"
+        if dotted in self.classes:
+            return [Obj("class", self.classes[dotted])]
+        function = self.functions.get(f"{module}:{name}")
+        if function is not None:
+            return [Obj("function", function)]
+        symbols = self.symbols.get(module, {})
+        if name in symbols:
+            return self.evaluate(symbols[name], EMPTY, depth + 1)
+        if self.module(dotted):
+            return [Obj("module", self.module(dotted))]
+        return [Text((Hole(name, f"`{dotted}` is not defined in the project"),))]
+
+    def attribute(self, value: Text | Obj, name: str, depth: int) -> list[Text | Obj]:
+        """`value.name`."""
+        if isinstance(value, Obj):
+            if value.kind == "module":
+                return self.lookup(f"{value.ref}.{name}", depth)
+            if value.kind == "external":
+                return [Obj("external", clients.canonical(f"{value.ref}.{name}"))]
+            if value.kind in ("class", "instance"):
+                cls = value.ref
+                found = self.class_member(cls.qualname, name, value.ctx or Ctx(self_cls=cls.qualname), depth,
+                                          instance=value.kind == "instance")
+                if found is not None:
+                    return found
+        return [Text((Hole(name, f"attribute `{name}` of a value scopeplan cannot follow"),))]
+
+    def mro(self, qualname: str) -> list[ClassFacts]:
+        """The class and its project bases, depth first, each once."""
+        out, todo, seen = [], [qualname], set()
+        while todo:
+            name = todo.pop(0)
+            cls = self.classes.get(name)
+            if cls is None or name in seen:
+                continue
+            seen.add(name)
+            out.append(cls)
+            for base in cls.bases:
+                if isinstance(base, Glob):
+                    for value in self.lookup(base.qualname):
+                        if isinstance(value, Obj) and value.kind == "class":
+                            todo.append(value.ref.qualname)
+        return out
+
+    def class_member(self, qualname: str, name: str, ctx: Ctx, depth: int, instance: bool = True):
+        """An attribute or method of a class as seen from `ctx.self_cls` (subclass overrides first)."""
+        start = ctx.self_cls or qualname
+        chain = self.mro(start)
+        if qualname not in {c.qualname for c in chain}:
+            chain = self.mro(qualname)
+        for cls in chain:
+            if instance:
+                attrs = dict(cls.instance)
+                if name in attrs:
+                    return self.evaluate(attrs[name], ctx, depth + 1)
+            if name in cls.methods:
+                module, _, local = cls.qualname.partition(".")
+                function = self._method(cls.qualname, name)
+                if function is not None:
+                    return [Obj("function", function, ctx, extra=start)]
+            attrs = dict(cls.attrs)
+            if name in attrs:
+                return self.evaluate(attrs[name], ctx, depth + 1)
+        return None
+
+    def _method(self, cls: str, name: str) -> FunctionFacts | None:
+        for module in _prefixes(cls):
+            if module in self.modules:
+                local = cls[len(module) + 1:]
+                return self.functions.get(f"{module}:{local}.{name}")
+        return None
+
+    # -- values -------------------------------------------------------------------------------------
+
+    def evaluate(self, expr: Expr, ctx: Ctx = EMPTY, depth: int = 0) -> list[Text | Obj]:
+        """Every value `expr` may have (at most MAX_ALTERNATIVES; past that, a hole)."""
+        if depth > MAX_DEPTH:
+            return [Text((Hole("...", "the value is defined too indirectly (or recursively) to follow"),))]
+        values = self._evaluate(expr, ctx, depth)
+        if len(values) > MAX_ALTERNATIVES:
+            return [Text((Hole(_spelling(expr), f"it has more than {MAX_ALTERNATIVES} possible values"),))]
+        return values
+
+    def _evaluate(self, expr: Expr, ctx: Ctx, depth: int) -> list[Text | Obj]:
+        d = depth + 1
+        if isinstance(expr, Lit):
+            return [Text((expr.text,))]
+        if isinstance(expr, Cat):
+            return self.texts([self.evaluate(item, ctx, d) for item in expr.items], expr)
+        if isinstance(expr, Unknown):
+            return [Text((Hole(_short(expr.name), expr.origin or f"`{expr.name}` is only known at run time"),))]
+        if isinstance(expr, Glob):
+            return self.lookup(expr.qualname, d)
+        if isinstance(expr, SelfAttr):
+            if not expr.name:
+                cls = self.classes.get(ctx.self_cls or expr.cls)
+                return [Obj("instance", cls, ctx)] if cls else [_hole("self")]
+            found = self.class_member(expr.cls, expr.name, ctx, d)
+            if found is None:
+                return [Text((Hole(expr.name, f"`self.{expr.name}` is never assigned a value scopeplan can see"),))]
+            return found
+        if isinstance(expr, Attr):
+            return [v for base in self.evaluate(expr.value, ctx, d) for v in self.attribute(base, expr.name, d)]
+        if isinstance(expr, Param):
+            return self.parameter(expr, ctx, d)
+        if isinstance(expr, Alt):
+            return _unique(v for option in expr.options for v in self.evaluate(option, ctx, d))
+        if isinstance(expr, Seq):
+            return [Obj("seq", expr.items, ctx)]
+        if isinstance(expr, Dict):
+            return [Obj("dict", expr.items, ctx)]
+        if isinstance(expr, Each):
+            return self.each(expr, ctx, d)
+        if isinstance(expr, Index):
+            return self.index(expr, ctx, d)
+        if isinstance(expr, Format):
+            return self.format(expr, ctx, d)
+        if isinstance(expr, Join):
+            return self.join(expr, ctx, d)
+        if isinstance(expr, UrlJoin):
+            return [_urljoin(b, u) for b in self.strings(expr.base, ctx, d) for u in self.strings(expr.url, ctx, d)]
+        if isinstance(expr, Strip):
+            return [_strip(t, expr.chars, expr.side) for t in self.strings(expr.value, ctx, d)]
+        if isinstance(expr, New):
+            return [Obj("client", expr.cls, ctx, extra=expr)]
+        return [_hole("value")]
+
+    def strings(self, expr: Expr, ctx: Ctx, depth: int) -> list[Text]:
+        """The string values of an expression; non-strings become holes."""
+        return [v if isinstance(v, Text) else _as_text(v, expr) for v in self.evaluate(expr, ctx, depth)]
+
+    def texts(self, groups: list[list[Text | Obj]], expr: Expr) -> list[Text]:
+        options = [[v if isinstance(v, Text) else _as_text(v, expr) for v in group] for group in groups]
+        total = 1
+        for group in options:
+            total *= len(group)
+        if total > MAX_ALTERNATIVES:
+            return [Text((Hole(_spelling(expr), f"it has more than {MAX_ALTERNATIVES} possible values"),))]
+        return _unique(Text(_concat(p for t in combo for p in t.parts)) for combo in product(*options))
+
+    def parameter(self, param: Param, ctx: Ctx, depth: int) -> list[Text | Obj]:
+        bound = ctx.bound(param.function, param.name)
+        if bound is not None:
+            expr, outer = bound
+            return self.evaluate(expr, outer, depth)
+        if param.annotation:
+            for value in self.lookup(param.annotation, depth):
+                if isinstance(value, Obj) and value.kind == "external":
+                    name = clients.canonical(value.ref)
+                    if name in clients.CLIENT_CLASSES:
+                        return [Obj("client", name, ctx, extra=New(name))]
+                if isinstance(value, Obj) and value.kind == "class":
+                    return [Obj("instance", value.ref, Ctx(self_cls=value.ref.qualname))]
+        if param.default is not None and not _is_none(param.default):
+            return self.evaluate(param.default, EMPTY, depth)
+        self.unbound.add((param.function, param.name))
+        return [Text((Hole(param.name, f"a parameter of `{param.function}`"),))]
+
+    def each(self, expr: Each, ctx: Ctx, depth: int) -> list[Text | Obj]:
+        out = []
+        for value in self.evaluate(expr.iterable, ctx, depth):
+            if isinstance(value, Obj) and value.kind == "seq":
+                out.extend(v for item in value.ref for v in self.evaluate(item, value.ctx, depth))
+            elif isinstance(value, Obj) and value.kind == "dict":
+                out.extend(Text((key,)) for key, _ in value.ref)
+            else:
+                out.append(Text((Hole(_spelling(expr.iterable), "a loop over values only known at run time"),)))
+        return _unique(out)
+
+    def index(self, expr: Index, ctx: Ctx, depth: int) -> list[Text | Obj]:
+        keys = self.strings(expr.key, ctx, depth)
+        out = []
+        for value in self.evaluate(expr.value, ctx, depth):
+            if isinstance(value, Obj) and value.kind == "dict":
+                table = dict(value.ref)
+                for key in keys:
+                    literal = _literal(key)
+                    if literal is not None and literal in table:
+                        out.extend(self.evaluate(table[literal], value.ctx, depth))
+                    elif literal is None:  # unknown key: any of the values
+                        out.extend(v for _, item in value.ref for v in self.evaluate(item, value.ctx, depth))
+                    else:
+                        out.append(_hole(literal))
+            elif isinstance(value, Obj) and value.kind == "seq":
+                for key in keys:
+                    literal = _literal(key)
+                    if literal is not None and re.fullmatch(r"-?\d+", literal) and -len(value.ref) <= int(literal) < len(value.ref):
+                        out.extend(self.evaluate(value.ref[int(literal)], value.ctx, depth))
+                    else:
+                        out.append(_hole(_spelling(expr)))
+            else:
+                out.append(Text((Hole(_spelling(expr), "an item of a value scopeplan cannot follow"),)))
+        return _unique(out)
+
+    def format(self, expr: Format, ctx: Ctx, depth: int) -> list[Text]:
+        args = [self.strings(a, ctx, depth) for a in expr.args]
+        kwargs = {k: self.strings(v, ctx, depth) for k, v in expr.kwargs}
+        out = []
+        for template in self.strings(expr.template, ctx, depth):
+            out.extend(_apply_format(template, args, kwargs, expr.style, _spelling(expr)))
+        return _unique(out)[: MAX_ALTERNATIVES + 1]
+
+    def join(self, expr: Join, ctx: Ctx, depth: int) -> list[Text]:
+        out = []
+        for sep in self.strings(expr.sep, ctx, depth):
+            for items in self.evaluate(expr.items, ctx, depth):
+                if isinstance(items, Obj) and items.kind == "seq":
+                    groups = []
+                    for i, item in enumerate(items.ref):
+                        if i:
+                            groups.append([sep])
+                        groups.append(self.strings(item, items.ctx, depth))
+                    out.extend(self.texts(groups, expr))
+                else:
+                    out.append(Text((Hole(_spelling(expr), "a join of values only known at run time"),)))
+        return _unique(out)
+
+
+def _prefixes(dotted: str):
+    parts = dotted.split(".")
+    for i in range(len(parts) - 1, 0, -1):
+        yield ".".join(parts[:i])
+
+
+def _concat(parts) -> tuple[str | Hole, ...]:
+    out: list[str | Hole] = []
+    for p in parts:
+        if isinstance(p, str) and out and isinstance(out[-1], str):
+            out[-1] += p
+        elif p != "":
+            out.append(p)
+    return tuple(out)
+
+
+def _unique(values):
+    return list(dict.fromkeys(values))
+
+
+def _hole(name: str) -> Text:
+    return Text((Hole(name, f"`{name}` is only known at run time"),))
+
+
+def _short(name: str) -> str:
+    name = name.rstrip("()") if name.endswith("()") else name
+    return name if len(name) <= 40 else name[:37] + "..."
+
+
+def _spelling(expr: Expr) -> str:
+    for attr in ("name", "qualname"):
+        if hasattr(expr, attr) and isinstance(getattr(expr, attr), str) and getattr(expr, attr):
+            return getattr(expr, attr).rsplit(".", 1)[-1]
+    if isinstance(expr, Each):
+        return _spelling(expr.iterable)
+    return "value"
+
+
+def _as_text(value: Obj, expr: Expr) -> Text:
+    name = _spelling(expr)
+    if value.kind == "external":
+        return Text((Hole(str(value.ref).rsplit(".", 1)[-1], f"`{value.ref}` comes from outside the project"),))
+    return Text((Hole(name, f"`{name}` is a {value.kind}, not a string"),))
+
+
+def _literal(text: Text) -> str | None:
+    return text.parts[0] if len(text.parts) == 1 and isinstance(text.parts[0], str) else (
+        "" if not text.parts else None)
+
+
+def _is_none(expr: Expr) -> bool:
+    return isinstance(expr, Unknown) and expr.name == "None"
+
+
+_FIELD = re.compile(r"\{\{|\}\}|\{([^{}!:]*)(?:![rsa])?(?::[^{}]*)?\}")
+_PERCENT = re.compile(r"%%|%(?:\(([^)]*)\))?[-#0 +]*\d*(?:\.\d+)?[sdirfxXeEgGc]")
+
+
+def _apply_format(template: Text, args, kwargs, style: str, name: str) -> list[Text]:
+    literal = _literal(template)
+    if literal is None:  # a template with holes: keep its text, the fields stay unknown
+        return [template]
+    pattern = _FIELD if style == "{}" else _PERCENT
+    groups: list[list[Text]] = []
+    pos, auto = 0, 0
+    for m in pattern.finditer(literal):
+        groups.append([Text((literal[pos:m.start()],))])
+        pos = m.end()
+        token = m.group(0)
+        if token in ("{{", "}}", "%%"):
+            groups.append([Text((token[0],))])
+            continue
+        key = m.group(1)
+        if key is None or key == "":
+            value = args[auto] if auto < len(args) else None
+            auto += 1
+        elif key.isdigit():
+            value = args[int(key)] if int(key) < len(args) else None
+        else:
+            value = kwargs.get(key.split(".")[0].split("[")[0])
+        groups.append(value or [Text((Hole(key or name, f"a field of `{name}` with no value scopeplan can see"),))])
+    groups.append([Text((literal[pos:],))])
+    total = 1
+    for g in groups:
+        total *= len(g)
+    if total > MAX_ALTERNATIVES:
+        return [Text((Hole(name, f"it has more than {MAX_ALTERNATIVES} possible values"),))]
+    return [Text(_concat(p for t in combo for p in t.parts)) for combo in product(*groups)]
+
+
+def _urljoin(base: Text, url: Text) -> Text:
+    first = url.parts[0] if url.parts else ""
+    if isinstance(first, str) and re.match(r"^[a-z]+://", first, re.IGNORECASE):
+        return url
+    if isinstance(first, str) and first.startswith("/"):
+        head = base.parts[0] if base.parts and isinstance(base.parts[0], str) else None
+        origin = re.match(r"^[a-z]+://[^/]*", head or "", re.IGNORECASE)
+        return Text(_concat((origin.group(0), *url.parts))) if origin else Text(_concat((*base.parts, *url.parts)))
+    last = base.parts[-1] if base.parts else ""
+    if isinstance(last, str):
+        cut = last.rfind("/")
+        keep = last[: cut + 1] if cut >= 0 and not last[:cut].endswith(":/") else last + "/"
+        return Text(_concat((*base.parts[:-1], keep, *url.parts)))
+    return Text(_concat((*base.parts, "/", *url.parts)))
+
+
+def _strip(text: Text, chars: str | None, side: str) -> Text:
+    parts = list(text.parts)
+    if parts and isinstance(parts[0], str) and side in ("both", "left"):
+        parts[0] = parts[0].lstrip(chars)
+    if parts and isinstance(parts[-1], str) and side in ("both", "right"):
+        parts[-1] = parts[-1].rstrip(chars)
+    return Text(_concat(parts))

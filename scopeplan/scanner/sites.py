@@ -1,0 +1,144 @@
+"""Turn recorded calls into HTTP call sites: which library, which method, which URL."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from scopeplan.model import CallSite, Hole, Location, TraceStep, Unresolved, Url
+from scopeplan.scanner import clients
+from scopeplan.scanner.facts import FileFacts, Invoke
+from scopeplan.scanner.ir import Attr, Expr, Glob, Lit, New, Param, SelfAttr, Unknown
+from scopeplan.scanner.resolve import EMPTY, Ctx, Obj, Project, Text
+
+# A receiver we cannot type still counts when its name says "HTTP client" and the URL is plainly Zoho CRM.
+_CLIENTISH = re.compile(r"(?i)(session|client|http|^s$|^sess$|requests|conn|api)")
+
+
+@dataclass(frozen=True, slots=True)
+class HttpCall:
+    """How to read one recorded call: library, call style, and the client's base URL."""
+
+    library: str
+    style: str  # a verb ("get"), "request" (method first), or "urlopen-url"
+    base: Expr | None = None
+    base_ctx: Ctx | None = None
+    guessed: bool = False  # the receiver's type is unknown; its name and the URL decide
+
+
+def http_calls(project: Project, invoke: Invoke, ctx: Ctx = EMPTY) -> list[HttpCall]:
+    """The HTTP calls an invoke may be; empty when it is something else."""
+    callee = invoke.callee
+    if isinstance(callee, Glob):
+        name = clients.canonical(callee.qualname)
+        if name in clients.HTTP_FUNCTIONS:
+            library, style = clients.HTTP_FUNCTIONS[name]
+            return [HttpCall(library, style)]
+        head, _, method = callee.qualname.rpartition(".")
+        if method not in clients.CLIENT_METHODS or not head:
+            return []
+        receivers = project.lookup(head)
+    elif isinstance(callee, Attr) and callee.name in clients.CLIENT_METHODS:
+        method = callee.name
+        receivers = project.evaluate(callee.value, ctx)
+    elif isinstance(callee, SelfAttr) and callee.name in clients.CLIENT_METHODS:
+        return []  # `self.get(...)` is a method of the class itself
+    else:
+        return []
+    out = []
+    for receiver in receivers:
+        if isinstance(receiver, Obj) and receiver.kind == "client":
+            new: New = receiver.extra
+            library = clients.CLIENT_CLASSES.get(new.cls, ("http", None))[0]
+            out.append(HttpCall(library, method, new.base_url, receiver.ctx))
+        elif isinstance(receiver, Obj) and receiver.kind == "external":
+            name = clients.canonical(f"{receiver.ref}.{method}")
+            if name in clients.HTTP_FUNCTIONS:
+                out.append(HttpCall(*clients.HTTP_FUNCTIONS[name]))
+        elif not isinstance(receiver, Obj) or receiver.kind not in ("class", "instance", "function", "module"):
+            if _CLIENTISH.search(_receiver_name(invoke.callee)):
+                out.append(HttpCall("http", method, guessed=True))
+    return out
+
+
+def sites_of(project: Project, facts: FileFacts, invoke: Invoke, call: HttpCall, ctx: Ctx = EMPTY,
+             at: Invoke | None = None, at_file: str | None = None, trace: tuple = ()) -> list[CallSite]:
+    """The call sites of one HTTP call, one per static value of its method and URL."""
+    args, kwargs = list(invoke.args), dict(invoke.kwargs)
+    if call.style in clients.METHOD_FIRST:
+        method_expr = kwargs.get("method", args[0] if args else None)
+        url_expr = kwargs.get("url", args[1] if len(args) > 1 else None)
+    else:
+        method_expr = Lit(call.style.upper()) if call.style != "urlopen-url" else None
+        url_expr = kwargs.get("url", args[0] if args else None)
+    if url_expr is None:
+        return []
+    urls: list[tuple[Text, Text | None]] = []
+    for value in project.evaluate(url_expr, ctx):
+        if isinstance(value, Obj) and value.kind == "client" and value.extra.cls == "urllib.request.Request":
+            request: New = value.extra
+            for url in project.strings(request.base_url, value.ctx, 0):
+                for method in project.strings(request.method, value.ctx, 0):
+                    urls.append((url, method))
+        elif isinstance(value, Text):
+            urls.append((value, None))
+    if call.style == "urlopen-url" and method_expr is None:
+        has_data = len(args) > 1 or "data" in kwargs
+        method_expr = Lit("POST" if has_data else "GET")
+    bases = project.strings(call.base, call.base_ctx or EMPTY, 0) if call.base is not None else [None]
+    methods = project.strings(method_expr, ctx, 0) if method_expr is not None else []
+    where = at or invoke
+    location = Location(at_file or facts.path, where.line, where.column)
+    steps = trace or (TraceStep(facts.path, invoke.line),)
+    out = []
+    for url, own_method in urls:
+        for base in bases:
+            full = _join(base, url) if base is not None else url
+            if call.guessed and not _crm_evident(full):
+                continue
+            for method in ([own_method] if own_method is not None else methods):
+                out.append(CallSite(
+                    location=location, function=where.function, library=call.library,
+                    method=_method(method, method_expr), url=Url(full.parts), trace=steps,
+                    ignored=dict(where.hints).get("ignore"),
+                ))
+    return out
+
+
+def _method(value: Text, expr: Expr | None) -> str | Unresolved:
+    if len(value.parts) == 1 and isinstance(value.parts[0], str) and value.parts[0].isalpha():
+        return value.parts[0].upper()
+    hole = next((p for p in value.parts if isinstance(p, Hole)), None)
+    if hole is not None:
+        why = f" ({hole.origin})" if hole.origin else ""
+        return Unresolved(f"the HTTP method comes from `{hole.name}`{why}")
+    return Unresolved("the HTTP method is not a plain string")
+
+
+def _join(base: Text, url: Text) -> Text:
+    """A client's base URL joined with a request URL, as httpx and aiohttp do for relative URLs."""
+    first = url.parts[0] if url.parts else ""
+    if isinstance(first, str) and re.match(r"^[a-z]+://", first, re.IGNORECASE):
+        return url
+    parts = list(base.parts)
+    if parts and isinstance(parts[-1], str):
+        parts[-1] = parts[-1].rstrip("/")
+    rest = list(url.parts)
+    if rest and isinstance(rest[0], str):
+        rest[0] = rest[0].lstrip("/")
+    return Text(tuple(p for p in (*parts, "/", *rest) if p != ""))
+
+
+def _crm_evident(text: Text) -> bool:
+    return any(isinstance(p, str) and ("/crm/v" in p or "zohoapis." in p) for p in text.parts)
+
+
+def _receiver_name(callee: Expr) -> str:
+    value = callee.value if isinstance(callee, Attr) else callee
+    if isinstance(value, (Unknown, Param, SelfAttr)):
+        return value.name
+    if isinstance(value, Attr):
+        return value.name
+    if isinstance(value, Glob):
+        return value.qualname.rsplit(".", 1)[-1]
+    return ""

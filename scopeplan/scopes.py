@@ -1,0 +1,104 @@
+"""The scope algebra: parse `ZohoCRM.<family>[.<resource>].<op>`, coverage, least-privilege sets."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+CRUD = frozenset({"READ", "CREATE", "UPDATE", "DELETE"})
+_GRANTS = {"ALL": None, "WRITE": frozenset({"CREATE", "UPDATE", "DELETE", "WRITE"})}  # None: every op
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """A parsed scope; `resource` is the dotted middle part, lower-cased (`settings.fields` -> ("fields",))."""
+
+    service: str
+    family: str
+    resource: tuple[str, ...]
+    op: str
+
+    def __str__(self) -> str:
+        return ".".join((self.service, self.family, *self.resource, self.op))
+
+
+class ScopeError(ValueError):
+    """A string that is not a Zoho scope."""
+
+
+def parse(text: str) -> Scope:
+    """Parse a scope, case-insensitively: service and op keep Zoho's case, the rest is lower-cased."""
+    parts = text.strip().split(".")
+    if len(parts) < 3 or not all(parts):
+        raise ScopeError(f"not a scope: {text!r} (expected ZohoCRM.<family>[.<resource>].<operation>)")
+    service = "ZohoCRM" if parts[0].lower() == "zohocrm" else parts[0]
+    return Scope(service, parts[1].lower(), tuple(p.lower() for p in parts[2:-1]), parts[-1].upper())
+
+
+def covers(granted: str | Scope, needed: str | Scope) -> bool:
+    """True when holding `granted` allows what `needed` allows (ALL, WRITE, family-wide scopes)."""
+    g = granted if isinstance(granted, Scope) else parse(granted)
+    n = needed if isinstance(needed, Scope) else parse(needed)
+    if (g.service.lower(), g.family) != (n.service.lower(), n.family):
+        return False  # families are independent: modules.ALL grants no settings, coql or bulk scope
+    if n.resource[: len(g.resource)] != g.resource:
+        return False
+    if g.op == n.op:
+        return True
+    grants = _GRANTS.get(g.op, frozenset({g.op}))
+    return grants is None or n.op in grants
+
+
+def minimal(needed: Iterable[str]) -> list[str]:
+    """The least-privilege set: each needed scope once (canonical spelling), minus those another covers."""
+    unique = {str(parse(s)): parse(s) for s in needed}
+    keep = [
+        name
+        for name, scope in unique.items()
+        if not any(other != name and covers(o, scope) for other, o in unique.items())
+    ]
+    return sorted(keep)
+
+
+def compact(scopes: Iterable[str]) -> dict[str, list[str]]:
+    """Fold `X.READ/CREATE/UPDATE/DELETE` into `X.ALL` where all four are needed; never grant more.
+
+    Returns {scope in the compact set: the least-privilege scopes it stands for}.
+    """
+    groups: dict[tuple[str, str, tuple[str, ...]], list[Scope]] = {}
+    for name in scopes:
+        s = parse(name)
+        groups.setdefault((s.service, s.family, s.resource), []).append(s)
+    out: dict[str, list[str]] = {}
+    for (service, family, resource), members in groups.items():
+        ops = {m.op for m in members}
+        # A family-wide `.ALL` (modules.ALL, settings.ALL) would grant modules nobody needs: only fold resources.
+        if resource and CRUD <= ops:
+            out[str(Scope(service, family, resource, "ALL"))] = sorted(str(m) for m in members)
+        else:
+            out.update({str(m): [str(m)] for m in members})
+    return dict(sorted(out.items()))
+
+
+@lru_cache(maxsize=1)
+def _modules() -> tuple[Mapping[str, str], frozenset[str]]:
+    doc = json.loads(resources.files("scopeplan.data").joinpath("modules.json").read_text("utf-8"))
+    tokens = {name.lower(): token for name, token in doc["modules"].items()}
+    return tokens, frozenset(r.lower() for r in doc.get("reserved", ()))
+
+
+def module_token(api_name: str) -> str | None:
+    """Scope token of a module API name (`Sales_Orders` -> `salesorders`); `custom` for other modules.
+
+    None when the name is not a module at all (`users`, `settings`, `__apis`, ...).
+    """
+    tokens, reserved = _modules()
+    key = api_name.lower()
+    if key in tokens:
+        return tokens[key]
+    if key in reserved or key.startswith("__"):
+        return None
+    return "custom"

@@ -1,0 +1,154 @@
+"""The scanner as tables: (source, expected call sites), and sources that must yield no call site."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import rows
+
+H = "https://www.zohoapis.com"
+LEADS = "ZohoCRM.modules.leads.READ"
+
+CASES = [
+    ("requests-literal", f'import requests\nrequests.get("{H}/crm/v2/Leads")\n',
+     [("GET", "/crm/v2/Leads", "matched", (LEADS,))]),
+    ("requests-from-import-fstring-hole",
+     f'from requests import put\ndef f(lead_id):\n    put(f"{H}/crm/v2/Leads/{{lead_id}}", json={{}})\n',
+     [("PUT", "/crm/v2/Leads/{lead_id}", "matched", ("ZohoCRM.modules.leads.UPDATE",))]),
+    ("requests-request-method-first", f'import requests\nrequests.request("DELETE", "{H}/crm/v3/Leads/7")\n',
+     [("DELETE", "/crm/v3/Leads/7", "matched", ("ZohoCRM.modules.leads.DELETE",))]),
+    ("requests-session-local",
+     f'import requests\ns = requests.Session()\ns.get("{H}/crm/v2/users", params={{"type": "AllUsers"}})\n',
+     [("GET", "/crm/v2/users", "matched", ("ZohoCRM.users.READ",))]),
+    ("session-on-self-and-class-attribute", f'''
+import requests
+class Zoho:
+    BASE = "{H}/crm/v2"
+    def __init__(self):
+        self.session = requests.Session()
+    def org(self):
+        return self.session.get(self.BASE + "/org").json()
+''', [("GET", "/crm/v2/org", "matched", ("ZohoCRM.org.READ",))]),
+    ("httpx-client-base-url", f'''
+import httpx
+client = httpx.Client(base_url="{H}/crm/v8", timeout=10)
+def leads():
+    return client.get("/Leads", params={{"page": 1}})
+''', [("GET", "/crm/v8/Leads", "matched", (LEADS,))]),
+    ("httpx-async-with", f'''
+import httpx
+async def deals():
+    async with httpx.AsyncClient(base_url="{H}/crm/v7/") as c:
+        return await c.get("Deals")
+''', [("GET", "/crm/v7/Deals", "matched", ("ZohoCRM.modules.deals.READ",))]),
+    ("aiohttp-session", f'''
+import aiohttp
+API = "https://www.zohoapis.eu/crm/v2.1"
+async def add(lead):
+    async with aiohttp.ClientSession() as session:
+        async with session.post(f"{{API}}/Leads", json={{"data": [lead]}}) as resp:
+            return await resp.json()
+''', [("POST", "/crm/v2.1/Leads", "matched", ("ZohoCRM.modules.leads.CREATE",))]),
+    ("urllib-urlopen", f'import urllib.request\nurllib.request.urlopen("{H}/crm/v2/org")\n',
+     [("GET", "/crm/v2/org", "matched", ("ZohoCRM.org.READ",))]),
+    ("urllib-request-object", f'''
+from urllib.request import Request, urlopen
+def delete(i):
+    req = Request(f"{H}/crm/v2/Leads/{{i}}", method="DELETE")
+    return urlopen(req)
+''', [("DELETE", "/crm/v2/Leads/{i}", "matched", ("ZohoCRM.modules.leads.DELETE",))]),
+    ("urllib3-poolmanager", f'import urllib3\nhttp = urllib3.PoolManager()\nhttp.request("GET", "{H}/crm/v2/Deals")\n',
+     [("GET", "/crm/v2/Deals", "matched", ("ZohoCRM.modules.deals.READ",))]),
+    ("percent-format", f'import requests\nBASE = "{H}/crm/v2"\ndef f(i):\n    requests.get("%s/Deals/%s" % (BASE, i))\n',
+     [("GET", "/crm/v2/Deals/{i}", "matched", ("ZohoCRM.modules.deals.READ",))]),
+    ("str-format-constant-template",
+     f'import requests\nURL = "{H}/crm/v2/{{module}}/{{id}}"\ndef f(i):\n    requests.get(URL.format(module="Leads", id=i))\n',
+     [("GET", "/crm/v2/Leads/{i}", "matched", (LEADS,))]),
+    ("urljoin", f'from urllib.parse import urljoin\nimport requests\nB = "{H}/crm/v2/"\nrequests.get(urljoin(B, "Leads"))\n',
+     [("GET", "/crm/v2/Leads", "matched", (LEADS,))]),
+    ("slash-join", f'import requests\nB = "{H}/crm/v2"\ndef f(i):\n    requests.delete("/".join([B, "Leads", i]))\n',
+     [("DELETE", "/crm/v2/Leads/{i}", "matched", ("ZohoCRM.modules.leads.DELETE",))]),
+    ("default-parameter", f'import requests\ndef org(url="{H}/crm/v2" + "/org"):\n    return requests.get(url)\n',
+     [("GET", "/crm/v2/org", "matched", ("ZohoCRM.org.READ",))]),
+    ("query-string-stripped", f'import requests\nrequests.get("{H}/crm/v2/Leads/search?criteria=(Email:equals:a)")\n',
+     [("GET", "/crm/v2/Leads/search", "matched", (LEADS,))]),
+    ("sandbox-host", 'import requests\nrequests.get("https://sandbox.zohoapis.com.au/crm/v6/org")\n',
+     [("GET", "/crm/v6/org", "matched", ("ZohoCRM.org.READ",))]),
+    ("unknown-host-variable", 'import requests\ndef f(api_domain):\n    requests.get(f"{api_domain}/crm/v2/users")\n',
+     [("GET", "/crm/v2/users", "matched", ("ZohoCRM.users.READ",))]),
+    ("legacy-v1", 'import requests\nrequests.get("https://crm.zoho.com/crm/private/json/Leads/getRecords?scope=crmapi")\n',
+     [("GET", "/crm/private/json/Leads/getRecords", "deprecated", ())]),
+    ("custom-module", f'import requests\nrequests.get("{H}/crm/v2/Shipments/5")\n',
+     [("GET", "/crm/v2/Shipments/5", "matched", ("ZohoCRM.modules.custom.READ",))]),
+    ("system-module-through-module-template", f'import requests\nrequests.get("{H}/crm/v2/Contacts/5")\n',
+     [("GET", "/crm/v2/Contacts/5", "matched", ("ZohoCRM.modules.contacts.READ",))]),
+    ("literal-beats-module-template", f'import requests\nrequests.get("{H}/crm/v2/users")\n',
+     [("GET", "/crm/v2/users", "matched", ("ZohoCRM.users.READ",))]),
+    ("loop-over-literal-modules", f'import requests\nfor m in ("Leads", "Deals"):\n    requests.get(f"{H}/crm/v2/{{m}}")\n',
+     [("GET", "/crm/v2/Deals", "matched", ("ZohoCRM.modules.deals.READ",)),
+      ("GET", "/crm/v2/Leads", "matched", (LEADS,))]),
+    ("method-not-in-catalogue", f'import requests\nrequests.patch("{H}/crm/v2/Deals/1")\n',
+     [("PATCH", "/crm/v2/Deals/1", "unmatched", ())]),
+    ("unknown-endpoint", f'import requests\nrequests.get("{H}/crm/v2/settings/nothing_here")\n',
+     [("GET", "/crm/v2/settings/nothing_here", "unmatched", ())]),
+]
+
+
+@pytest.mark.parametrize("source,expected", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_call_sites(project, source, expected):
+    assert sorted(rows(project({"app/mod.py": source}))) == sorted(expected)
+
+
+UNRESOLVED = [
+    ("url-parameter", 'import requests\ndef _get(url):\n    return requests.get(url)\n',
+     "`url` (a parameter of `app.mod:_get`)"),
+    ("method-parameter", f'import requests\ndef call(method):\n    return requests.request(method, "{H}/crm/v2/Leads")\n',
+     "HTTP method comes from `method`"),
+    ("dynamic-module", f'import requests\ndef get(module):\n    return requests.get(f"{H}/crm/v2/{{module}}")\n',
+     "`{module}` (a parameter of `app.mod:get`) decides the endpoint"),
+    ("unknown-base", 'import requests\nimport config\ndef f():\n    return requests.get(config.base() + "/Leads")\n',
+     "the start of the url comes from"),
+]
+
+
+@pytest.mark.parametrize("source,reason", [c[1:] for c in UNRESOLVED], ids=[c[0] for c in UNRESOLVED])
+def test_unresolved_sites_say_why(project, source, reason):
+    result = project({"app/mod.py": source})
+    assert [r.status for r in result.resolutions] == ["unresolved"]
+    assert reason in result.resolutions[0].reason
+
+
+NOT_CALLS = [
+    ("cache-get", f'URL = "{H}/crm/v2/Leads"\ncache = {{}}\ndef f():\n    return cache.get(URL)\n'),
+    ("environ-get", 'import os\nos.environ.get("ZOHO_API_DOMAIN", "https://www.zohoapis.com/crm/v2")\n'),
+    ("dict-get", f'd = {{"a": 1}}\nd.get("{H}/crm/v2/Leads")\n'),
+    ("oauth-token", 'import requests\nrequests.post("https://accounts.zoho.com/oauth/v2/token", data={})\n'),
+    ("zoho-books", 'import requests\nrequests.get("https://www.zohoapis.com/books/v3/invoices")\n'),
+    ("zoho-desk", 'import requests\nrequests.get("https://desk.zoho.com/api/v1/tickets")\n'),
+    ("hubspot-crm-path", 'import requests\nrequests.get("https://api.hubapi.com/crm/v3/objects/contacts")\n'),
+    ("url-never-called", f'LEADS = "{H}/crm/v2/Leads"\nprint(LEADS)\n'),
+    ("own-get-method", 'class Repo:\n    def get(self, key):\n        return key\n    def f(self):\n        return self.get("Leads")\n'),
+    ("logger", f'import logging\nlog = logging.getLogger(__name__)\nlog.info("{H}/crm/v2/Leads")\n'),
+]
+
+
+@pytest.mark.parametrize("source", [c[1] for c in NOT_CALLS], ids=[c[0] for c in NOT_CALLS])
+def test_not_zoho_crm_call_sites(project, source):
+    assert rows(project({"app/mod.py": source})) == []
+
+
+def test_constants_from_another_module(project):
+    result = project({
+        "app/__init__.py": "",
+        "app/settings.py": f'ZOHO_API_BASE = "{H}/crm/v2"\nLEADS_URL = ZOHO_API_BASE + "/Leads"\n',
+        "app/sync.py": "import requests\nfrom app import settings\nfrom .settings import ZOHO_API_BASE as B\n"
+                       "def f():\n    requests.get(settings.LEADS_URL)\n    requests.post(B + '/Deals', json={})\n",
+    })
+    assert rows(result) == [("GET", "/crm/v2/Leads", "matched", (LEADS,)),
+                            ("POST", "/crm/v2/Deals", "matched", ("ZohoCRM.modules.deals.CREATE",))]
+
+
+def test_site_location_is_the_call_start(project):
+    result = project({"app/mod.py": f'import requests\n\ndef f():\n    x = 1\n    return requests.get(\n        "{H}/crm/v2/Leads")\n'})
+    loc = result.resolutions[0].site.location
+    assert (loc.file, loc.line, loc.column) == ("app/mod.py", 5, 12)
