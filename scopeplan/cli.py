@@ -63,3 +63,15 @@ def scan(path: Path, catalogue_spec: str, fmt: str, compact: bool, strict: bool)
     result = plan(path, catalogue.load(catalogue_spec), compact=compact)
     click.echo(FORMATS[fmt](result), nl=False)
     sys.exit(EXIT_INCOMPLETE if strict and not result.complete else EXIT_OK)
+
+
+def _register() -> None:
+    """Subcommand groups that live beside the modules they drive."""
+    try:
+        from scopeplan.catalogue.commands import catalogue
+    except ImportError:  # the catalogue commands arrive with the live catalogue (issue 5)
+        return
+    main.add_command(catalogue)
+
+
+_register()
