@@ -75,8 +75,8 @@ def compact(scopes: Iterable[str]) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for (service, family, resource), members in groups.items():
         ops = {m.op for m in members}
-        # A family-wide `.ALL` (modules.ALL, settings.ALL) would grant modules nobody needs: only fold resources.
-        if resource and CRUD <= ops:
+        # X.ALL grants exactly X's four operations: folding is only safe when all four are needed.
+        if CRUD <= ops:
             out[str(Scope(service, family, resource, "ALL"))] = sorted(str(m) for m in members)
         else:
             out.update({str(m): [str(m)] for m in members})

@@ -1,0 +1,582 @@
+#!/usr/bin/env python3
+"""Rebuild scopeplan/data/catalogue_v8.json, modules.json and catalogue_v8_provenance.json.
+
+    python tools/build_catalogue.py [--wheel-dir DIR] [--reference FILE]
+
+Stdlib only.  Steps:
+
+1. ``pip download --no-deps zohocrmsdk8-0==7.0.0`` and read every ``*Operations`` method's
+   endpoint with ``ast`` (tools/sdk_extract.py).  The (method, path_template) pairs must equal
+   those of shared/reference/sdk_endpoints_v8.json (skipped with a notice if that file is absent).
+2. Expand ``{{module}}`` paths the way Zoho's own ``GET /__apis`` does: one literal entry per
+   system module (scope names the module token) plus the ``{{module}}`` entry itself for
+   custom modules (token ``custom``).  Scopes and credits come from the RULES tables below;
+   every rule carries its source tags ([doc] [sdk] [oas] [3p] [infer]).
+3. Merge the 17 documented ``__apis`` entries of tools/doc_apis_v7.json (paths rewritten to
+   /crm/v8/); on a shared (path, method) the documented entry wins.
+4. Write the files, deterministic: ``json.dumps(indent=1, sort_keys=True)`` + newline.
+
+The result is *derived*, not a Zoho ``__apis`` response: users should prefer a real dump of
+``GET /crm/v8/__apis`` (1 credit, scope ZohoCRM.apis.READ) when they can get one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import sdk_extract as se  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+DATA = REPO / "scopeplan" / "data"
+DOC_APIS = Path(__file__).resolve().parent / "doc_apis_v7.json"
+DEFAULT_REFERENCE = REPO.parent / "shared" / "reference" / "sdk_endpoints_v8.json"
+SDK_KEY = "zohocrmsdk8_0"
+API = "/crm/v8"
+
+SCOPE_RE = re.compile(
+    r"^ZohoCRM\.[a-z][a-z_]*(\.[A-Za-z][A-Za-z0-9_]*)?\.(ALL|READ|CREATE|UPDATE|DELETE|WRITE|CUSTOM)$")
+
+# --------------------------------------------------------------------------------------
+# Source keys.  Every rule cites one or more of these; the README lists them in full.
+# --------------------------------------------------------------------------------------
+SOURCES = {
+    "apis_samples": "[doc] __apis sample entries, https://www.zoho.com/crm/developer/docs/api/v7/list-available-rest-apis.html "
+                    "(+ v8 page, + oas v8.0/apis/.../response-200-apiresponse.md); zoho-facts.md 3.4",
+    "scopes_page": "[doc] https://www.zoho.com/crm/developer/docs/api/v8/scopes.html (Available Scopes); zoho-facts.md 2.2",
+    "select_scopes": "[doc] https://zoho.com/crm/developer/docs/api/v6/select-api-scopes.html and v8; zoho-facts.md 2.2",
+    "api_limits": "[doc] api-limits pages and the Vertical Solutions credit table "
+                  "https://www.zoho.com/developer/docs/vertical-solutions/api/v2/api-limits.html; zoho-facts.md 3.3",
+    "kaizen60": "[doc] Kaizen #60 (Get Records = 1 credit); zoho-facts.md 3.3",
+    "coql_limits": "[doc] COQL overview: LIMIT 1-200 -> 1, 201-1000 -> 2, 1001-2000 -> 3 credits; zoho-facts.md 3.3",
+    "composite": "[doc] https://www.zoho.com/crm/developer/docs/api/v3/composite-overview.html (one credit per composite call); zoho-facts.md 2.2, 6",
+    "apis_page": "[doc] list-available-rest-apis v7: scope ZohoCRM.apis.READ, 1 credit; zoho-facts.md 1.4",
+    "change_owner_v8": "[doc] https://www.zoho.com/crm/developer/docs/api/v8/change-owner.html (Scope ZohoCRM.change_owner.CREATE)",
+    "mass_delete_v8": "[doc] https://zoho.com/crm/developer/docs/api/v8/mass-delete.html (ZohoCRM.mass_delete.{module_name}.DELETE; module names as modules.* tokens)",
+    "mass_update_docs": "[doc] https://zoho.com/crm/developer/docs/api/v8/mass-update-records.html and "
+                        "https://www.zoho.com/crm/developer/docs/api/v2/mass-update-status.html (ZohoCRM.mass_update.{module_name}.READ)",
+    "mass_convert_docs": "[doc] https://zoho.com/crm/developer/docs/api/v4/mass-convert-lead.html (ZohoCRM.mass_convert.leads.CREATE), "
+                         "https://zoho.com/crm/developer/docs/api/v5/mass-convert-status.html (ZohoCRM.mass_convert.leads.READ), "
+                         "https://zoho.com/crm/developer/docs/api/v8/mass-inventory-conversion-status-api.html (ZohoCRM.mass_convert.{module}.READ, Quotes/Sales Orders)",
+    "share_v8": "[doc] https://www.zoho.com/crm/developer/docs/api/v8/share-record.html (ZohoCRM.share.{module_name}.CREATE; names "
+                "Price_Books, Sales_Orders, Purchase_Orders keep underscores) and "
+                "https://www.zoho.com/crm/developer/docs/api/get-shared-record-details.html (READ; older copy writes pricebooks/salesorders: conflict)",
+    "share_emails_v8": "[doc] https://www.zoho.com/crm/developer/docs/api/v8/share-emails.html (ZohoCRM.modules.{module}.CREATE)",
+    "view_email_v5": "[doc] https://www.zoho.com/crm/developer/docs/api/v5/view-email.html (ZohoCRM.modules.{module}.READ and ZohoCRM.modules.emails.READ)",
+    "mail_merge_docs": "[doc] https://zoho.com/crm/developer/docs/api/v5/send-mail-merge.html, v6/sign-mail-merge.html, v6/download-mail-merge.html "
+                       "(ZohoCRM.settings.mailmerge.CREATE + ZohoWriter scopes; download 'consumes 5 credits')",
+    "currencies_docs": "[doc] https://www.zoho.com/crm/developer/docs/api/v8/enable-multi-currency.html (ZohoCRM.settings.currencies.CREATE), "
+                       "https://zoho.com/crm/developer/docs/api/v2.1/get-currencies-data.html (ZohoCRM.settings.currencies.READ)",
+    "notifications_v7": "[doc] https://zoho.com/crm/developer/docs/api/v7/notifications/enable.html (ZohoCRM.notifications.CREATE) and the scopes page "
+                        "(notifications.READ/CREATE/UPDATE/DELETE)",
+    "signals_docs": "[doc] https://zoho.com/crm/developer/docs/signals/invoke-signal-via-API.html (scope=ZohoCRM.signals.ALL) and "
+                    "https://zoho.com/crm/developer/docs/api/v8/get-signals.html (ZohoCRM.settings.signals.READ)",
+    "scoring_rules_v8": "[doc] https://www.zoho.com/crm/developer/docs/api/v8/scoring-rules.html (ZohoCRM.settings.scoring_rules.{op})",
+    "entity_scores_v8": "[doc] https://zoho.com/crm/developer/docs/api/v8/get-entity-scores.html (ZohoCRM.modules.entity_scores.READ)",
+    "backup_v8": "[doc] https://zoho.com/crm/developer/docs/api/v8/schedule-data-backup.html (ZohoCRM.bulk.backup.ALL or .CREATE)",
+    "oas_scopes": "[oas] zoho/crm-oas v8.0 common.json scope names (names only; per-operation OAS scopes are unreliable); zoho-facts.md 2.2, 1.6",
+    "sdk_readme": "[sdk] zohocrmsdk8-0 7.0.0 METADATA: find_user 'requires the ZohoCRM.users.READ and ZohoCRM.org.READ scopes'",
+    "pipedream_1312": "[3p] PipedreamHQ/pipedream#1312 (ZohoCRM.functions.execute.READ|CREATE); zoho-facts.md 2.2",
+    "default_ops": "[doc] pattern of the __apis samples (GET->READ, POST->CREATE, PUT->UPDATE, DELETE->DELETE on Attachments, photo, "
+                   "Locking_Information__s) and of per-API 'Possible operation types'; PATCH->UPDATE is [infer]",
+}
+
+DEFAULT_OPS = {"GET": "READ", "POST": "CREATE", "PUT": "UPDATE", "PATCH": "UPDATE", "DELETE": "DELETE"}
+
+# --------------------------------------------------------------------------------------
+# Modules.  API name -> (modules.* scope token, source).  API names are checked against the
+# wheel (Constants.DEFAULT_MODULE_NAME_VS_API_NAME, record/field.py Field classes, SDK paths).
+# "expand": the module gets a literal copy of every {{module}} path, as __apis lists system
+# modules literally.
+# --------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Module:
+    api_name: str
+    token: str
+    expand: bool
+    source: str
+
+
+MODULES = [
+    Module("Leads", "leads", True, "scopes_page"),
+    Module("Accounts", "accounts", True, "scopes_page"),
+    Module("Contacts", "contacts", True, "scopes_page"),
+    Module("Deals", "deals", True, "scopes_page"),
+    Module("Campaigns", "campaigns", True, "scopes_page"),
+    Module("Tasks", "tasks", True, "scopes_page"),
+    Module("Cases", "cases", True, "scopes_page"),
+    Module("Events", "events", True, "scopes_page"),          # UI name Meetings; API name Events
+    Module("Calls", "calls", True, "scopes_page"),
+    Module("Solutions", "solutions", True, "scopes_page"),
+    Module("Products", "products", True, "scopes_page"),
+    Module("Vendors", "vendors", True, "scopes_page"),
+    Module("Price_Books", "pricebooks", True, "scopes_page"),
+    Module("Quotes", "quotes", True, "scopes_page"),
+    Module("Sales_Orders", "salesorders", True, "scopes_page"),
+    Module("Purchase_Orders", "purchaseorders", True, "scopes_page"),
+    Module("Invoices", "invoices", True, "scopes_page"),
+    Module("Notes", "notes", True, "scopes_page"),
+    Module("Services__s", "services", True, "scopes_page"),
+    Module("Appointments__s", "appointments", True, "scopes_page"),
+    Module("Appointments_Rescheduled_History__s", "appointments_rescheduled_history", True, "scopes_page"),
+    # Not record modules for the {{module}} actions: mapped, not expanded.
+    Module("Approvals", "approvals", False, "scopes_page"),
+    Module("Entity_Scores__s", "entity_scores", False, "entity_scores_v8"),
+]
+MODULE_BY_NAME = {m.api_name: m for m in MODULES}
+CUSTOM = Module("{{module}}", "custom", False, "apis_samples")
+
+# System module API names the SDK knows but that have no sourced scope token (or, for
+# Activities, a token that gives OAUTH_SCOPE_MISMATCH since v3).  Not expanded; the analyser
+# should report them as "no known scope" rather than treat them as custom modules.
+NO_TOKEN = {
+    "Activities": "deprecated since v3: ZohoCRM.modules.Activities.* gives OAUTH_SCOPE_MISMATCH "
+                  "(select-api-scopes v6, v3 changelog); use Events, Calls, Tasks",
+    "Actions_Performed": "in SDK DEFAULT_MODULE_NAME_VS_API_NAME; no scope token documented",
+    "Attachments": "in SDK DEFAULT_MODULE_NAME_VS_API_NAME; attachments are reached as a related list "
+                   "(oas names ZohoCRM.modules.attachments.ALL|READ)",
+    "Consents": "record/field.py Field class; no scope token documented",
+    "Data_Subject_Requests": "record/field.py Field class; no scope token documented",
+    "Visits": "in SDK DEFAULT_MODULE_NAME_VS_API_NAME; no scope token documented",
+}
+
+# share.* names keep the API name's underscores (v8 share-record page); otherwise the same as
+# the modules.* token.
+SHARE_TOKEN = {"Price_Books": "price_books", "Sales_Orders": "sales_orders", "Purchase_Orders": "purchase_orders"}
+
+
+# --------------------------------------------------------------------------------------
+# Rules
+# --------------------------------------------------------------------------------------
+@dataclass
+class Rule:
+    id: str
+    pattern: str                        # regex: module rules match the rest after the module segment
+    scope: str                          # template: {t} module token, {s} share token, {op}
+    ops: dict | None = None             # method -> OP; None = DEFAULT_OPS
+    credits: dict = field(default_factory=dict)   # method -> (min, max); default (1, 1)
+    modules: frozenset | None = None    # only for these module API names
+    sources: tuple = ()                 # keys of SOURCES
+    tags: tuple = ()                    # subset of doc, sdk, oas, 3p, infer
+    note: str = ""
+
+    def __post_init__(self):
+        self.rx = re.compile(self.pattern)
+
+
+ID = r"\{\{id\}\}"
+RL = r"\{\{related_list\}\}"
+
+MODULE_RULES = [
+    Rule("send_mail", rf"^/{ID}/actions/send_mail$", "ZohoCRM.send_mail.{t}.{op}",
+         ops={"POST": "CREATE", "PUT": "CREATE"}, credits={"POST": (20, 20), "PUT": (20, 20)},
+         sources=("apis_samples",), tags=("doc", "infer"),
+         note="samples exist for Quotes, Invoices, Sales_Orders (POST and PUT); other modules follow the same pattern [infer]"),
+    Rule("mail_merge_send_sign", rf"^/{ID}/actions/(send_mail_merge|sign_mail_merge)$", "ZohoCRM.settings.mailmerge.{op}",
+         ops={"POST": "CREATE"}, sources=("mail_merge_docs",), tags=("doc", "infer"),
+         note="also needs ZohoWriter.documentEditor.ALL, ZohoWriter.merge.ALL (+ ZohoCRM.settings.emails.ALL for send, "
+              "ZohoSign.documents.ALL for sign); credits undocumented, 1 assumed [infer]"),
+    Rule("mail_merge_download", rf"^/{ID}/actions/download_mail_merge$", "ZohoCRM.settings.mailmerge.{op}",
+         ops={"POST": "CREATE"}, credits={"POST": (5, 5)}, sources=("mail_merge_docs",), tags=("doc",),
+         note="also needs ZohoWriter.documentEditor.ALL, ZohoWriter.merge.ALL; 5 credits (1 on failure)"),
+    Rule("merge", rf"^/{ID}/actions/merge$", "ZohoCRM.modules.{t}.{op}",
+         ops={"GET": "READ", "POST": "CREATE"}, credits={"POST": (50, 50)},
+         sources=("apis_samples",), tags=("doc",), note="merge POST is CREATE and costs 50; GET merge status 1"),
+    Rule("tags_mass", r"^/actions/(add_tags|remove_tags)$", "ZohoCRM.modules.{t}.{op}",
+         ops={"POST": "UPDATE"}, credits={"POST": (1, 50)}, sources=("apis_samples", "api_limits"), tags=("doc", "infer"),
+         note="add_tags documented (min 1, max 50: __apis sample; VS table says 1 per 50 records: conflict, worst case 50 kept); "
+              "remove_tags by symmetry [infer]"),
+    Rule("tags_single", rf"^/{ID}/actions/(add_tags|remove_tags)$", "ZohoCRM.modules.{t}.{op}",
+         ops={"POST": "UPDATE"}, sources=("apis_samples", "api_limits"), tags=("doc", "infer"),
+         note="op as the mass variant; one record can cost at most 1 credit (1 per 50 records) [infer]"),
+    Rule("territories", rf"^(/{ID})?/actions/(assign_territories|remove_territories)$", "ZohoCRM.modules.{t}.{op}",
+         ops={"POST": "UPDATE"}, sources=("apis_samples",), tags=("doc", "infer"),
+         note="samples: Deals/{{id}}/assign_territories, {{module}}/{{id}}/remove_territories (1/1); mass variants [infer]"),
+    Rule("convert_lead", rf"^/{ID}/actions/convert$", "ZohoCRM.modules.{t}.{op}", modules=frozenset({"Leads"}),
+         ops={"POST": "CREATE"}, credits={"POST": (5, 5)}, sources=("api_limits", "default_ops"), tags=("doc", "infer"),
+         note="5 credits [doc]; CREATE is the POST default [infer]"),
+    Rule("convert_inventory", rf"^/{ID}/actions/convert$", "ZohoCRM.modules.{t}.{op}",
+         ops={"POST": "CREATE"}, sources=("default_ops",), tags=("infer",),
+         note="inventory conversion (Quotes -> Sales_Orders/Invoices); scope and credit not documented"),
+    Rule("mass_convert", r"^/actions/mass_convert$", "ZohoCRM.mass_convert.{t}.{op}",
+         ops={"POST": "CREATE", "GET": "READ"}, sources=("mass_convert_docs",), tags=("doc", "infer"),
+         note="documented for leads (CREATE, READ) and Quotes/Sales_Orders (READ); other modules and credits [infer]"),
+    Rule("mass_update", r"^/actions/mass_update$", "ZohoCRM.mass_update.{t}.{op}",
+         ops={"POST": "UPDATE", "GET": "READ"}, sources=("mass_update_docs", "select_scopes"), tags=("doc",)),
+    Rule("mass_delete", r"^/actions/mass_delete$", "ZohoCRM.mass_delete.{t}.{op}",
+         ops={"POST": "DELETE", "GET": "READ"}, sources=("mass_delete_v8",), tags=("doc", "infer"),
+         note="POST documented; GET (job status) READ [infer]; credits per 100 records are [3p] only, 1 kept"),
+    Rule("change_owner", rf"^(/{ID})?/actions/change_owner$", "ZohoCRM.change_owner.{op}",
+         ops={"POST": "CREATE"}, sources=("change_owner_v8",), tags=("doc",)),
+    Rule("mass_change_owner", r"^/actions/mass_change_owner$", "ZohoCRM.change_owner.{op}",
+         ops={"POST": "CREATE", "GET": "READ"}, sources=("change_owner_v8",), tags=("infer",),
+         note="by analogy with change_owner"),
+    Rule("share", rf"^/{ID}/actions/share$", "ZohoCRM.share.{s}.{op}",
+         sources=("share_v8", "default_ops"), tags=("doc", "infer"),
+         note="POST CREATE and GET READ documented; PUT UPDATE, DELETE DELETE [infer]"),
+    Rule("share_emails", rf"^(/{ID})?/actions/(share_emails|unshare_emails)$", "ZohoCRM.modules.{t}.{op}",
+         ops={"POST": "CREATE"}, sources=("share_emails_v8",), tags=("doc", "infer"),
+         note="share_emails documented; unshare_emails by analogy [infer]"),
+    Rule("emails_sharing_details", rf"^/{ID}/__emails_sharing_details$", "ZohoCRM.modules.{t}.{op}",
+         sources=("apis_samples",), tags=("doc",)),
+    Rule("emails", rf"^/{ID}/Emails(/.*)?$", "ZohoCRM.modules.{t}.{op}",
+         sources=("view_email_v5",), tags=("doc",), note="also needs ZohoCRM.modules.emails.READ (conjunction)"),
+    Rule("deleted", r"^/deleted$", "ZohoCRM.modules.{t}.{op}", credits={"GET": (2, 2)},
+         sources=("apis_samples", "api_limits"), tags=("doc",)),
+    Rule("deleted_related", rf"^/deleted/{ID}/{RL}$", "ZohoCRM.modules.{t}.{op}",
+         sources=("default_ops",), tags=("infer",)),
+    Rule("upsert", r"^/upsert$", "ZohoCRM.modules.{t}.{op}", ops={"POST": "CREATE"}, credits={"POST": (1, 10)},
+         sources=("apis_samples", "api_limits"), tags=("doc",), note="upsert is CREATE; 1 per 10 records, max 100"),
+    Rule("entity_scores", r"^(/" + ID + r")?$", "ZohoCRM.modules.{t}.{op}", modules=frozenset({"Entity_Scores__s"}),
+         sources=("entity_scores_v8",), tags=("doc", "infer"),
+         note="doc shows GET /{module}/{id}/Entity_Scores__s with modules.entity_scores.READ (+ the parent module READ)"),
+    Rule("records", r"^$", "ZohoCRM.modules.{t}.{op}", credits={"POST": (1, 10), "PUT": (1, 10)},
+         sources=("apis_samples", "api_limits", "kaizen60", "default_ops"), tags=("doc",),
+         note="insert/update 1 per 10 records (max 100) -> 1..10; get 1 (a cvid query parameter is not modelled)"),
+    Rule("search", r"^/search$", "ZohoCRM.modules.{t}.{op}", sources=("default_ops",), tags=("infer",),
+         note="search = module READ, 1 credit (zoho-facts 3.3 [infer])"),
+    Rule("related_records_count", rf"^/{ID}/actions/get_related_records_count$", "ZohoCRM.modules.{t}.{op}",
+         ops={"POST": "READ"}, sources=("default_ops",), tags=("infer",), note="a read sent as POST, like coql"),
+    Rule("record_state_actions", rf"^(/{ID})?/actions/(unblock_email|enrol_in_cadences|unenrol_from_cadences|cancel)$",
+         "ZohoCRM.modules.{t}.{op}", ops={"POST": "UPDATE"}, sources=("default_ops",), tags=("infer",),
+         note="actions that change existing records: UPDATE, by analogy with add_tags/assign_territories"),
+    Rule("record_subresources_documented",
+         rf"^/{ID}(/photo|/Attachments(/{ID})?|/Locking_Information__s(/{ID})?|/actions/download_fields_attachment)?$",
+         "ZohoCRM.modules.{t}.{op}", sources=("apis_samples", "default_ops"), tags=("doc",),
+         note="record by id, photo, Attachments, Locking_Information__s, download_fields_attachment"),
+    Rule("related_records", rf"^/{ID}/{RL}(/{ID})?$", "ZohoCRM.modules.{t}.{op}",
+         sources=("apis_samples", "default_ops"), tags=("infer",),
+         note="parent-module scope, as in the /Deals/{{id}}/Attachments sample; the related module may need READ too"),
+    Rule("module_default", r"^.*$", "ZohoCRM.modules.{t}.{op}", sources=("default_ops",), tags=("infer",),
+         note="any other module path (actions/count, fetch_full_data, blueprint, clone, __timeline, associate_email, "
+              "portal_invite, run_scoring_rules, Contacts/roles, Deals/{{id}}/Contact_Roles, __conversion_options, ...)"),
+]
+
+# Settings resources: first segment(s) after /settings/ -> scope resource (ZohoCRM.settings.<r>.<OP>).
+SETTINGS_RESOURCES = [
+    # (path regex after /settings/, resource, sources, tags)
+    (r"^layouts/\{\{id\}\}/map_dependency", "map_dependency", ("oas_scopes",), ("oas", "infer")),
+    (r"^automation/assignment_rules", "assignment_rules", ("oas_scopes",), ("oas",)),
+    (r"^automation/scoring_rules", "scoring_rules", ("scoring_rules_v8",), ("doc",)),
+    (r"^automation/cadences", "cadences", (), ("infer",)),
+    (r"^global_picklists", "global_picklist", ("oas_scopes",), ("oas",)),
+    (r"^unsubscribe_link", "unsubscribe", ("oas_scopes",), ("oas", "infer")),
+    (r"^audit_log_export", "audit_logs", ("oas_scopes",), ("oas", "infer")),
+    (r"^portals", "clientportal", ("oas_scopes",), ("oas", "infer")),
+    (r"^signals", "signals", ("signals_docs",), ("doc",)),
+    (r"^(modules|fields|layouts|related_lists|custom_views|roles|profiles|tags|territories|variables)(/|$)",
+     None, ("scopes_page",), ("doc",)),
+    (r"^(variable_groups|business_hours|fiscal_year|pipeline|record_locking_configurations|recycle_bin|user_groups|"
+     r"users_unavailability|wizards|emails)(/|$)", None, ("oas_scopes",), ("oas",)),
+    (r"^(appointment_preferences|call_preferences|data_sharing|duplicate_check_preference|holidays|"
+     r"service_preferences|webforms)(/|$)", None, (), ("infer",)),
+]
+
+OTHER_RULES = [
+    Rule("coql", rf"^{API}/coql$", "ZohoCRM.coql.{op}", ops={"POST": "READ"}, credits={"POST": (1, 3)},
+         sources=("scopes_page", "coql_limits"), tags=("doc",),
+         note="also needs module READ and settings.fields.READ (conjunction); worst case LIMIT 2000 -> 3"),
+    Rule("composite", rf"^{API}/__composite_requests$", "ZohoCRM.composite_requests.{op}", ops={"POST": "CUSTOM"},
+         sources=("composite", "select_scopes"), tags=("doc",), note="plus each sub-request's scope; 1 credit per call"),
+    Rule("apis", rf"^{API}/__apis$", "ZohoCRM.apis.{op}", sources=("apis_page",), tags=("doc",)),
+    Rule("currencies", rf"^{API}/org/currencies(/.*)?$", "ZohoCRM.settings.currencies.{op}",
+         sources=("currencies_docs", "default_ops"), tags=("doc", "infer"),
+         note="path is under /org but the scope is settings.currencies; GET READ, POST CREATE documented, PUT UPDATE [infer]"),
+    Rule("org", rf"^{API}/org(/.*)?$", "ZohoCRM.org.{op}", sources=("scopes_page", "sdk_readme", "default_ops"),
+         tags=("doc", "infer"), note="scopes page lists org.ALL; SDK README names org.READ; other ops [infer]"),
+    Rule("users_delete_actions", rf"^{API}/users(/{ID})?/actions/transfer_and_delete$", "ZohoCRM.users.{op}",
+         ops={"GET": "READ", "POST": "DELETE"}, sources=("scopes_page",), tags=("infer",),
+         note="transfer records and delete the user: DELETE [infer]"),
+    Rule("users", rf"^{API}/users(/.*)?$", "ZohoCRM.users.{op}", sources=("scopes_page", "sdk_readme", "default_ops"),
+         tags=("doc", "infer"),
+         note="scopes page lists users.ALL; SDK README names users.READ; other ops [infer]; "
+              "/users/{{id}}/territories also concerns settings.territories"),
+    Rule("files", rf"^{API}/files$", "ZohoCRM.files.{op}", sources=("select_scopes",), tags=("doc",)),
+    Rule("upload", rf"^{API}/upload$", "ZohoCRM.files.{op}", ops={"POST": "CREATE"}, sources=("select_scopes",),
+         tags=("infer",), note="bulk-write file upload on the file-upload host; the bulk-write job itself needs ZohoCRM.bulk.CREATE"),
+    Rule("functions", rf"^{API}/functions/\{{\{{function_name\}}\}}/actions/execute$", "ZohoCRM.functions.execute.{op}",
+         sources=("pipedream_1312",), tags=("3p",)),
+    Rule("watch", rf"^{API}/actions/watch$", "ZohoCRM.notifications.{op}", sources=("notifications_v7", "default_ops"),
+         tags=("doc", "infer"), note="POST CREATE documented; GET/PUT/PATCH/DELETE by method [infer]"),
+    Rule("signals_notify", rf"^{API}/signals/notifications$", "ZohoCRM.signals.{op}", ops={"POST": "ALL"},
+         sources=("signals_docs",), tags=("doc",), note="the only documented scope is ZohoCRM.signals.ALL"),
+    Rule("features", rf"^{API}/__features(/.*)?$", "ZohoCRM.features.{op}", sources=("apis_page",), tags=("infer",),
+         note="'features' is a family in the __apis filter list; the exact string is unverified"),
+    Rule("zia_enrichment", rf"^{API}/(__zia_org_enrichment|__zia_people_enrichment|settings/zia/data_enrichment)(/.*)?$",
+         "ZohoCRM.zia.enrichment.{op}", ops={m: "ALL" for m in DEFAULT_OPS}, sources=("select_scopes",),
+         tags=("doc", "infer"), note="only ZohoCRM.zia.enrichment.ALL is sourced; the mapping of these paths to it is [infer]"),
+    Rule("digest", rf"^{API}/__digest$", "ZohoCRM.modules.{op}", ops={"POST": "READ"}, sources=("oas_scopes",),
+         tags=("infer",), note="undocumented; the body names a module and record, so family-wide modules.READ is assumed"),
+    Rule("email_templates", rf"^{API}/settings/email_templates(/.*)?$", "ZohoCRM.templates.email.{op}",
+         sources=("select_scopes",), tags=("doc",)),
+    Rule("inventory_templates", rf"^{API}/settings/inventory_templates(/.*)?$", "ZohoCRM.templates.inventory.{op}",
+         sources=("select_scopes",), tags=("doc",)),
+    Rule("settings_query_posts", rf"^{API}/settings/data_sharing/rules/(search|actions/summary)$",
+         "ZohoCRM.settings.data_sharing.{op}", ops={"POST": "READ", "GET": "READ"}, tags=("infer",),
+         note="reads sent as POST"),
+    Rule("settings_delete_actions", rf"^{API}/settings/(tags|territories)(/{ID})?/actions/(mass_delete|transfer_and_delete)$",
+         "ZohoCRM.settings.{r}.{op}", ops={"GET": "READ", "POST": "DELETE"}, tags=("infer",),
+         note="deletions sent as POST: DELETE"),
+    Rule("settings", rf"^{API}/settings/.*$", "ZohoCRM.settings.{r}.{op}", sources=("default_ops",), tags=("infer",),
+         note="resource from SETTINGS_RESOURCES (which carries its own tags); op by HTTP method"),
+    Rule("email_compose", r"^/crm/email/v8/settings/compose(/.*)?$", "ZohoCRM.settings.emails.{op}",
+         sources=("oas_scopes",), tags=("oas", "infer"), note="compose settings and signatures mapped to settings.emails [infer]"),
+    Rule("bulk_read_init", r"^/crm/bulk/v8/read$", "ZohoCRM.bulk.{op}", ops={"POST": "READ"}, credits={"POST": (50, 50)},
+         sources=("scopes_page", "api_limits"), tags=("doc",), note="also needs module READ (conjunction)"),
+    Rule("bulk_read", r"^/crm/bulk/v8/read/.*$", "ZohoCRM.bulk.{op}", ops={"GET": "READ"},
+         sources=("scopes_page",), tags=("doc", "infer"), note="job status and result download, 1 credit each"),
+    Rule("bulk_write_init", r"^/crm/bulk/v8/write$", "ZohoCRM.bulk.{op}", ops={"POST": "CREATE"},
+         credits={"POST": (500, 500)}, sources=("scopes_page", "api_limits"), tags=("doc",)),
+    Rule("bulk_write", r"^/crm/bulk/v8/write/.*$", "ZohoCRM.bulk.{op}", ops={"GET": "CREATE"},
+         sources=("scopes_page",), tags=("infer",), note="job status of a write job: bulk.CREATE [infer]"),
+    Rule("backup_schedule", r"^/crm/bulk/v8/backup$", "ZohoCRM.bulk.backup.{op}", ops={"POST": "CREATE", "GET": "ALL"},
+         sources=("backup_v8", "oas_scopes"), tags=("doc", "infer"),
+         note="POST: ALL or CREATE documented; other methods: only .ALL is sourced"),
+    Rule("backup", r"^/crm/bulk/v8/backup/.*$", "ZohoCRM.bulk.backup.{op}", ops={m: "ALL" for m in DEFAULT_OPS},
+         sources=("backup_v8", "oas_scopes"), tags=("oas", "infer"), note="only ZohoCRM.bulk.backup.ALL is sourced for these"),
+]
+
+# Pairs the SDK lacks but documentation has.  Composite: zoho-facts.md 6 and oas
+# composite_requests.json.  PUT send_mail and PUT Attachments: the __apis samples list them for
+# Quotes/Invoices/Sales_Orders and Deals; giving them to every module (and custom) is [infer].
+EXTRA_PAIRS = [
+    ("POST", f"{API}/__composite_requests"),
+    ("PUT", f"{API}/{{{{module}}}}/{{{{id}}}}/actions/send_mail"),
+    ("PUT", f"{API}/{{{{module}}}}/{{{{id}}}}/Attachments"),
+]
+
+
+# --------------------------------------------------------------------------------------
+def module_of(path: str):
+    """(Module, rest) if the first segment after /crm/v8/ is a module, else (None, None)."""
+    if not path.startswith(API + "/"):
+        return None, None
+    seg, _, rest = path[len(API) + 1:].partition("/")
+    rest = "/" + rest if rest else ""
+    if seg == "{{module}}":
+        return CUSTOM, rest
+    if seg in MODULE_BY_NAME:
+        return MODULE_BY_NAME[seg], rest
+    return None, None
+
+
+def apply_rule(rule: Rule, method: str, fmt: dict):
+    ops = rule.ops if rule.ops is not None else DEFAULT_OPS
+    if method not in ops:
+        return None
+    scope = rule.scope.format(op=ops[method], **fmt)
+    lo, hi = rule.credits.get(method, (1, 1))
+    return scope, lo, hi
+
+
+def derive(method: str, path: str):
+    """-> (scope, min, max, rule_id, extra_tags) for one (method, path)."""
+    mod, rest = module_of(path)
+    if mod is not None:
+        fmt = {"t": mod.token, "s": SHARE_TOKEN.get(mod.api_name, mod.token)}
+        for rule in MODULE_RULES:
+            if rule.modules is not None and mod.api_name not in rule.modules:
+                continue
+            if rule.rx.match(rest):
+                got = apply_rule(rule, method, fmt)
+                if got is None:
+                    raise SystemExit(f"rule {rule.id} has no op for {method} {path}")
+                return (*got, rule.id, ())
+        raise SystemExit(f"no module rule for {method} {path}")
+    for rule in OTHER_RULES:
+        if not rule.rx.match(path):
+            continue
+        fmt, extra = {}, ()
+        if "{r}" in rule.scope:
+            sub = path.split("/settings/", 1)[1]
+            for rx, res, _src, tags in SETTINGS_RESOURCES:
+                if re.match(rx, sub):
+                    fmt["r"] = res or sub.split("/", 1)[0]
+                    extra = tuple(f"settings:{t}" for t in tags)
+                    break
+            else:
+                raise SystemExit(f"settings resource not classified (add to SETTINGS_RESOURCES): {path}")
+        got = apply_rule(rule, method, fmt)
+        if got is None:
+            raise SystemExit(f"rule {rule.id} has no op for {method} {path}")
+        return (*got, rule.id, extra)
+    raise SystemExit(f"no rule for {method} {path}")
+
+
+def expand(method: str, template: str):
+    """Zoho __apis style: literal system-module copies plus the {{module}} (custom) entry."""
+    if "{{module}}" not in template:
+        return [template]
+    if not template.startswith(API + "/{{module}}") or template.count("{{module}}") != 1:
+        raise SystemExit(f"unexpected {{{{module}}}} position: {template}")
+    out = [template]
+    for m in MODULES:
+        if m.expand:
+            out.append(template.replace("{{module}}", m.api_name, 1))
+    return out
+
+
+def load_doc_apis():
+    doc = json.loads(DOC_APIS.read_text())
+    out = {}
+    for entry in doc["__apis"]:
+        path = entry["path"]
+        if not path.startswith("/crm/v7/"):
+            raise SystemExit(f"doc_apis_v7.json: not a v7 path: {path}")
+        path = API + path[len("/crm/v7"):]
+        for op in entry["operation_types"]:
+            out[(op["method"].upper(), path)] = (op["oauth_scope"], op["min_credits"], op["max_credits"])
+    return out
+
+
+def check_module_names(wheel):
+    """Every API name we expand or map must be attested in the wheel."""
+    known = set(se.default_module_names(wheel).values()) | set(se.field_module_classes(wheel))
+    ops = se.extract_operations(wheel)
+    for o in ops:
+        if o.path_template.startswith(API + "/"):
+            known.add(o.path_template[len(API) + 1:].split("/", 1)[0])
+    missing = [m.api_name for m in MODULES if m.api_name not in known]
+    if missing:
+        raise SystemExit(f"module API names not attested in the SDK wheel: {missing}")
+    missing = [n for n in NO_TOKEN if n not in known]
+    if missing:
+        raise SystemExit(f"NO_TOKEN names not attested in the SDK wheel: {missing}")
+    return ops
+
+
+def dump(obj) -> str:
+    return json.dumps(obj, indent=1, sort_keys=True) + "\n"
+
+
+def build(wheel_dir: Path | None, reference: Path):
+    wheel, dist, version, _root, _api = se.fetch_release(SDK_KEY, wheel_dir)
+    ops = check_module_names(wheel)
+
+    sdk_pairs = {(o.http_method, o.path_template) for o in ops}
+    if reference.is_file():
+        ref = se.reference_pairs(reference)
+        if sdk_pairs != ref:
+            print("extracted pairs differ from the reference table:\n" + se.diff_pairs(sdk_pairs, ref), file=sys.stderr)
+            raise SystemExit(1)
+        print(f"cross-check OK: {len(sdk_pairs)} (method, path) pairs equal {reference.name}")
+    else:
+        print(f"notice: {reference} not found; cross-check skipped", file=sys.stderr)
+
+    pairs = {(m, p) for m, p in sdk_pairs if p != "{{download_url}}"} | set(EXTRA_PAIRS)
+
+    derived, provenance = {}, {}
+    for method, template in sorted(pairs):
+        for path in expand(method, template):
+            scope, lo, hi, rule_id, extra = derive(method, path)
+            key = (method, path)
+            prev = derived.get(key)
+            if prev is not None and prev != (scope, lo, hi):
+                raise SystemExit(f"conflicting derivations for {method} {path}: {prev} vs {(scope, lo, hi)}")
+            derived[key] = (scope, lo, hi)
+            provenance[key] = rule_id if not extra else rule_id + "|" + ",".join(extra)
+
+    doc = load_doc_apis()
+    overridden = {k: derived[k] for k in doc if k in derived and derived[k] != doc[k]}
+    added = sorted(k for k in doc if k not in derived)
+    for key, val in doc.items():
+        derived[key] = val
+        provenance[key] = "doc_apis_v7"
+
+    # -- validate
+    for (method, path), (scope, lo, hi) in derived.items():
+        if not SCOPE_RE.match(scope):
+            raise SystemExit(f"bad scope {scope!r} for {method} {path}")
+        if method != method.upper() or not (1 <= lo <= hi):
+            raise SystemExit(f"bad operation {method} {path} {lo}/{hi}")
+
+    # -- catalogue in Zoho's __apis format
+    by_path: dict = {}
+    for (method, path), (scope, lo, hi) in derived.items():
+        by_path.setdefault(path, []).append(
+            {"method": method, "oauth_scope": scope, "min_credits": lo, "max_credits": hi})
+    catalogue = {"__apis": [
+        {"path": p, "operation_types": sorted(by_path[p], key=lambda o: o["method"])} for p in sorted(by_path)]}
+
+    # -- modules.json
+    reserved = set()
+    for method, path in pairs:
+        if path.startswith(API + "/"):
+            seg = path[len(API) + 1:].split("/", 1)[0]
+            if seg != "{{module}}" and seg not in MODULE_BY_NAME:
+                reserved.add(seg)
+    overlap = reserved & (set(MODULE_BY_NAME) | set(NO_TOKEN))
+    if overlap:
+        raise SystemExit(f"segments both reserved and modules: {overlap}")
+    modules_json = {
+        "source": (f"Derived by tools/build_catalogue.py from PyPI {dist}=={version}. API names are attested in the wheel "
+                   "(util/constants.py DEFAULT_MODULE_NAME_VS_API_NAME, record/field.py Field classes, SDK paths); "
+                   "scope tokens from the Zoho CRM scopes page (https://www.zoho.com/crm/developer/docs/api/v8/scopes.html), "
+                   "entity_scores from https://zoho.com/crm/developer/docs/api/v8/get-entity-scores.html. Compare module names "
+                   "case-insensitively; a name not listed here (and not in system_modules_without_token) is a custom module: "
+                   "token 'custom'."),
+        "modules": {m.api_name: m.token for m in MODULES},
+        "expanded_in_catalogue": sorted(m.api_name for m in MODULES if m.expand),
+        "system_modules_without_token": dict(sorted(NO_TOKEN.items())),
+        "custom_token": "custom",
+        "reserved": sorted(reserved),
+        "reserved_source": (f"Every first path segment after /crm/v8/ in {dist}=={version} operations (plus __composite_requests, "
+                            "documented) that is not a module. Other path prefixes: /crm/bulk/vN/, /crm/email/vN/."),
+    }
+
+    # -- provenance
+    rules = {}
+    for r in MODULE_RULES + OTHER_RULES:
+        rules[r.id] = {"kind": "module" if r in MODULE_RULES else "path", "pattern": r.pattern, "scope": r.scope,
+                       "ops": r.ops if r.ops is not None else "default",
+                       "credits": {k: list(v) for k, v in sorted(r.credits.items())},
+                       "modules": sorted(r.modules) if r.modules else None,
+                       "tags": list(r.tags), "sources": [SOURCES[s] for s in r.sources], "note": r.note}
+    rules["doc_apis_v7"] = {"kind": "documented", "tags": ["doc"], "sources": [SOURCES["apis_samples"]],
+                            "note": "tools/doc_apis_v7.json, transcribed by hand, /crm/v7/ rewritten to /crm/v8/; wins over derived"}
+    settings_resources = [{"pattern": rx, "resource": res or "<first segment>", "tags": list(tags),
+                           "sources": [SOURCES[s] for s in src]} for rx, res, src, tags in SETTINGS_RESOURCES]
+    ops_prov: dict = {}
+    for (method, path), rid in provenance.items():
+        ops_prov.setdefault(path, {})[method] = rid
+    prov = {"source": f"tools/build_catalogue.py over PyPI {dist}=={version}",
+            "tags_legend": {"doc": "official Zoho page", "sdk": "official SDK wheel", "oas": "zoho/crm-oas",
+                            "3p": "third party", "infer": "inference, not stated anywhere"},
+            "default_ops": DEFAULT_OPS, "rules": rules, "settings_resources": settings_resources,
+            "operations": ops_prov}
+
+    n_ops = sum(len(e["operation_types"]) for e in catalogue["__apis"])
+    n_custom = sum(1 for e in catalogue["__apis"] if "{{module}}" in e["path"])
+    print(f"catalogue: {len(catalogue['__apis'])} paths, {n_ops} operations "
+          f"({n_custom} {{{{module}}}} paths, {len(catalogue['__apis']) - n_custom} literal); "
+          f"doc entries changed {len(overridden)} derived operations and added {len(added)}")
+    for k in sorted(overridden):
+        print(f"  doc wins: {k[0]} {k[1]}: derived {overridden[k]} -> doc {doc[k]}")
+    for k in added:
+        print(f"  doc adds: {k[0]} {k[1]}: {doc[k]}")
+    return catalogue, modules_json, prov
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--wheel-dir", type=Path, default=None,
+                    help="reuse/keep downloaded wheels here (default: a fresh temporary directory)")
+    ap.add_argument("--reference", type=Path, default=DEFAULT_REFERENCE,
+                    help="shared/reference/sdk_endpoints_v8.json for the cross-check")
+    ap.add_argument("--out", type=Path, default=DATA, help="output directory (default scopeplan/data)")
+    args = ap.parse_args(argv)
+    catalogue, modules_json, prov = build(args.wheel_dir, args.reference)
+    args.out.mkdir(parents=True, exist_ok=True)
+    for name, obj in (("catalogue_v8.json", catalogue), ("modules.json", modules_json),
+                      ("catalogue_v8_provenance.json", prov)):
+        (args.out / name).write_text(dump(obj), encoding="utf-8")
+        print(f"wrote {args.out / name}")
+
+
+if __name__ == "__main__":
+    main()
