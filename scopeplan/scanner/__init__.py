@@ -39,7 +39,11 @@ def scan_source(data: bytes, relative: Path) -> FileFacts:
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
         text = data.decode(encoding)
-    except (SyntaxError, LookupError) as exc:
+    except SyntaxError as exc:
+        if "invalid or missing encoding" in str(exc):
+            return FileFacts(path, name, error="not valid utf-8 text, and it declares no other encoding")
+        return FileFacts(path, name, error=f"cannot decode the file: {exc}")
+    except LookupError as exc:
         return FileFacts(path, name, error=f"cannot decode the file: {exc}")
     except UnicodeDecodeError as exc:
         return FileFacts(path, name, error=f"not valid {exc.encoding} text (byte {exc.start}); is it binary?")
