@@ -136,12 +136,25 @@ def _locate(text: str, holes: list[Hole]) -> str | Unresolved | None:
         if rest.lower().startswith("/crm/") or rest.lower().startswith("crm/"):
             return _clean("/" + rest.lstrip("/"))
         hole = holes[int(lead.group(1))]
+        if rest and not _looks_like_crm(hole, rest):
+            return None  # `{instance_url}/services/data/...`: nothing says this is Zoho CRM
         why = f" ({hole.origin})" if hole.origin else ""
         what = "the url" if not rest else "the start of the url"
         return Unresolved(f"{what} comes from `{hole.name}`{why}")
     if text.lower().startswith("/crm/"):
         return _clean(text)
     return None
+
+
+def _looks_like_crm(hole: Hole, rest: str) -> bool:
+    """Evidence that `{base}/rest` is a CRM call: a CRM-ish base name, or a first segment CRM uses."""
+    if re.search(r"(?i)zoho|crm", hole.name):
+        return True
+    first = re.split(r"[/?#\x01]", rest.lstrip("/"), maxsplit=1)[0]
+    if not first:
+        return True
+    token = scopes.module_token(first)
+    return token not in (None, "custom") or first.lower() in scopes.crm_segments()
 
 
 def _clean(path: str) -> str:

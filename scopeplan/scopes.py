@@ -90,6 +90,11 @@ def _modules() -> tuple[Mapping[str, str], frozenset[str]]:
     return tokens, frozenset(r.lower() for r in doc.get("reserved", ()))
 
 
+def crm_segments() -> frozenset[str]:
+    """First path segments after /crm/vN/ that are not modules (`users`, `settings`, `coql`, ...)."""
+    return _modules()[1]
+
+
 def module_token(api_name: str) -> str | None:
     """Scope token of a module API name (`Sales_Orders` -> `salesorders`); `custom` for other modules.
 

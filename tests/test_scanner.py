@@ -152,3 +152,14 @@ def test_site_location_is_the_call_start(project):
     result = project({"app/mod.py": f'import requests\n\ndef f():\n    x = 1\n    return requests.get(\n        "{H}/crm/v2/Leads")\n'})
     loc = result.resolutions[0].site.location
     assert (loc.file, loc.line, loc.column) == ("app/mod.py", 5, 12)
+
+
+def test_other_hosts_behind_a_variable_are_not_crm(project):
+    source = ('import requests\nclass SF:\n    def __init__(self, instance_url):\n        self.url = instance_url\n'
+              '    def q(self):\n        return requests.get(f"{self.url}/services/data/v61.0/query")\n')
+    assert rows(project({"app/mod.py": source})) == []
+
+
+def test_star_kwargs_do_not_hide_a_call(project):
+    source = f'import requests\ndef f(**kw):\n    return requests.request(method="GET", url="{H}/crm/v2/org", **kw)\n'
+    assert rows(project({"app/mod.py": source})) == [("GET", "/crm/v2/org", "matched", ("ZohoCRM.org.READ",))]

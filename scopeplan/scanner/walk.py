@@ -477,6 +477,8 @@ class _Walker:
         if isinstance(func, Glob) and func.qualname.rpartition(".")[2] in _STRING_METHODS:
             head, _, method = func.qualname.rpartition(".")
             func = Attr(Glob(head), method)  # `URL.format(...)` on a module constant
+        if isinstance(func, Attr) and func.name in ("upper", "lower") and not args:
+            return func.value  # matching ignores case: `method.upper()` is still `method`
         if isinstance(func, Attr) and not star:
             method = func.name
             if method == "format" and _stringish(func.value):
@@ -487,7 +489,7 @@ class _Walker:
                 chars = args[0].text if args and isinstance(args[0], Lit) else None
                 if not args or chars is not None:
                     return Strip(func.value, chars, {"strip": "both", "rstrip": "right", "lstrip": "left"}[method])
-        if record and not star and _worth_recording(func):
+        if record and _worth_recording(func):  # `**kwargs` only hides arguments scopeplan does not read
             self.calls.append(node)
             self.pending.append((node, self.scope.function, func, tuple(args), tuple(kwargs), self.scope.loops))
         return Unknown(self.code(node.func) + "()", f"return value of `{self.code(node.func)}()`")
