@@ -189,8 +189,10 @@ def _scope(template: _Template, rest: list[str], method: str) -> str | None:
         if name != "module" or _HOLE.search(segment):
             continue
         token = scopes.module_token(segment)
-        if token is None:
-            return None  # `users`, `settings`, ... are not modules: this template does not apply
+        if token is None or (token == "custom" and not segment[:1].isupper()):
+            # `users`, `settings` are not modules; module API names start with a capital letter, so a
+            # lower-case segment such as `organization` is not taken for a custom module either
+            return None
         if token != "custom":
             scope = re.sub(r"\.custom\.", f".{token}.", scope, flags=re.IGNORECASE)
     return scope

@@ -6,10 +6,10 @@ from pathlib import Path
 
 from scopeplan import scopes as scope_algebra
 from scopeplan.matcher import Matcher
-from scopeplan.model import CallSite, Catalogue, FileError, Plan, Resolution
+from scopeplan.model import Catalogue, FileError, Plan, Resolution
 from scopeplan.scanner import scan
+from scopeplan.scanner.follow import call_sites
 from scopeplan.scanner.resolve import Project
-from scopeplan.scanner.sites import http_calls, sites_of
 
 
 class PlanError(Exception):
@@ -26,7 +26,7 @@ def plan(root: Path, catalogue: Catalogue, compact: bool = False) -> Plan:
     project = Project(facts)
     matcher = Matcher(catalogue)
     resolutions = []
-    for site in _call_sites(project):
+    for site in call_sites(project, lambda s: (r := matcher.resolve(s)) is None or r.status != "unresolved"):
         resolution = matcher.resolve(site)
         if resolution is not None:
             resolutions.append(resolution)
@@ -40,15 +40,6 @@ def plan(root: Path, catalogue: Catalogue, compact: bool = False) -> Plan:
         errors=tuple(FileError(f.path, f.error) for f in facts if f.error),
         files_scanned=len(facts),
     )
-
-
-def _call_sites(project: Project) -> list[CallSite]:
-    sites = []
-    for facts in project.files:
-        for invoke in facts.invokes:
-            for call in http_calls(project, invoke):
-                sites.extend(sites_of(project, facts, invoke, call))
-    return sites
 
 
 def _scopes(resolutions: list[Resolution], compact: bool) -> tuple[tuple[str, tuple[Resolution, ...]], ...]:

@@ -18,6 +18,16 @@ class Loop:
 
 
 @dataclass(frozen=True, slots=True)
+class Guard:
+    """An `if` condition around a call that a caller's argument may decide: `method == "GET"`."""
+
+    left: Expr
+    right: Expr  # for `in`, a Seq
+    op: str  # "==" | "in"
+    negate: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class Invoke:
     """A call that may reach Zoho: an HTTP call, a client method, or a call of a project function."""
 
@@ -29,6 +39,7 @@ class Invoke:
     kwargs: tuple[tuple[str, Expr], ...]
     loops: tuple[Loop, ...] = ()
     hints: tuple[tuple[str, str], ...] = ()  # `# scopeplan: key=value` on the call's lines
+    guards: tuple[Guard, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

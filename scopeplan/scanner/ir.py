@@ -146,3 +146,13 @@ class New(Expr):
     base_url: Expr | None = None  # for a Request: its URL
     method: Expr | None = None  # for a Request: its method
 
+
+
+@dataclass(frozen=True, slots=True)
+class Result(Expr):
+    """What a call returns: a project function's return value, or an instance of a project class."""
+
+    callee: Expr
+    args: tuple[Expr, ...]
+    kwargs: tuple[tuple[str, Expr], ...]
+    name: str  # how the code spells the callee, for holes

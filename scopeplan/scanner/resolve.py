@@ -10,8 +10,8 @@ from scopeplan.model import Hole
 from scopeplan.scanner import clients
 from scopeplan.scanner.facts import ClassFacts, FileFacts, FunctionFacts
 from scopeplan.scanner.ir import (
-    Alt, Attr, Cat, Dict, Each, Expr, Format, Glob, Index, Join, Lit, New, Param, SelfAttr, Seq, Strip, Unknown,
-    UrlJoin,
+    Alt, Attr, Cat, Dict, Each, Expr, Format, Glob, Index, Join, Lit, New, Param, Result, SelfAttr, Seq, Strip,
+    Unknown, UrlJoin,
 )
 
 MAX_ALTERNATIVES = 32
@@ -53,6 +53,17 @@ class Ctx:
 EMPTY = Ctx()
 
 
+@dataclass(frozen=True, slots=True)
+class Target:
+    """A project function a call reaches; `offset` skips `self`; `cls` is set for a constructor call."""
+
+    function: FunctionFacts | None
+    self_cls: str | None
+    offset: int
+    receiver: Ctx | None
+    cls: ClassFacts | None
+
+
 class Project:
     """Every file's facts, indexed for lookups by qualified name."""
 
@@ -69,6 +80,7 @@ class Project:
                 tail = ".".join(parts[i:])
                 self._suffix[tail] = None if tail in self._suffix else name  # None: ambiguous
         self.unbound: set[tuple[str, str]] = set()  # parameters met without a value, by the last evaluation
+        self.defaulted: set[tuple[str, str]] = set()  # parameters that took their default value
 
     def module(self, name: str) -> str | None:
         """The project module a dotted name refers to (`crm_sync.settings`, or its `src.`-less tail)."""
@@ -222,7 +234,72 @@ class Project:
             return [_strip(t, expr.chars, expr.side) for t in self.strings(expr.value, ctx, d)]
         if isinstance(expr, New):
             return [Obj("client", expr.cls, ctx, extra=expr)]
+        if isinstance(expr, Result):
+            return self.result(expr, ctx, d)
         return [_hole("value")]
+
+    # -- calls between project functions --------------------------------------------------------------
+
+    def targets(self, callee: Expr, ctx: Ctx = EMPTY, depth: int = 0) -> list[Target]:
+        """The project functions (or classes, for constructors) a call may reach."""
+        if isinstance(callee, Glob):
+            values = self.lookup(callee.qualname, depth)
+            receiver = None
+        elif isinstance(callee, SelfAttr) and callee.name:
+            values = self.class_member(callee.cls, callee.name, ctx, depth) or []
+            receiver = ctx
+        elif isinstance(callee, Attr):
+            values = []
+            for base in self.evaluate(callee.value, ctx, depth + 1):
+                if isinstance(base, Obj) and base.kind in ("instance", "class"):
+                    found = self.class_member(base.ref.qualname, callee.name, base.ctx or Ctx(self_cls=base.ref.qualname),
+                                              depth + 1, instance=base.kind == "instance")
+                    values.extend((v, base.ctx) for v in found or [])
+            return [t for v, rctx in values for t in self._target(v, rctx)]
+        else:
+            return []
+        return [t for v in values for t in self._target(v, receiver)]
+
+    def _target(self, value, receiver: Ctx | None) -> list[Target]:
+        if not isinstance(value, Obj):
+            return []
+        if value.kind == "function":
+            fn: FunctionFacts = value.ref
+            bound = bool(fn.params) and fn.params[0].name in ("self", "cls") and fn.cls is not None
+            return [Target(fn, value.extra or (receiver.self_cls if receiver else None), int(bound), receiver, None)]
+        if value.kind == "class":
+            cls: ClassFacts = value.ref
+            init = self.class_member(cls.qualname, "__init__", Ctx(self_cls=cls.qualname), 0, instance=False)
+            fn = init[0].ref if init and isinstance(init[0], Obj) and init[0].kind == "function" else None
+            return [Target(fn, cls.qualname, 1, None, cls)]
+        return []
+
+    def bind(self, target: Target, args, kwargs, caller: Ctx) -> Ctx:
+        """The context a call creates: parameters bound to the caller's arguments, `self` to its class."""
+        pairs = list(target.receiver.bindings) if target.receiver is not None else []
+        if target.function is not None:
+            params = target.function.params
+            positional = [p for p in params if p.index >= 0][target.offset:]
+            for param, arg in zip(positional, args):
+                pairs.append(((param.function, param.name), (arg, caller)))
+            names = {p.name: p for p in params}
+            for key, arg in kwargs:
+                if key in names:
+                    pairs.append(((names[key].function, key), (arg, caller)))
+        return Ctx(bindings=tuple(pairs), self_cls=target.self_cls)
+
+    def result(self, expr: Result, ctx: Ctx, depth: int) -> list[Text | Obj]:
+        out: list[Text | Obj] = []
+        for target in self.targets(expr.callee, ctx, depth + 1):
+            inner = self.bind(target, expr.args, expr.kwargs, ctx)
+            if target.cls is not None:
+                out.append(Obj("instance", target.cls, inner))
+            elif target.function.returns is not None:
+                out.extend(self.evaluate(target.function.returns, inner, depth + 1))
+        if not out:
+            name = _short(expr.name)
+            out.append(Text((Hole(name, f"return value of `{expr.name}()`"),)))
+        return _unique(out)
 
     def strings(self, expr: Expr, ctx: Ctx, depth: int) -> list[Text]:
         """The string values of an expression; non-strings become holes."""
@@ -251,6 +328,7 @@ class Project:
                 if isinstance(value, Obj) and value.kind == "class":
                     return [Obj("instance", value.ref, Ctx(self_cls=value.ref.qualname))]
         if param.default is not None and not _is_none(param.default):
+            self.defaulted.add((param.function, param.name))
             return self.evaluate(param.default, EMPTY, depth)
         self.unbound.add((param.function, param.name))
         return [Text((Hole(param.name, f"a parameter of `{param.function}`"),))]

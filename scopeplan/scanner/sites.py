@@ -64,6 +64,8 @@ def http_calls(project: Project, invoke: Invoke, ctx: Ctx = EMPTY) -> list[HttpC
 def sites_of(project: Project, facts: FileFacts, invoke: Invoke, call: HttpCall, ctx: Ctx = EMPTY,
              at: Invoke | None = None, at_file: str | None = None, trace: tuple = ()) -> list[CallSite]:
     """The call sites of one HTTP call, one per static value of its method and URL."""
+    if not _guards_may_hold(project, invoke, ctx):
+        return []  # e.g. `if method == "GET": requests.get(...)` reached with method "POST"
     args, kwargs = list(invoke.args), dict(invoke.kwargs)
     if call.style in clients.METHOD_FIRST:
         method_expr = kwargs.get("method", args[0] if args else None)
@@ -103,6 +105,31 @@ def sites_of(project: Project, facts: FileFacts, invoke: Invoke, call: HttpCall,
                     ignored=dict(where.hints).get("ignore"),
                 ))
     return out
+
+
+def _guards_may_hold(project: Project, invoke: Invoke, ctx: Ctx) -> bool:
+    """False only when every value the guard can see proves an `if` around the call false."""
+    for guard in invoke.guards:
+        lefts = [_literal(t) for t in project.strings(guard.left, ctx, 0)]
+        if guard.op == "in":
+            rights = [[_literal(t) for t in project.strings(item, seq.ctx, 0)]
+                      for seq in project.evaluate(guard.right, ctx) if isinstance(seq, Obj) and seq.kind == "seq"
+                      for item in seq.ref]
+            rights = [v for group in rights for v in group]
+            if not rights:
+                continue
+        else:
+            rights = [_literal(t) for t in project.strings(guard.right, ctx, 0)]
+        if None in lefts or None in rights:
+            continue
+        outcomes = {(left.lower() in {r.lower() for r in rights}) != guard.negate for left in lefts}
+        if outcomes == {False}:
+            return False
+    return True
+
+
+def _literal(text: Text) -> str | None:
+    return text.parts[0] if len(text.parts) == 1 and isinstance(text.parts[0], str) else None
 
 
 def _method(value: Text, expr: Expr | None) -> str | Unresolved:

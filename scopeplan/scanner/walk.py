@@ -10,10 +10,10 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from scopeplan.scanner import clients
-from scopeplan.scanner.facts import ClassFacts, FileFacts, FunctionFacts, Invoke, Loop
+from scopeplan.scanner.facts import ClassFacts, FileFacts, FunctionFacts, Guard, Invoke, Loop
 from scopeplan.scanner.ir import (
-    Alt, Attr, Cat, Dict, Each, Expr, Format, Glob, Index, Join, Lit, New, Param, SelfAttr, Seq, Strip, Unknown,
-    UrlJoin,
+    Alt, Attr, Cat, Dict, Each, Expr, Format, Glob, Index, Join, Lit, New, Param, Result, SelfAttr, Seq, Strip,
+    Unknown, UrlJoin,
 )
 
 _TRIVIA = {"lpar", "rpar", "comma", "semicolon", "leading_lines", "trailing_whitespace", "header", "footer",
@@ -44,11 +44,11 @@ def walk(module: cst.Module, path: str, name: str, lines: list[str], package: bo
         return replace(loop, line=line, bound=bound)
 
     invokes = []
-    for node, function, callee, args, kwargs, loops in walker.pending:
+    for node, function, callee, args, kwargs, loops, guards in walker.pending:
         where = positions[node]
         hints = _hints(lines, where.start.line, where.end.line)
         invokes.append(Invoke(where.start.line, where.start.column + 1, function, callee, args, kwargs,
-                              tuple(fix(loop) for loop in loops), hints))
+                              tuple(fix(loop) for loop in loops), hints, guards))
     functions = tuple(replace(f, line=line_of(f.line)) for f in walker.functions)
     return FileFacts(
         path=path,
@@ -106,6 +106,7 @@ class _Scope:
         self.is_function = is_function
         self.returns: list[Expr] = []
         self.loops: tuple[Loop, ...] = ()
+        self.guards: tuple[Guard, ...] = ()
 
 
 class _Walker:
@@ -205,8 +206,32 @@ class _Walker:
             self.import_(small)
         elif isinstance(small, cst.Expr):
             self.fold(small.value)
+            self.mutation(small.value)
         else:
             self.generic(small)
+
+    def mutation(self, value) -> None:
+        """`items.append(x)` / `items.extend([...])` on a local list keeps the list's value up to date."""
+        if not (isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute)
+                and isinstance(value.func.value, cst.Name)):
+            return
+        name = value.func.value.value
+        current = self.scope.env.get(name)
+        options = current.options if isinstance(current, Alt) else (current,)
+        if not options or not all(isinstance(o, Seq) for o in options):
+            return
+        method = value.func.attr.value
+        args = [self.fold(a.value, record=False) for a in value.args]
+        if method == "append" and len(args) == 1:
+            changed = [Seq(o.items + (args[0],)) for o in options]
+        elif method == "extend" and len(args) == 1 and isinstance(args[0], Seq):
+            changed = [Seq(o.items + args[0].items) for o in options]
+        elif method in ("count", "index", "copy"):
+            return
+        else:
+            self.scope.env[name] = Unknown(name, f"the list `{name}` is changed in ways scopeplan does not follow")
+            return
+        self.scope.env[name] = changed[0] if len(changed) == 1 else Alt(tuple(changed))
 
     def assign(self, target, value: Expr) -> None:
         if isinstance(target, cst.Name):
@@ -220,22 +245,24 @@ class _Walker:
             for i, element in enumerate(target.elements):
                 self.assign(element.value, items[i] if items else Unknown(self.code(element.value)))
 
-    def branch(self, bodies, loop: Loop | None = None, target=None) -> None:
+    def branch(self, bodies, loop: Loop | None = None, target=None, guards=None) -> None:
         """Walk alternative bodies from the same starting names; afterwards a name is any of its values."""
         scope = self.scope
         before = dict(scope.env)
-        outer_loops = scope.loops
+        outer_loops, outer_guards = scope.loops, scope.guards
         if loop is not None:
             scope.loops = outer_loops + (loop,)
         ends = []
         for i, body in enumerate(bodies):
             scope.env = dict(before)
+            scope.guards = outer_guards + (guards[i] if guards else ())
             if target is not None and i == 0:
                 self.assign(target[0], target[1])
             self.block(body)
             if i == 0:
                 scope.loops = outer_loops
             ends.append(scope.env)
+        scope.guards = outer_guards
         merged = _merge(before, ends, keep_before=loop is not None or len(bodies) < 2)
         if scope.function.endswith(":<module>"):
             self.module_env.clear()  # the module's names stay one dict: FileFacts.symbols reads it
@@ -244,18 +271,38 @@ class _Walker:
         scope.env = merged
 
     def if_(self, stmt: cst.If) -> None:
-        self.fold(stmt.test)
+        tests = [self.guard(stmt.test)]
         bodies = [stmt.body.body]
         orelse = stmt.orelse
         while isinstance(orelse, cst.If):
-            self.fold(orelse.test)
+            tests.append(self.guard(orelse.test))
             bodies.append(orelse.body.body)
             orelse = orelse.orelse
-        if orelse is not None:
-            bodies.append(orelse.body.body)
-            self.branch(bodies)
-        else:
-            self.branch(bodies + [()])
+        bodies.append(orelse.body.body if orelse is not None else ())
+        guards, earlier = [], ()
+        for test in tests + [None]:  # each branch: every earlier test false, its own true
+            guards.append(earlier + ((test,) if test else ()))
+            earlier += (replace(test, negate=not test.negate),) if test else ()
+        self.branch(bodies, guards=guards)
+
+    def guard(self, test) -> Guard | None:
+        """Fold an `if` test; keep it as a Guard when it compares a value with strings."""
+        folded = self.fold(test)
+        negate = False
+        if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+            test, negate = test.expression, True
+        if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
+            return None
+        del folded
+        comparison = test.comparisons[0]
+        op = comparison.operator
+        kinds = {cst.Equal: ("==", False), cst.NotEqual: ("==", True), cst.In: ("in", False),
+                 cst.NotIn: ("in", True)}
+        if type(op) not in kinds:
+            return None
+        name, flip = kinds[type(op)]
+        left, right = self.fold(test.left, record=False), self.fold(comparison.comparator, record=False)
+        return Guard(left, right, name, negate != flip)
 
     def function(self, node: cst.FunctionDef) -> None:
         outer = self.scope
@@ -489,9 +536,12 @@ class _Walker:
                 chars = args[0].text if args and isinstance(args[0], Lit) else None
                 if not args or chars is not None:
                     return Strip(func.value, chars, {"strip": "both", "rstrip": "right", "lstrip": "left"}[method])
-        if record and _worth_recording(func):  # `**kwargs` only hides arguments scopeplan does not read
-            self.calls.append(node)
-            self.pending.append((node, self.scope.function, func, tuple(args), tuple(kwargs), self.scope.loops))
+        if _worth_recording(func):  # `**kwargs` only hides arguments scopeplan does not read
+            if record:
+                self.calls.append(node)
+                self.pending.append((node, self.scope.function, func, tuple(args), tuple(kwargs), self.scope.loops,
+                                     self.scope.guards))
+            return Result(func, tuple(args), tuple(kwargs), self.code(node.func))
         return Unknown(self.code(node.func) + "()", f"return value of `{self.code(node.func)}()`")
 
     def comprehension(self, node, record: bool) -> Expr:
