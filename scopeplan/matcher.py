@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from scopeplan import scopes
 from scopeplan.model import CallSite, Catalogue, Endpoint, Hole, Operation, Resolution, Unresolved, Url
@@ -73,7 +73,12 @@ class Matcher:
         api_version = version if _VERSION.match(version) else None
         if isinstance(site.method, Unresolved):
             return Resolution(site, "unresolved", path, api_version, reason=site.method.reason)
-        return self._match(site, kind, rest, holes, path, api_version)
+        resolution = self._match(site, kind, rest, holes, path, api_version)
+        if resolution.status == "matched" and site.body_reason:
+            return replace(resolution, status="unresolved", reason=site.body_reason, scopes=())
+        if resolution.status == "matched" and site.credits is not None:
+            return replace(resolution, max_credits=site.credits, min_credits=min(resolution.min_credits, site.credits))
+        return resolution
 
     def _match(self, site, kind, rest, holes, path, api_version) -> Resolution:
         method = site.method

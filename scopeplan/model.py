@@ -53,6 +53,19 @@ class TraceStep:
 
 
 @dataclass(frozen=True, slots=True)
+class LoopBound:
+    """A loop around a call: how many times it runs at most (None: unbounded) and where it is."""
+
+    where: str  # "sync.py:40"
+    kind: str  # "for" | "while" | "comprehension" | "recursion"
+    bound: int | None
+
+    def describe(self) -> str:
+        """`while loop at sync.py:40`."""
+        return f"{self.kind} loop at {self.where}"
+
+
+@dataclass(frozen=True, slots=True)
 class CallSite:
     """One HTTP call that may reach Zoho CRM, as found in the source."""
 
@@ -65,6 +78,9 @@ class CallSite:
     implicit: bool = False  # made by an SDK on its own, not written in the code
     body_scopes: tuple[str, ...] = ()  # scopes a request body adds (COQL FROM modules, ...)
     ignored: str | None = None  # reason given by `# scopeplan: ignore`
+    loops: tuple[LoopBound, ...] = ()  # every loop between the reported call and the HTTP call
+    body_reason: str | None = None  # why a scope that lives in the request body is unknown
+    credits: int | None = None  # worst-case credits the body decides (COQL LIMIT), overriding the catalogue
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +160,19 @@ class EntryPoint:
 
 
 @dataclass(frozen=True, slots=True)
+class Budget:
+    """The share of the org's rolling 24-hour credit allowance the entry points may use."""
+
+    edition: str
+    users: int
+    allowance: int | None  # None: unlimited
+    daily_worst_case: int | None  # None: unbounded
+    share: float | None
+    source: str  # where the edition limits come from
+    unbounded_because: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Plan:
     """Everything a report needs: resolutions, least-privilege scopes, credits and failures."""
 
@@ -156,6 +185,7 @@ class Plan:
     files_scanned: int
     entry_points: tuple[EntryPoint, ...] = ()
     notices: tuple[str, ...] = field(default=())
+    budget: Budget | None = None
 
     @property
     def scope_names(self) -> tuple[str, ...]:

@@ -5,10 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from scopeplan import scopes as scope_algebra
+from scopeplan.config import Config
 from scopeplan.matcher import Matcher
 from scopeplan.model import Catalogue, FileError, Plan, Resolution
 from scopeplan.scanner import scan
-from scopeplan.scanner.follow import call_sites
+from scopeplan import credits
+from scopeplan.scanner.follow import call_edges, call_sites
 from scopeplan.scanner.resolve import Project
 
 
@@ -16,8 +18,9 @@ class PlanError(Exception):
     """The analysis cannot run (no such path, nothing to scan)."""
 
 
-def plan(root: Path, catalogue: Catalogue, compact: bool = False) -> Plan:
+def plan(root: Path, catalogue: Catalogue, compact: bool = False, config: Config | None = None) -> Plan:
     """Scan `root` and judge every Zoho CRM call it makes against `catalogue`."""
+    config = config or Config()
     if not root.exists():
         raise PlanError(f"{root}: no such file or directory")
     facts = scan(root)
@@ -26,19 +29,28 @@ def plan(root: Path, catalogue: Catalogue, compact: bool = False) -> Plan:
     project = Project(facts)
     matcher = Matcher(catalogue)
     resolutions = []
-    for site in call_sites(project, lambda s: (r := matcher.resolve(s)) is None or r.status != "unresolved"):
+    complete = lambda s: (r := matcher.resolve(s)) is None or r.status != "unresolved"  # noqa: E731
+    for site in call_sites(project, complete, dict(config.modules)):
         resolution = matcher.resolve(site)
         if resolution is not None:
             resolutions.append(resolution)
     resolutions = sorted(set(resolutions), key=_order)
+    points = credits.entry_points(resolutions, call_edges(project), config.entry_points)
+    budget = None
+    if config.edition:
+        budget = credits.budget(points, config.edition, config.users or 0, dict(config.runs_per_day),
+                                {k: dict(v) for k, v in config.edition_limits})
     return Plan(
         root=root.as_posix(),
         catalogue=catalogue,
         resolutions=tuple(resolutions),
         scopes=_scopes(resolutions, compact),
         compact=compact,
-        errors=tuple(FileError(f.path, f.error) for f in facts if f.error),
+        errors=tuple(FileError(f.path, f.error) for f in facts if f.error)
+        + tuple(FileError(f.path, problem) for f in facts for problem in f.problems),
         files_scanned=len(facts),
+        entry_points=points,
+        budget=budget,
     )
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from scopeplan.model import Catalogue, Endpoint, Operation
 
 BUNDLED = "bundled"
+LIVE = "live"
 BUNDLED_FILE = "catalogue_v8.json"
 METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE"})
 _VERSION = re.compile(r"/crm/(?:bulk/|email/)?(v\d+(?:\.\d+)?)(?:/|$)")
@@ -21,11 +22,16 @@ class CatalogueError(Exception):
     """A catalogue that cannot be used; the message names the bad entry."""
 
 
-def load(spec: str = BUNDLED) -> Catalogue:
-    """Load the bundled catalogue (`spec == "bundled"`) or the `__apis` JSON file at `spec`."""
+def load(spec: str = BUNDLED, *, max_age_days: int | None = None) -> Catalogue:
+    """Load `bundled`, the newest cached fetch (`live`, `live:eu-sandbox-v8`, `live:sha256:...`) or a file."""
     if spec == BUNDLED:
         data = resources.files("scopeplan.data").joinpath(BUNDLED_FILE).read_bytes()
         return parse(data, source=BUNDLED, origin=f"scopeplan/data/{BUNDLED_FILE}")
+    if spec == LIVE or spec.startswith(LIVE + ":"):
+        # Imported here: the cache (and its metadata) is only touched when a live catalogue is asked for.
+        from scopeplan.catalogue.cache import load_live
+
+        return load_live(spec[len(LIVE) + 1:], max_age_days=max_age_days)
     path = Path(spec)
     try:
         data = path.read_bytes()

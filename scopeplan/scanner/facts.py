@@ -75,3 +75,4 @@ class FileFacts:
     functions: tuple[FunctionFacts, ...] = ()
     invokes: tuple[Invoke, ...] = ()
     error: str | None = None
+    problems: tuple[str, ...] = ()  # e.g. unknown hint comments: reported, the file is still analysed

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Callable
+from dataclasses import replace
 
-from scopeplan.model import CallSite, TraceStep
+from scopeplan.model import CallSite, Hole, TraceStep, Url
+from scopeplan.scanner import loops, sdk
 from scopeplan.scanner.facts import FileFacts, Invoke
 from scopeplan.scanner.resolve import EMPTY, Ctx, Project, Target
 from scopeplan.scanner.sites import http_calls, sites_of
@@ -15,18 +18,27 @@ MAX_LEVELS = 6  # wrappers of wrappers: real code rarely goes past three
 Make = Callable[[Ctx, FileFacts, Invoke, tuple], list[CallSite]]
 
 
-def call_sites(project: Project, complete: Callable[[CallSite], bool]) -> list[CallSite]:
-    """Every HTTP call site of the project; one that is not `complete` is completed at its callers."""
+def call_sites(project: Project, complete: Callable[[CallSite], bool],
+               modules: dict[str, tuple[str, ...]] | None = None) -> list[CallSite]:
+    """Every HTTP call site of the project; one that is not `complete` is completed at its callers.
+
+    `modules` maps a function to the module names it is called with ([tool.scopeplan] modules).
+    """
+    modules = modules or {}
     callers = _callers(project)
     out: list[CallSite] = []
     for facts in project.files:
         for invoke in facts.invokes:
-            if not http_calls(project, invoke):
+            if not http_calls(project, invoke) and not sdk.is_sdk_call(project, invoke):
                 continue
 
             def make(ctx, at_facts, at, trace, facts=facts, invoke=invoke):
-                return [site for call in http_calls(project, invoke, ctx)
-                        for site in sites_of(project, facts, invoke, call, ctx, at, at_facts.path, trace)]
+                project.expanded.clear()
+                found = [site for call in http_calls(project, invoke, ctx)
+                         for site in sites_of(project, facts, invoke, call, ctx, at, at_facts.path, trace)]
+                found += sdk.sdk_sites(project, facts, invoke, ctx, at, at_facts.path, trace)
+                around = loops.bounds(project, invoke.loops, ctx, facts.path)
+                return hinted([replace(s, loops=around) for s in found], invoke, at, modules)
 
             out.extend(_climb(project, callers, complete, invoke.function, make, facts, invoke,
                               (TraceStep(facts.path, invoke.line),), 0, frozenset()))
@@ -52,6 +64,9 @@ def _climb(project, callers, complete, function: str, make: Make, at_facts: File
         return found  # an id only known at run time does not change the endpoint: stay at the HTTP call
     needed = {name for f, name in project.unbound if f == function}
     defaulted = {name for f, name in project.defaulted if f == function}
+    facts = project.functions.get(function)
+    if found and facts is not None and facts.cls is not None:
+        needed.add("self")  # a subclass may give `self.MODULE` its value: ask the callers
     above = callers.get(function, [])
     if not (needed or defaulted) or not above or level >= MAX_LEVELS or function in seen:
         return found
@@ -61,8 +76,10 @@ def _climb(project, callers, complete, function: str, make: Make, at_facts: File
             out.extend(found)  # this caller relies on the defaults: the site stays where it was
             continue
 
-        def lifted(ctx, a_facts, a, a_trace, target=target, invoke=invoke):
-            return make(project.bind(target, invoke.args, invoke.kwargs, ctx), a_facts, a, a_trace)
+        def lifted(ctx, a_facts, a, a_trace, target=target, invoke=invoke, facts=facts):
+            found = make(project.bind(target, invoke.args, invoke.kwargs, ctx), a_facts, a, a_trace)
+            around = loops.bounds(project, invoke.loops, ctx, facts.path)
+            return [replace(s, loops=around + s.loops) for s in found]
 
         out.extend(_climb(project, callers, complete, invoke.function, lifted, facts, invoke,
                           (TraceStep(facts.path, invoke.line), *trace), level + 1, seen | {function}))
@@ -77,3 +94,53 @@ def _passes(target: Target, invoke: Invoke, names: set[str]) -> bool:
         return True
     positional = [p for p in target.function.params if p.index >= 0][target.offset:]
     return any(p.name in names for p in positional[: len(invoke.args)])
+
+
+_MODULE_SLOT = re.compile(r"/crm/(?:bulk/)?v\d+(?:\.\d+)?/$")
+
+
+def hinted(sites: list[CallSite], invoke: Invoke, at: Invoke, modules: dict) -> list[CallSite]:
+    """Apply `# scopeplan: ignore` and `modules=` hints, and [tool.scopeplan] modules, to sites."""
+    hints = {**dict(invoke.hints), **dict(at.hints)}
+    names = hints.get("modules")
+    chosen = tuple(n.strip() for n in names.split(",") if n.strip()) if names else (
+        modules.get(at.function) or modules.get(invoke.function) or ())
+    out = []
+    for site in sites:
+        if "ignore" in hints:
+            site = replace(site, ignored=hints["ignore"])
+        out.extend(_with_module(site, name) for name in chosen) if chosen and _module_hole(site) is not None \
+            else out.append(site)
+    return out
+
+
+def _module_hole(site: CallSite) -> int | None:
+    """Index of the URL part that is a hole standing where the module name goes."""
+    if not isinstance(site.url, Url):
+        return None
+    text = ""
+    for i, part in enumerate(site.url.parts):
+        if isinstance(part, Hole):
+            following = site.url.parts[i + 1] if i + 1 < len(site.url.parts) else ""
+            if _MODULE_SLOT.search(text) and (not isinstance(following, str) or following[:1] in ("", "/", "?")):
+                return i
+            text += "\x00"
+        else:
+            text += part
+    return None
+
+
+def _with_module(site: CallSite, name: str) -> CallSite:
+    i = _module_hole(site)
+    parts = list(site.url.parts)
+    parts[i] = name
+    return replace(site, url=Url(tuple(parts)))
+
+
+def call_edges(project: Project) -> list[tuple[str, str, tuple]]:
+    """(caller, callee, loops around the call) for every call between project functions."""
+    edges = []
+    for callee, calls in _callers(project).items():
+        for facts, invoke, _target in calls:
+            edges.append((invoke.function, callee, loops.bounds(project, invoke.loops, EMPTY, facts.path)))
+    return edges

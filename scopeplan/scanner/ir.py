@@ -156,3 +156,17 @@ class Result(Expr):
     args: tuple[Expr, ...]
     kwargs: tuple[tuple[str, Expr], ...]
     name: str  # how the code spells the callee, for holes
+
+
+@dataclass(frozen=True, slots=True)
+class Super(Expr):
+    """`super()` inside the methods of class `cls`."""
+
+    cls: str
+
+
+@dataclass(frozen=True, slots=True)
+class Range(Expr):
+    """`range(...)` with a static length."""
+
+    length: int

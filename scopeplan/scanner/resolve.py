@@ -10,8 +10,8 @@ from scopeplan.model import Hole
 from scopeplan.scanner import clients
 from scopeplan.scanner.facts import ClassFacts, FileFacts, FunctionFacts
 from scopeplan.scanner.ir import (
-    Alt, Attr, Cat, Dict, Each, Expr, Format, Glob, Index, Join, Lit, New, Param, Result, SelfAttr, Seq, Strip,
-    Unknown, UrlJoin,
+    Alt, Attr, Cat, Dict, Each, Expr, Format, Glob, Index, Join, Lit, New, Param, Range, Result, SelfAttr, Seq, Strip,
+    Super, Unknown, UrlJoin,
 )
 
 MAX_ALTERNATIVES = 32
@@ -81,6 +81,7 @@ class Project:
                 self._suffix[tail] = None if tail in self._suffix else name  # None: ambiguous
         self.unbound: set[tuple[str, str]] = set()  # parameters met without a value, by the last evaluation
         self.defaulted: set[tuple[str, str]] = set()  # parameters that took their default value
+        self.expanded: set = set()  # loop iterables whose items the last evaluation expanded
 
     def module(self, name: str) -> str | None:
         """The project module a dotted name refers to (`crm_sync.settings`, or its `src.`-less tail)."""
@@ -123,6 +124,8 @@ class Project:
 
     def attribute(self, value: Text | Obj, name: str, depth: int) -> list[Text | Obj]:
         """`value.name`."""
+        if isinstance(value, Text) and name == "value":
+            return [value]  # `Module.LEADS.value`: an enum member's value is the constant it was given
         if isinstance(value, Obj):
             if value.kind == "module":
                 return self.lookup(f"{value.ref}.{name}", depth)
@@ -135,6 +138,17 @@ class Project:
                 if found is not None:
                     return found
         return [Text((Hole(name, f"attribute `{name}` of a value scopeplan cannot follow"),))]
+
+    def is_enum(self, cls: ClassFacts) -> bool:
+        """A class deriving from enum.Enum (or StrEnum, IntEnum...)."""
+        for base in cls.bases:
+            if isinstance(base, Glob):
+                for value in self.lookup(base.qualname):
+                    if isinstance(value, Obj) and value.kind == "external" and str(value.ref).startswith("enum."):
+                        return True
+                    if isinstance(value, Obj) and value.kind == "class" and self.is_enum(value.ref):
+                        return True
+        return False
 
     def mro(self, qualname: str) -> list[ClassFacts]:
         """The class and its project bases, depth first, each once."""
@@ -153,12 +167,19 @@ class Project:
                             todo.append(value.ref.qualname)
         return out
 
-    def class_member(self, qualname: str, name: str, ctx: Ctx, depth: int, instance: bool = True):
-        """An attribute or method of a class as seen from `ctx.self_cls` (subclass overrides first)."""
+    def class_member(self, qualname: str, name: str, ctx: Ctx, depth: int, instance: bool = True,
+                     after: str | None = None):
+        """An attribute or method of a class as seen from `ctx.self_cls` (subclass overrides first).
+
+        `after` skips the classes up to and including it: what `super()` inside that class sees.
+        """
         start = ctx.self_cls or qualname
         chain = self.mro(start)
         if qualname not in {c.qualname for c in chain}:
             chain = self.mro(qualname)
+        if after is not None:
+            names = [c.qualname for c in chain]
+            chain = chain[names.index(after) + 1:] if after in names else chain[1:]
         for cls in chain:
             if instance:
                 attrs = dict(cls.instance)
@@ -236,6 +257,11 @@ class Project:
             return [Obj("client", expr.cls, ctx, extra=expr)]
         if isinstance(expr, Result):
             return self.result(expr, ctx, d)
+        if isinstance(expr, Super):
+            return [Obj("super", self.classes.get(expr.cls), ctx, extra=expr.cls)] if expr.cls in self.classes else [
+                _hole("super()")]
+        if isinstance(expr, Range):
+            return [Obj("range", expr.length)]
         return [_hole("value")]
 
     # -- calls between project functions --------------------------------------------------------------
@@ -251,7 +277,10 @@ class Project:
         elif isinstance(callee, Attr):
             values = []
             for base in self.evaluate(callee.value, ctx, depth + 1):
-                if isinstance(base, Obj) and base.kind in ("instance", "class"):
+                if isinstance(base, Obj) and base.kind == "super":
+                    found = self.class_member(base.extra, callee.name, base.ctx or EMPTY, depth + 1, after=base.extra)
+                    values.extend((v, base.ctx) for v in found or [])
+                elif isinstance(base, Obj) and base.kind in ("instance", "class"):
                     found = self.class_member(base.ref.qualname, callee.name, base.ctx or Ctx(self_cls=base.ref.qualname),
                                               depth + 1, instance=base.kind == "instance")
                     values.extend((v, base.ctx) for v in found or [])
@@ -290,12 +319,22 @@ class Project:
 
     def result(self, expr: Result, ctx: Ctx, depth: int) -> list[Text | Obj]:
         out: list[Text | Obj] = []
+        method = _method_name(expr.callee)
+        if method in ("items", "keys", "values") and not expr.args:
+            base = _receiver(expr.callee)
+            tables = [v for v in self.evaluate(base, ctx, depth + 1) if isinstance(v, Obj) and v.kind == "dict"]
+            if tables:
+                return [_dict_view(t, method) for t in tables]
         for target in self.targets(expr.callee, ctx, depth + 1):
             inner = self.bind(target, expr.args, expr.kwargs, ctx)
             if target.cls is not None:
                 out.append(Obj("instance", target.cls, inner))
             elif target.function.returns is not None:
                 out.extend(self.evaluate(target.function.returns, inner, depth + 1))
+        if not out and isinstance(expr.callee, Glob):
+            for value in self.lookup(expr.callee.qualname, depth + 1):
+                if isinstance(value, Obj) and value.kind == "external":  # e.g. an SDK class: kept for sdk.py
+                    out.append(Obj("foreign", value.ref, ctx, extra=(expr.args, expr.kwargs)))
         if not out:
             name = _short(expr.name)
             out.append(Text((Hole(name, f"return value of `{expr.name}()`"),)))
@@ -340,8 +379,13 @@ class Project:
                 out.extend(v for item in value.ref for v in self.evaluate(item, value.ctx, depth))
             elif isinstance(value, Obj) and value.kind == "dict":
                 out.extend(Text((key,)) for key, _ in value.ref)
+            elif isinstance(value, Obj) and value.kind == "class" and self.is_enum(value.ref):
+                out.extend(v for _, item in value.ref.attrs for v in self.evaluate(item, EMPTY, depth)
+                           if isinstance(v, Text))
             else:
                 out.append(Text((Hole(_spelling(expr.iterable), "a loop over values only known at run time"),)))
+                continue
+            self.expanded.add(expr.iterable)  # one site per item: the loop does not multiply them
         return _unique(out)
 
     def index(self, expr: Index, ctx: Ctx, depth: int) -> list[Text | Obj]:
@@ -393,6 +437,26 @@ class Project:
         return _unique(out)
 
 
+def _method_name(callee: Expr) -> str | None:
+    if isinstance(callee, Attr):
+        return callee.name
+    if isinstance(callee, Glob):
+        return callee.qualname.rpartition(".")[2]
+    return None
+
+
+def _receiver(callee: Expr) -> Expr:
+    return callee.value if isinstance(callee, Attr) else Glob(callee.qualname.rpartition(".")[0])
+
+
+def _dict_view(table: Obj, method: str) -> Obj:
+    if method == "keys":
+        return Obj("seq", tuple(Lit(k) for k, _ in table.ref), table.ctx)
+    if method == "values":
+        return Obj("seq", tuple(v for _, v in table.ref), table.ctx)
+    return Obj("seq", tuple(Seq((Lit(k), v)) for k, v in table.ref), table.ctx)
+
+
 def _prefixes(dotted: str):
     parts = dotted.split(".")
     for i in range(len(parts) - 1, 0, -1):
@@ -435,6 +499,8 @@ def _as_text(value: Obj, expr: Expr) -> Text:
     name = _spelling(expr)
     if value.kind == "external":
         return Text((Hole(str(value.ref).rsplit(".", 1)[-1], f"`{value.ref}` comes from outside the project"),))
+    if value.kind == "foreign":
+        return Text((Hole(name, f"return value of `{value.ref}()`"),))
     return Text((Hole(name, f"`{name}` is a {value.kind}, not a string"),))
 
 

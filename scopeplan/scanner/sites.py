@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 from scopeplan.model import CallSite, Hole, Location, TraceStep, Unresolved, Url
-from scopeplan.scanner import clients
+from scopeplan.scanner import bodies, clients
 from scopeplan.scanner.facts import FileFacts, Invoke
 from scopeplan.scanner.ir import Attr, Expr, Glob, Lit, New, Param, SelfAttr, Unknown
 from scopeplan.scanner.resolve import EMPTY, Ctx, Obj, Project, Text
@@ -99,11 +99,9 @@ def sites_of(project: Project, facts: FileFacts, invoke: Invoke, call: HttpCall,
             if call.guessed and not _crm_evident(full):
                 continue
             for method in ([own_method] if own_method is not None else methods):
-                out.append(CallSite(
-                    location=location, function=where.function, library=call.library,
-                    method=_method(method, method_expr), url=Url(full.parts), trace=steps,
-                    ignored=dict(where.hints).get("ignore"),
-                ))
+                site = CallSite(location=location, function=where.function, library=call.library,
+                                method=_method(method, method_expr), url=Url(full.parts), trace=steps)
+                out.extend(bodies.apply(project, site, kwargs.get("json", kwargs.get("data")), ctx))
     return out
 
 

@@ -12,8 +12,8 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 from scopeplan.scanner import clients
 from scopeplan.scanner.facts import ClassFacts, FileFacts, FunctionFacts, Guard, Invoke, Loop
 from scopeplan.scanner.ir import (
-    Alt, Attr, Cat, Dict, Each, Expr, Format, Glob, Index, Join, Lit, New, Param, Result, SelfAttr, Seq, Strip,
-    Unknown, UrlJoin,
+    Alt, Attr, Cat, Dict, Each, Expr, Format, Glob, Index, Join, Lit, New, Param, Range, Result, SelfAttr, Seq, Strip,
+    Super, Unknown, UrlJoin,
 )
 
 _TRIVIA = {"lpar", "rpar", "comma", "semicolon", "leading_lines", "trailing_whitespace", "header", "footer",
@@ -50,6 +50,7 @@ def walk(module: cst.Module, path: str, name: str, lines: list[str], package: bo
         invokes.append(Invoke(where.start.line, where.start.column + 1, function, callee, args, kwargs,
                               tuple(fix(loop) for loop in loops), hints, guards))
     functions = tuple(replace(f, line=line_of(f.line)) for f in walker.functions)
+    problems = tuple(_bad_hints(lines))
     return FileFacts(
         path=path,
         module=name,
@@ -57,7 +58,28 @@ def walk(module: cst.Module, path: str, name: str, lines: list[str], package: bo
         classes=tuple(walker.classes),
         functions=functions,
         invokes=tuple(invokes),
+        problems=problems,
     )
+
+
+HINT_KEYS = ("ignore", "modules", "loop<=")
+
+
+def _bad_hints(lines: list[str]):
+    """Hint comments scopeplan does not understand: a typo must not silently change a result."""
+    for number, text in enumerate(lines, 1):
+        if "scopeplan" not in text:
+            continue
+        match = _HINT.search(text)
+        if not match:
+            continue
+        for key, value in _parse_hint(match.group(1)):
+            if key not in HINT_KEYS:
+                yield f"line {number}: unknown hint `{key}` (known: ignore, modules=A,B, loop<=N)"
+            elif key == "loop<=" and not value.isdigit():
+                yield f"line {number}: `loop<=` needs a whole number, got {value!r}"
+            elif key == "modules" and not value:
+                yield f"line {number}: `modules=` needs module API names, e.g. modules=Leads,Deals"
 
 
 def _hints(lines: list[str], first: int, last: int) -> tuple[tuple[str, str], ...]:
@@ -243,7 +265,12 @@ class _Walker:
         elif isinstance(target, (cst.Tuple, cst.List)):
             items = value.items if isinstance(value, Seq) and len(value.items) == len(target.elements) else None
             for i, element in enumerate(target.elements):
-                self.assign(element.value, items[i] if items else Unknown(self.code(element.value)))
+                if items:
+                    self.assign(element.value, items[i])
+                elif isinstance(value, (Each, Index, Result, Glob)):  # `for name, api in MAP.items():`
+                    self.assign(element.value, Index(value, Lit(str(i))))
+                else:
+                    self.assign(element.value, Unknown(self.code(element.value)))
 
     def branch(self, bodies, loop: Loop | None = None, target=None, guards=None) -> None:
         """Walk alternative bodies from the same starting names; afterwards a name is any of its values."""
@@ -521,6 +548,12 @@ class _Walker:
                 return args[0] if len(args) == 1 else Unknown(self.code(node))
         if isinstance(func, Unknown) and func.name == "str" and len(args) == 1:
             return args[0]
+        if isinstance(func, Unknown) and func.name == "super" and self.scope.cls:
+            return Super(self.scope.cls)
+        if isinstance(func, Unknown) and func.name == "range" and args and all(isinstance(a, Lit) for a in args):
+            numbers = [int(a.text) for a in args if a.text.lstrip("-").isdigit()]
+            if len(numbers) == len(args) <= 3:
+                return Range(max(0, len(range(*numbers))))
         if isinstance(func, Glob) and func.qualname.rpartition(".")[2] in _STRING_METHODS:
             head, _, method = func.qualname.rpartition(".")
             func = Attr(Glob(head), method)  # `URL.format(...)` on a module constant

@@ -1,0 +1,112 @@
+"""`scopeplan catalogue fetch|show|diff`: the live catalogue on the command line.
+
+A thin click layer: flags in, one call into fetch/cache/compare, text out. Failures are
+`CatalogueError`s, which the `scopeplan` group turns into one line on stderr and exit 3.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+from scopeplan.catalogue.fetch import DATA_CENTRES, ENVIRONMENTS, VERSION
+from scopeplan.catalogue.load import CatalogueError
+
+
+@click.group()
+def catalogue() -> None:
+    """Fetch your org's __apis catalogue from Zoho, summarise a catalogue, or compare two."""
+
+
+def _filter(ctx, param, value):
+    from scopeplan.catalogue.fetch import Filter
+
+    try:
+        return Filter.parse(value) if value is not None else None
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def _version(ctx, param, value):
+    if not VERSION.match(value):
+        raise click.BadParameter(f"expected v2, v2.1, v3 ... v8, got {value!r}")
+    return value
+
+
+@catalogue.command()
+@click.option("--dc", type=click.Choice(list(DATA_CENTRES)), default="us", show_default=True,
+              help="Zoho data centre: picks the accounts server and API domain.")
+@click.option("--environment", type=click.Choice(list(ENVIRONMENTS)), default="production", show_default=True)
+@click.option("--api-version", "version", default="v8", show_default=True, metavar="vN", callback=_version)
+@click.option("--filter", "filter_", metavar="module=M|scope=S|method=M", callback=_filter,
+              help="One Zoho `filters` criterion. A filtered catalogue is partial: it is written to --output "
+                   "(or stdout), never cached.")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write Zoho's unchanged payload to this file (for --catalogue FILE).")
+@click.option("--accounts-url", metavar="URL", help="Accounts server to refresh the token at (overrides --dc).")
+@click.option("--api-domain", metavar="URL", help="API server to call (overrides --dc and the token's api_domain).")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=30.0, show_default=True,
+              help="Seconds per request.")
+@click.option("--retries", type=click.IntRange(min=0, max=10), default=2, show_default=True,
+              help="Retries on network errors, HTTP 429 and 5xx.")
+@click.option("--backoff", type=click.FloatRange(min=0), default=0.5, show_default=True,
+              help="Seconds before the first retry; doubles each time (Retry-After wins when Zoho sends it).")
+def fetch(dc, environment, version, filter_, output, accounts_url, api_domain, timeout, retries, backoff) -> None:
+    """Fetch GET /crm/VERSION/__apis with OAuth and cache it for `--catalogue live`.
+
+    \b
+    Credentials come from the environment only: ZOHO_ACCESS_TOKEN, or
+    ZOHO_CLIENT_ID + ZOHO_CLIENT_SECRET + ZOHO_REFRESH_TOKEN (the refresh grant
+    runs against the data centre's accounts server). The token needs ZohoCRM.apis.READ.
+    """
+    from scopeplan.catalogue import cache
+    from scopeplan.catalogue import fetch as fetching
+
+    target = fetching.Target(dc, environment, version, accounts_url, api_domain)
+    policy = fetching.RetryPolicy(timeout=timeout, attempts=retries + 1, backoff=backoff)
+    got = fetching.fetch(target, fetching.Credentials.from_env(os.environ), filter=filter_, policy=policy)
+    cat = got.catalogue
+    what = f"{len(cat.endpoints)} paths ({cat.api_version}, {cat.digest[:19]}) from {got.url}"
+    if filter_ is not None and output is None:
+        click.echo(got.payload, nl=False)
+        click.echo(f"fetched {what} with filter {filter_}; not cached (partial)", err=True)
+        return
+    try:
+        if filter_ is None:
+            entry = cache.save(got, target)
+            click.echo(f"fetched {what}\ncached as {entry.key} in {entry.payload}")
+        if output is not None:
+            cache.write_atomic(output, got.payload)
+            click.echo(f"wrote {output}" + (f" (filter {filter_}; not cached)" if filter_ else ""))
+    except OSError as exc:
+        raise CatalogueError(f"cannot write {exc.filename or output}: {exc.strerror}") from None
+
+
+@catalogue.command()
+@click.argument("src", default="bundled", metavar="[SRC]")
+def show(src: str) -> None:
+    """Summarise a catalogue: paths, scope families, credit ranges, derived or live.
+
+    SRC is bundled (default), live, live:DC[-ENVIRONMENT[-VERSION]], live:sha256:DIGEST or a file.
+    """
+    from scopeplan.catalogue import compare
+    from scopeplan.catalogue.load import load
+
+    click.echo(compare.render_summary(compare.summarise(load(src))), nl=False)
+
+
+@catalogue.command()
+@click.argument("old", metavar="OLD")
+@click.argument("new", metavar="NEW")
+def diff(old: str, new: str) -> None:
+    """List endpoints added and removed and operations whose scope or credits changed, OLD to NEW.
+
+    OLD and NEW are each bundled, live, live:DC[-ENVIRONMENT[-VERSION]], live:sha256:DIGEST or a file.
+    """
+    from scopeplan.catalogue import compare
+    from scopeplan.catalogue.load import load
+
+    result = compare.diff(load(old), load(new))
+    click.echo(compare.render_diff(result, old, new), nl=False)

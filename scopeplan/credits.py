@@ -1,0 +1,122 @@
+"""Worst-case credits over the call graph: per function, then per entry point; loops multiply."""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+from collections.abc import Iterable
+from importlib import resources
+
+from scopeplan.model import Budget, EntryPoint, LoopBound, Resolution
+
+Cost = tuple[int | None, str | None]  # (credits, None) or (None, why it is unbounded)
+
+
+def entry_points(resolutions: Iterable[Resolution], edges: Iterable[tuple[str, str, tuple[LoopBound, ...]]],
+                 configured: Iterable[str] = ()) -> tuple[EntryPoint, ...]:
+    """Worst case of every entry point: functions nobody calls, plus the configured ones (globs allowed)."""
+    import networkx as nx  # only runs that report credits pay for the import
+
+    graph = nx.DiGraph()
+    own: dict[str, Cost] = {}
+    for r in resolutions:
+        if r.status != "matched" or r.site.ignored:
+            continue
+        worst = r.site.credits if r.site.credits is not None else r.max_credits or 0
+        fn = r.site.function
+        graph.add_node(fn)
+        own[fn] = _add(own.get(fn, (0, None)), _times(worst, r.site.loops))
+    for caller, callee, loops in edges:
+        if caller != callee or True:
+            graph.add_edge(caller, callee, loops=loops)
+    worst: dict[str, Cost] = {}
+    dag = nx.condensation(graph)
+    for component in reversed(list(nx.topological_sort(dag))):
+        members = sorted(dag.nodes[component]["members"])
+        recursive = len(members) > 1 or graph.has_edge(members[0], members[0])
+        for fn in members:
+            total = own.get(fn, (0, None))
+            for _, callee, data in graph.out_edges(fn, data=True):
+                if callee in members:
+                    continue
+                total = _add(total, _scale(worst[callee], data["loops"]))
+            if recursive and _reaches_cost(total):
+                cycle = " -> ".join(members + [members[0]])
+                total = (None, f"recursion: {cycle}")
+            worst[fn] = total
+    roots = {n for n in graph if graph.in_degree(n) == 0 or (graph.in_degree(n) == 1 and graph.has_edge(n, n))}
+    chosen = set(configured)
+    for pattern in configured:
+        chosen |= {n for n in graph if fnmatch.fnmatchcase(n, pattern)}
+    out = []
+    for fn in sorted((roots | chosen) & set(graph)):
+        credits, why = worst[fn]
+        if credits == 0 and why is None:
+            continue
+        out.append(EntryPoint(fn, credits, why))
+    return tuple(out)
+
+
+def per_run(points: Iterable[EntryPoint]) -> int | None:
+    """Every entry point run once; None when any is unbounded."""
+    total = 0
+    for p in points:
+        if p.worst_case is None:
+            return None
+        total += p.worst_case
+    return total
+
+
+def _times(credits: int, loops: tuple[LoopBound, ...]) -> Cost:
+    for loop in loops:
+        if loop.bound is None:
+            return None, loop.describe()
+        credits *= loop.bound
+    return credits, None
+
+
+def _scale(cost: Cost, loops: tuple[LoopBound, ...]) -> Cost:
+    if cost[0] is None:
+        return cost
+    if cost[0] == 0:
+        return cost
+    return _times(cost[0], loops)
+
+
+def _add(a: Cost, b: Cost) -> Cost:
+    if a[0] is None:
+        return a
+    if b[0] is None:
+        return b
+    return a[0] + b[0], None
+
+
+def _reaches_cost(cost: Cost) -> bool:
+    return cost[0] is None or cost[0] > 0
+
+
+def budget(points: tuple[EntryPoint, ...], edition: str, users: int, runs: dict[str, int],
+           overrides: dict[str, dict[str, int | None]]) -> Budget:
+    """Share of the rolling 24-hour allowance used by running each entry point `runs` times a day."""
+    data = json.loads(resources.files("scopeplan.data").joinpath("editions.json").read_text("utf-8"))
+    limits = {**data["editions"].get(edition, {}), **overrides.get(edition, {})}
+    if not limits:
+        from scopeplan.config import ConfigError
+
+        raise ConfigError(f"unknown edition {edition!r} (known: {', '.join(sorted(data['editions']))})")
+    allowance = limits["base"] + limits.get("per_user", 0) * users
+    if limits.get("max") is not None:
+        allowance = min(allowance, limits["max"])
+    unlimited = limits.get("max") is None and limits.get("unlimited", False)
+    daily, why = 0, None
+    for p in points:
+        per_day = runs.get(p.function, runs.get("*", 1))
+        if p.worst_case is None:
+            if per_day:
+                daily, why = None, f"{p.function}: {p.unbounded_because}"
+                break
+            continue
+        daily += p.worst_case * per_day
+    source = "[tool.scopeplan] edition-limits" if edition in overrides else data["source"]
+    share = None if daily is None or unlimited else daily / allowance
+    return Budget(edition, users, None if unlimited else allowance, daily, share, source, why)
