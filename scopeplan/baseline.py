@@ -1,4 +1,4 @@
-"""The committed baseline (`.scopeplan.json`): build it from a plan, write, load, and diff a plan against it.
+"""The committed baseline (`.scopeplan.json`): build it from a plan, write it atomically, load and validate it.
 
 A baseline holds what a reviewer approved: each scope with the endpoints that need it, what the catalogue
 said about each endpoint, worst-case credits, and the calls scopeplan could not resolve. It holds no line
@@ -34,55 +34,6 @@ class Baseline:
     data: dict
 
 
-@dataclass(frozen=True, slots=True)
-class NewScope:
-    """A scope the code needs and the baseline does not grant, with the endpoints and sites that need it."""
-
-    scope: str
-    endpoints: tuple[str, ...]  # "POST /crm/v8/Notes"
-    sites: tuple[Resolution, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class CreditChange:
-    """Worst-case credits of an entry point (None: the per-run total) then and now; None means unbounded."""
-
-    entry_point: str | None
-    before: int | None
-    after: int | None
-    over: bool  # rose above the baseline plus the tolerance
-
-
-@dataclass(frozen=True, slots=True)
-class CatalogueChange:
-    """What the catalogue now says about an approved endpoint, when its digest changed."""
-
-    endpoint: str
-    change: str
-
-
-@dataclass(frozen=True, slots=True)
-class Drift:
-    """A plan judged against its baseline; `failed` says whether `check` exits 1."""
-
-    baseline_file: str  # posix, relative to the scanned root when inside it
-    added: tuple[NewScope, ...]
-    unused: tuple[str, ...]
-    credits: tuple[CreditChange, ...]
-    unresolved: tuple[Resolution, ...]  # unresolved calls the baseline does not know
-    catalogue: tuple[CatalogueChange, ...]
-    catalogue_digests: tuple[str, str]  # (baseline, now)
-    tolerance: float = 0.0
-    strict: bool = False
-    fail_on_unused: bool = False
-
-    @property
-    def failed(self) -> bool:
-        """True when the gate must fail: new scope, credits over tolerance, or the strict/unused options."""
-        return bool(self.added or any(c.over for c in self.credits) or (self.strict and self.unresolved)
-                    or (self.fail_on_unused and self.unused))
-
-
 def endpoint_key(r: Resolution) -> str:
     """`METHOD template` of a matched call: the identity of an endpoint in the baseline."""
     return f"{r.site.method} {r.endpoint}"
@@ -90,14 +41,14 @@ def endpoint_key(r: Resolution) -> str:
 
 def per_run_worst_case(plan: Plan) -> int:
     """Worst-case credits of one run in which each matched call site runs once."""
-    return sum(r.max_credits or 0 for r in _matched(plan))
+    return sum(r.max_credits or 0 for r in matched(plan))
 
 
 def build(plan: Plan) -> dict:
     """The baseline document of a plan: sorted, versioned, free of lines, paths and timestamps."""
     operations = {e.template: e for e in plan.catalogue.endpoints}
     endpoints = {}
-    for r in _matched(plan):
+    for r in matched(plan):
         op = operations[r.endpoint].operation(r.site.method)
         endpoints[endpoint_key(r)] = {"oauth_scope": op.scope, "max_credits": op.max_credits}
     cat = plan.catalogue
@@ -114,20 +65,38 @@ def build(plan: Plan) -> dict:
 
 def dump(plan: Plan) -> str:
     """The baseline as text: two-space JSON, sorted keys, trailing newline."""
-    return json.dumps(build(plan), indent=2, sort_keys=True) + "\n"
+    return _text(build(plan))
+
+
+def summary(plan: Plan) -> str:
+    """One line on what a baseline of `plan` approves, and what the analysis could not see."""
+    endpoints = len({endpoint_key(r) for r in matched(plan)})
+    parts = [_count(len(plan.scopes), "scope"), _count(endpoints, "endpoint"),
+             f"worst case {per_run_worst_case(plan)} credits per run",
+             f"catalogue {plan.catalogue.api_version} {plan.catalogue.digest[:19]}"]
+    unresolved = sum(_unresolved(plan).values())
+    if unresolved:
+        parts.append(f"{_count(unresolved, 'unresolved call')} recorded (check --strict fails on new ones)")
+    if plan.errors:
+        parts.append(f"{_count(len(plan.errors), 'file')} could not be scanned: their calls are not in it")
+    return ", ".join(parts)
 
 
 def write(plan: Plan, path: Path) -> dict:
     """Write the baseline of `plan` to `path` atomically; return the document written."""
-    atomic_write(path, dump(plan))
-    return build(plan)
+    doc = build(plan)
+    atomic_write(path, _text(doc))
+    return doc
 
 
 def atomic_write(path: Path, text: str) -> None:
     """Write `text` to `path` through a temp file in the same directory and `os.replace`."""
     path = Path(path)
     mode = path.stat().st_mode & 0o777 if path.exists() else 0o644  # mkstemp's 0600 would hide it from others
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror, str(path)) from None  # name the file the user asked for
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
             out.write(text)
@@ -149,100 +118,29 @@ def load(path: Path) -> Baseline:
     except OSError as exc:
         raise BaselineError(f"baseline {path}: cannot read it ({exc.strerror})") from None
     except (UnicodeDecodeError, ValueError) as exc:
-        raise BaselineError(f"baseline {path}: not valid JSON ({exc}); regenerate it with `scopeplan baseline`") from None
+        raise BaselineError(f"baseline {path}: not valid JSON ({exc}); "
+                            "regenerate it with `scopeplan baseline`") from None
     _validate(data, path)
     return Baseline(path, data)
 
 
-def diff(old: Baseline, plan: Plan, *, tolerance: float = 0.0, strict: bool = False,
-         fail_on_unused: bool = False) -> Drift:
-    """What the plan needs beyond the baseline (scopes, credits, unresolved calls) and what it no longer needs."""
-    data = old.data
-    granted = [scope_algebra.parse(s) for s in data["scopes"]]
-    needs = {need for r in _matched(plan) for need in r.scopes}
-    added = []
-    for need in sorted({n for n in needs if not any(scope_algebra.covers(g, n) for g in granted)}):
-        sites = tuple(r for r in _matched(plan) if need in r.scopes)
-        added.append(NewScope(need, tuple(sorted({endpoint_key(r) for r in sites})), sites))
-    unused = tuple(sorted(s for s, g in zip(data["scopes"], granted)
-                          if not any(scope_algebra.covers(g, n) for n in needs)))
-    digests = (data["catalogue"]["digest"], plan.catalogue.digest)
-    return Drift(
-        baseline_file=_shown(old.path, Path(plan.root)),
-        added=tuple(added), unused=unused, credits=_credits(data["credits"], plan, tolerance),
-        unresolved=_new_unresolved(data["unresolved"], plan),
-        catalogue=_catalogue_changes(data, plan) if digests[0] != digests[1] else (),
-        catalogue_digests=digests, tolerance=tolerance, strict=strict, fail_on_unused=fail_on_unused,
-    )
+def _text(doc: dict) -> str:
+    return json.dumps(doc, indent=2, sort_keys=True) + "\n"
 
 
-def _matched(plan: Plan) -> list[Resolution]:
+def matched(plan: Plan) -> list[Resolution]:
+    """The matched call sites that count: those not marked `# scopeplan: ignore`."""
     return [r for r in plan.resolutions if r.status == "matched" and not r.site.ignored]
 
 
-def _unresolved_key(r: Resolution) -> tuple[str, str]:
+def unresolved_key(r: Resolution) -> tuple[str, str]:
+    """(function, reason) of an unresolved call, without module names: moving code keeps the key."""
     local = r.site.function.split(":", 1)[-1]
     return local, _QUALIFIED.sub(r"`\1`", r.reason or "")
 
 
 def _unresolved(plan: Plan) -> Counter:
-    return Counter(_unresolved_key(r) for r in plan.resolutions if r.status == "unresolved" and not r.site.ignored)
-
-
-def _new_unresolved(approved: list[dict], plan: Plan) -> tuple[Resolution, ...]:
-    allowance = Counter({(u["function"], u["reason"]): u["count"] for u in approved})
-    new = []
-    for r in plan.resolutions:
-        if r.status != "unresolved" or r.site.ignored:
-            continue
-        key = _unresolved_key(r)
-        if allowance[key] > 0:
-            allowance[key] -= 1
-        else:
-            new.append(r)
-    return tuple(new)
-
-
-def _credits(approved: dict, plan: Plan, tolerance: float) -> tuple[CreditChange, ...]:
-    pairs = [(None, approved["per_run_worst_case"], per_run_worst_case(plan))]
-    before = approved["entry_points"]
-    # NOTE: only entry points present on both sides are compared; a renamed or moved entry point is not a rise,
-    # and the per-run total still catches the cost of any call that was added.
-    pairs += [(e.function, before[e.function], e.worst_case) for e in sorted(plan.entry_points, key=lambda e: e.function)
-              if e.function in before]
-    return tuple(CreditChange(name, was, now, _over(was, now, tolerance)) for name, was, now in pairs if was != now)
-
-
-def _over(before: int | None, after: int | None, tolerance: float) -> bool:
-    if before is None:  # it was already unbounded: nothing can rise above that
-        return False
-    if after is None:
-        return True
-    return after > before * (1 + tolerance / 100)
-
-
-def _catalogue_changes(data: dict, plan: Plan) -> tuple[CatalogueChange, ...]:
-    current = {e.template: e for e in plan.catalogue.endpoints}
-    out = []
-    for key, was in sorted(data["endpoints"].items()):
-        method, _, template = key.partition(" ")
-        op = current[template].operation(method) if template in current else None
-        if op is None:
-            out.append(CatalogueChange(key, "no longer in the catalogue"))
-            continue
-        if op.scope.lower() != was["oauth_scope"].lower():
-            out.append(CatalogueChange(key, f"scope {was['oauth_scope']} -> {op.scope}"))
-        if op.max_credits != was["max_credits"]:
-            out.append(CatalogueChange(key, f"max_credits {was['max_credits']} -> {op.max_credits}"))
-    return tuple(out)
-
-
-def _shown(path: Path, root: Path) -> str:
-    base = root if root.is_dir() else root.parent
-    try:
-        return path.resolve().relative_to(base.resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()
+    return Counter(unresolved_key(r) for r in plan.resolutions if r.status == "unresolved" and not r.site.ignored)
 
 
 def _validate(data: object, path: Path) -> None:
@@ -267,19 +165,23 @@ def _validate(data: object, path: Path) -> None:
             raise bad(f"`scopes.{scope}` must be a list of \"METHOD /path\" strings")
     for key, value in data["endpoints"].items():
         if not (isinstance(value, dict) and isinstance(value.get("oauth_scope"), str)
-                and _count(value.get("max_credits"))):
+                and _natural(value.get("max_credits"))):
             raise bad(f"`endpoints.{key}` must have `oauth_scope` and `max_credits`")
     credits = data["credits"]
-    if not _count(credits.get("per_run_worst_case")) or not isinstance(credits.get("entry_points"), dict):
+    if not _natural(credits.get("per_run_worst_case")) or not isinstance(credits.get("entry_points"), dict):
         raise bad("`credits` must have `per_run_worst_case` and `entry_points`")
-    if not all(v is None or _count(v) for v in credits["entry_points"].values()):
+    if not all(v is None or _natural(v) for v in credits["entry_points"].values()):
         raise bad("`credits.entry_points` values must be credits or null (unbounded)")
     for u in data["unresolved"]:
         if not (isinstance(u, dict) and isinstance(u.get("function"), str) and isinstance(u.get("reason"), str)
-                and _count(u.get("count"))):
+                and _natural(u.get("count"))):
             raise bad("each `unresolved` entry must have `function`, `reason` and `count`")
 
 
-def _count(value: object) -> bool:
+def _natural(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'s' if n != 1 else ''}"

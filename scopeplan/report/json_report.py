@@ -4,14 +4,38 @@ from __future__ import annotations
 
 import json
 
+from scopeplan.baseline import per_run_worst_case
+from scopeplan.drift import Drift
 from scopeplan.model import Plan, Resolution, Unresolved
 
 SCHEMA = "scopeplan.plan/1"
 
 
-def render(plan: Plan) -> str:
-    """The plan as JSON: sorted keys, posix paths, no timestamps."""
-    return json.dumps(to_dict(plan), indent=2, sort_keys=True) + "\n"
+def render(plan: Plan, drift: Drift | None = None) -> str:
+    """The plan as JSON: sorted keys, posix paths, no timestamps; under `check`, with a `drift` object."""
+    data = to_dict(plan)
+    if drift is not None:
+        data["drift"] = drift_dict(drift)
+    return json.dumps(data, indent=2, sort_keys=True) + "\n"
+
+
+def drift_dict(drift: Drift) -> dict:
+    """The drift as plain data: what `check` found, and whether it fails."""
+    return {
+        "failed": drift.failed,
+        "baseline": drift.baseline_file,
+        "added_scopes": [{"scope": a.scope, "endpoints": list(a.endpoints), "call_sites": [_where(r) for r in a.sites]}
+                         for a in drift.added],
+        "unused_scopes": list(drift.unused),
+        "credits": [{"entry_point": c.entry_point, "before": c.before, "after": c.after, "over": c.over}
+                    for c in drift.credits],
+        "credit_tolerance": drift.tolerance,
+        "new_unresolved": [{**_where(r), "reason": r.reason} for r in drift.unresolved],
+        "catalogue": {"baseline_digest": drift.catalogue_digests[0], "digest": drift.catalogue_digests[1],
+                      "changes": [{"endpoint": c.endpoint, "change": c.change} for c in drift.catalogue]},
+        "strict": drift.strict,
+        "fail_on_unused": drift.fail_on_unused,
+    }
 
 
 def to_dict(plan: Plan) -> dict:
@@ -26,7 +50,7 @@ def to_dict(plan: Plan) -> dict:
         "scope_string": ",".join(name for name, _ in plan.scopes),
         "compact": plan.compact,
         "credits": {
-            "per_run_worst_case": sum(r.max_credits or 0 for r in matched),
+            "per_run_worst_case": per_run_worst_case(plan),
             "per_run_best_case": sum(r.min_credits or 0 for r in matched),
             "counting": "each matched call site once",
         },
@@ -56,3 +80,8 @@ def _site(r: Resolution) -> dict:
         "max_credits": r.max_credits,
         "reason": r.reason,
     }
+
+
+def _where(r: Resolution) -> dict:
+    loc = r.site.location
+    return {"file": loc.file, "line": loc.line, "column": loc.column, "function": r.site.function}

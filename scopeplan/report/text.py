@@ -1,14 +1,21 @@
-"""The report for people: call sites, the scope set, the paste-ready string, credits, what failed."""
+"""The report for people: call sites, the scope set, the paste-ready string, credits, what failed.
+
+Under `check` it is the gate's verdict instead: one line when nothing changed, then what drifted and why.
+"""
 
 from __future__ import annotations
 
+from scopeplan.baseline import endpoint_key
+from scopeplan.drift import CreditChange, Drift
 from scopeplan.model import Plan, Resolution, Unresolved
 
 _MARK = {"matched": "ok", "unmatched": "??", "unresolved": "..", "deprecated": "v1"}
 
 
-def render(plan: Plan) -> str:
-    """Plain text, deterministic, no colour."""
+def render(plan: Plan, drift: Drift | None = None) -> str:
+    """Plain text, deterministic, no colour: the scan report, or the check verdict when `drift` is given."""
+    if drift is not None:
+        return _check(plan, drift)
     cat = plan.catalogue
     kind = "derived from the Zoho SDK, not an __apis response" if cat.derived else cat.source
     out = [f"scopeplan: {plan.files_scanned} files scanned, catalogue {cat.api_version} ({kind}, "
@@ -68,3 +75,78 @@ def _table(rows, header) -> list[str]:
     for row in (header, *rows):
         lines.append("  " + "  ".join(str(c).ljust(w) for c, w in zip(row, widths)).rstrip())
     return lines
+
+
+def verdict(plan: Plan, drift: Drift) -> str:
+    """One line: whether the gate passes and, in a few words, why."""
+    if drift.failed:
+        return "FAILED: " + "; ".join(_failures(drift))
+    n = len(plan.scopes)
+    line = f"ok: {n} scope{'s' if n != 1 else ''}, all granted by {drift.baseline_file}"
+    if drift.unused:
+        line += f"; {_count(len(drift.unused), 'granted scope')} no longer needed"
+    if drift.unresolved:
+        line += f"; {_count(len(drift.unresolved), 'new unresolved call')}"
+    return line
+
+
+def credit_label(change: CreditChange) -> str:
+    """The entry point a credit change is about, in words."""
+    return change.entry_point or "per run, each call site once"
+
+
+def credits(value: int | None) -> str:
+    """A worst case in words: a number, or `unbounded`."""
+    return "unbounded" if value is None else str(value)
+
+
+def _failures(drift: Drift) -> list[str]:
+    out = []
+    if drift.added:
+        out.append(f"{_count(len(drift.added), 'new scope')} ({', '.join(a.scope for a in drift.added)})")
+    over = [c for c in drift.credits if c.over]
+    if over:
+        out.append(f"worst-case credits rose ({', '.join(credit_label(c) for c in over)})")
+    if drift.strict and drift.unresolved:
+        out.append(_count(len(drift.unresolved), "new unresolved call"))
+    if drift.fail_on_unused and drift.unused:
+        out.append(f"{_count(len(drift.unused), 'granted scope')} no longer needed")
+    return out
+
+
+def _check(plan: Plan, drift: Drift) -> str:
+    out = [f"scopeplan check: {verdict(plan, drift)}"]
+    for new in drift.added:
+        out.append(f"New scope {new.scope}, not granted by {drift.baseline_file}; needed by:")
+        for endpoint in new.endpoints:
+            out.append(f"  {endpoint}")
+            out.extend(f"    {_where(r)}  {r.site.function}" for r in new.sites if endpoint_key(r) == endpoint)
+    if drift.credits:
+        out.append(f"Worst-case credits (tolerance {drift.tolerance:g}%):")
+        out.extend(f"  {credit_label(c)}: {credits(c.before)} -> {credits(c.after)}"
+                   + ("  above the baseline" if c.over else "") for c in drift.credits)
+    if drift.unused:
+        out.append("You can drop these scopes: no call needs them any more")
+        out.extend(f"  {scope}" for scope in drift.unused)
+    if drift.unresolved:
+        note = "" if drift.strict else " (--strict fails on them)"
+        out.append(f"New unresolved calls{note}:")
+        out.extend(f"  {_where(r)}: {r.reason}" for r in drift.unresolved)
+    if drift.catalogue:
+        out.append(f"The catalogue changed since the baseline ({drift.catalogue_digests[0][:19]} -> "
+                   f"{drift.catalogue_digests[1][:19]}):")
+        out.extend(f"  {c.endpoint}: {c.change}" for c in drift.catalogue)
+    if plan.errors:
+        out.append(f"Files that could not be scanned (their calls are missing from this check): {len(plan.errors)}")
+        out.extend(f"  {e.file}: {e.message}" for e in plan.errors)
+    if drift.failed or drift.unused:
+        out.append(f"If the change is intended, run `scopeplan baseline` and commit {drift.baseline_file}.")
+    return "\n".join(out) + "\n"
+
+
+def _where(r: Resolution) -> str:
+    return f"{r.site.location.file}:{r.site.location.line}"
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'s' if n != 1 else ''}"

@@ -1,0 +1,111 @@
+"""Markdown for a pull-request comment or a CI job summary: the verdict first, then the details."""
+
+from __future__ import annotations
+
+from scopeplan.baseline import endpoint_key, per_run_worst_case
+from scopeplan.drift import Drift
+from scopeplan.model import Plan, Resolution, Unresolved
+from scopeplan.report.text import credit_label, credits, verdict
+
+_SECTIONS = (("unresolved", "Unresolved calls (scopeplan could not tell)"),
+             ("unmatched", "Not in the catalogue"),
+             ("deprecated", "Deprecated (Zoho CRM API v1)"))
+
+
+def render(plan: Plan, drift: Drift | None = None) -> str:
+    """GitHub-flavoured markdown, deterministic: the scan summary, or the check verdict when `drift` is given."""
+    out = _check(plan, drift) if drift is not None else _scan(plan)
+    if plan.errors:
+        out += [f"### Files that could not be scanned ({len(plan.errors)})", "",
+                *_table(("file", "error"), [(f"`{e.file}`", e.message) for e in plan.errors])]
+    cat = plan.catalogue
+    kind = "derived from the Zoho SDK" if cat.derived else cat.source
+    out.append(f"<sub>scopeplan · {plan.files_scanned} files · catalogue {cat.api_version} ({kind}) "
+               f"`{cat.digest[:19]}`</sub>")
+    return "\n".join(out) + "\n"
+
+
+def _scan(plan: Plan) -> list[str]:
+    sites = sum(1 for r in plan.resolutions if r.status == "matched" and not r.site.ignored)
+    out = [f"## scopeplan: {_count(len(plan.scopes), 'least-privilege scope')} for "
+           f"{_count(sites, 'Zoho CRM call site')}", ""]
+    unresolved = sum(1 for r in plan.resolutions if r.status == "unresolved")
+    if unresolved:
+        out += [f"**{_count(unresolved, 'call')} could not be resolved**: the scope set may be incomplete.", ""]
+    out += _scopes(plan)
+    if plan.scopes:
+        paste = ",".join(plan.scope_names)
+        out += ["<details><summary>Paste into the Zoho API console</summary>", "", "```", paste, "```", "",
+                "</details>", ""]
+        out += [f"**Worst-case credits**, each matched call once: {per_run_worst_case(plan)}.", ""]
+    for status, title in _SECTIONS:
+        group = [r for r in plan.resolutions if r.status == status]
+        if group:
+            out += [f"### {title} ({len(group)})", "",
+                    *_table(("where", "call", "reason"), [(_where(r), f"`{_call(r)}`", r.reason) for r in group])]
+    return out
+
+
+def _check(plan: Plan, drift: Drift) -> list[str]:
+    title = "❌ scopeplan: scope drift" if drift.failed else "✅ scopeplan: no scope drift"
+    out = [f"## {title}", "", verdict(plan, drift), ""]
+    if drift.added:
+        rows = [(f"`{new.scope}`", f"`{endpoint}`",
+                 "<br>".join(f"{_where(r)} in `{r.site.function}`" for r in new.sites if endpoint_key(r) == endpoint))
+                for new in drift.added for endpoint in new.endpoints]
+        out += [f"### New scopes, not granted by `{drift.baseline_file}`", "",
+                *_table(("scope", "endpoint", "call sites"), rows)]
+    if drift.unused:
+        out += ["### Scopes you can drop", "", "No call needs these any more: "
+                + ", ".join(f"`{s}`" for s in drift.unused) + ".", ""]
+    if drift.credits:
+        rows = [(credit_label(c), credits(c.before), credits(c.after), "❌ above the baseline" if c.over else "")
+                for c in drift.credits]
+        out += [f"### Worst-case credits (tolerance {drift.tolerance:g}%)", "",
+                *_table(("entry point", "baseline", "now", ""), rows)]
+    if drift.unresolved:
+        note = "" if drift.strict else " (`--strict` fails on them)"
+        out += [f"### New unresolved calls{note}", "",
+                *_table(("where", "reason"), [(_where(r), r.reason) for r in drift.unresolved])]
+    if drift.catalogue:
+        was, now = (d[:19] for d in drift.catalogue_digests)
+        out += [f"### Catalogue changes since the baseline (`{was}` → `{now}`)", "",
+                *_table(("endpoint", "change"), [(f"`{c.endpoint}`", c.change) for c in drift.catalogue])]
+    if drift.failed or drift.unused:
+        out += [f"> If the change is intended, run `scopeplan baseline` and commit `{drift.baseline_file}`.", ""]
+    if plan.scopes:
+        out += [f"<details><summary>All {_count(len(plan.scopes), 'scope')} the code needs</summary>", "",
+                *_scopes(plan), "</details>", ""]
+    return out
+
+
+def _scopes(plan: Plan) -> list[str]:
+    if not plan.scopes:
+        return ["No Zoho CRM calls found.", ""]
+    rows = [(f"`{name}`", str(len(users)), "<br>".join(f"`{e}`" for e in sorted({endpoint_key(r) for r in users})))
+            for name, users in plan.scopes]
+    return _table(("scope", "call sites", "endpoints"), rows)
+
+
+def _table(header: tuple[str, ...], rows: list[tuple]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(" --- " for _ in header) + "|"]
+    lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in rows]
+    return [*lines, ""]
+
+
+def _cell(value: object) -> str:
+    # NOTE: a `|` inside a cell ends it, even inside a code span, in GitHub's tables.
+    return str(value if value is not None else "").replace("|", "\\|").replace("\n", " ")
+
+
+def _where(r: Resolution) -> str:
+    return f"`{r.site.location.file}:{r.site.location.line}`"
+
+
+def _call(r: Resolution) -> str:
+    method = "?" if isinstance(r.site.method, Unresolved) else r.site.method
+    return f"{method} {r.path or '?'}"
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'s' if n != 1 else ''}"

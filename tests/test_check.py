@@ -1,0 +1,277 @@
+"""The gate from the command line: `baseline`, `check`, their exit codes, [tool.scopeplan], and the issue's scenario."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from importlib import resources
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import SMALL
+
+from scopeplan.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+LEGACY = ROOT / "sample_projects" / "legacy_requests_v2"
+
+CRM = '''\
+import requests
+
+BASE = "https://www.zohoapis.com/crm/v8"
+
+
+def leads():
+    return requests.get(BASE + "/Leads")
+
+
+def org():
+    return requests.get(BASE + "/org")
+'''
+CONFIG = '[tool.scopeplan]\ncatalogue = "zoho/apis.json"\n'
+
+
+def run(*args: str):
+    """Invoke the CLI in the current directory; stdout and stderr apart."""
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+@pytest.fixture
+def app(tmp_path, monkeypatch):
+    """A small integration with its own catalogue file named in pyproject.toml; the current directory."""
+    (tmp_path / "zoho").mkdir()
+    (tmp_path / "zoho" / "apis.json").write_text(json.dumps(SMALL))
+    (tmp_path / "pyproject.toml").write_text(CONFIG)
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "__init__.py").write_text("")
+    (tmp_path / "app" / "crm.py").write_text(CRM)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def _add(path: Path, source: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(source)
+
+
+NEW_SCOPE = 'import requests\n\ndef add_deal(d):\n    return requests.post("https://www.zohoapis.com/crm/v8/Deals")\n'
+MORE_CREDITS = 'import requests\n\ndef find():\n    return requests.get("https://www.zohoapis.com/crm/v8/Leads/search")\n'
+BROKEN = 'import requests\n\nrequests.get("https://www.zohoapis.com/crm/v8/Leads"\n'  # no parse
+UNRESOLVED = 'import requests\n\ndef fetch(url):\n    return requests.get(url)\n'
+
+# (files to write after the baseline, extra pyproject lines, check arguments) -> (exit code, text on stdout or stderr)
+GATE = [
+    pytest.param({}, "", [], 0, "scopeplan check: ok: 2 scopes, all granted by .scopeplan.json", id="unchanged"),
+    pytest.param({"app/deals.py": NEW_SCOPE}, "", [], 1, "ZohoCRM.modules.deals.CREATE", id="new scope"),
+    pytest.param({"app/crm.py": CRM.split("\n\ndef org")[0] + "\n"}, "", [], 0, "You can drop these scopes",
+                 id="unused scope: notice"),
+    pytest.param({"app/crm.py": CRM.split("\n\ndef org")[0] + "\n"}, "", ["--fail-on-unused"], 1,
+                 "1 granted scope no longer needed", id="unused scope, --fail-on-unused"),
+    pytest.param({"app/search.py": MORE_CREDITS}, "", [], 1, "per run, each call site once: 2 -> 3",
+                 id="credits rose"),
+    pytest.param({"app/search.py": MORE_CREDITS}, "", ["--credit-tolerance", "50"], 0, "tolerance 50%",
+                 id="credits within --credit-tolerance"),
+    pytest.param({"app/search.py": MORE_CREDITS}, "credit-tolerance = 50\n", [], 0, "tolerance 50%",
+                 id="credits within credit-tolerance from pyproject"),
+    pytest.param({"app/search.py": MORE_CREDITS}, "credit-tolerance = 50\n", ["--credit-tolerance", "0"], 1,
+                 "above the baseline", id="the flag overrides pyproject"),
+    pytest.param({"app/fetch.py": UNRESOLVED}, "", [], 0, "1 new unresolved call", id="new unresolved: notice"),
+    pytest.param({"app/fetch.py": UNRESOLVED}, "", ["--strict"], 1, "FAILED: 1 new unresolved call",
+                 id="new unresolved, --strict"),
+    pytest.param({"app/fetch.py": UNRESOLVED}, "strict = true\n", [], 1, "FAILED", id="strict from pyproject"),
+    pytest.param({"app/fetch.py": UNRESOLVED}, "strict = true\n", ["--no-strict"], 0, "ok",
+                 id="--no-strict overrides pyproject"),
+    pytest.param({"app/broken.py": BROKEN}, "", [], 0, "Files that could not be scanned",
+                 id="parse error: reported"),
+    pytest.param({"app/broken.py": BROKEN}, "", ["--strict"], 3, "app/broken.py", id="parse error, --strict"),
+    pytest.param({}, "", ["--catalogue", "missing.json"], 3, "missing.json: no such file", id="no catalogue"),
+    pytest.param({}, "colour = \"red\"\n", [], 3, "unknown key tool.scopeplan.colour", id="unknown config key"),
+    pytest.param({}, "credit-tolerance = \"5%\"\n", [], 3, "tool.scopeplan.credit-tolerance must be a number",
+                 id="config key of the wrong type"),
+    pytest.param({".scopeplan.json": "{"}, "", [], 3, "not valid JSON", id="unreadable baseline"),
+    pytest.param({}, "", ["--baseline", "elsewhere.json"], 3, "run `scopeplan baseline`", id="no baseline"),
+]
+
+
+@pytest.mark.parametrize(("files", "config", "args", "code", "text"), GATE)
+def test_check_exit_codes(app, files, config, args, code, text):
+    assert run("baseline").exit_code == 0
+    for name, source in files.items():
+        _add(app / name, source)
+    (app / "pyproject.toml").write_text(CONFIG + config)
+    result = run("check", *args)
+    assert (result.exit_code, text in result.stdout + result.stderr) == (code, True), result.output
+    if code == 3:
+        assert "scopeplan: error:" in result.stderr or "Files that could not be scanned" in result.stdout
+        assert "New scope" not in result.stdout  # an error is never reported as drift
+
+
+def test_a_new_scope_names_the_scope_the_endpoint_and_every_call_site(app):
+    run("baseline")
+    _add(app / "app" / "deals.py", NEW_SCOPE + "\n\ndef again():\n"
+         "    return requests.post(\"https://www.zohoapis.com/crm/v8/Deals\")\n")
+    result = run("check")
+    assert result.exit_code == 1
+    assert result.stdout.splitlines()[:5] == [
+        "scopeplan check: FAILED: 1 new scope (ZohoCRM.modules.deals.CREATE); "
+        "worst-case credits rose (per run, each call site once)",
+        "New scope ZohoCRM.modules.deals.CREATE, not granted by .scopeplan.json; needed by:",
+        "  POST /crm/v8/Deals",
+        "    app/deals.py:4  app.deals:add_deal",
+        "    app/deals.py:8  app.deals:again",
+    ]
+
+
+def test_baseline_paths_come_from_pyproject_relative_to_it_and_from_flags_relative_to_the_cwd(app, monkeypatch):
+    (app / "pyproject.toml").write_text(CONFIG + 'baseline = "ci/scopes.json"\n')
+    (app / "ci").mkdir()
+    assert run("baseline").stdout.startswith("scopeplan: wrote ci/scopes.json: 2 scopes, 2 endpoints")
+    monkeypatch.chdir(app / "app")
+    assert run("check", "..").exit_code == 0  # pyproject paths stay relative to the project
+    assert run("baseline", "..", "--baseline", "mine.json").exit_code == 0
+    assert (app / "app" / "mine.json").read_bytes() == (app / "ci" / "scopes.json").read_bytes()
+    assert run("check", "..", "--baseline", "mine.json").exit_code == 0
+
+
+def test_scan_applies_pyproject_and_flags_override_it(app):
+    for op in ("CREATE", "UPDATE", "DELETE"):  # all four leads operations: compact folds them into .ALL
+        method = {"CREATE": "post", "UPDATE": "put", "DELETE": "delete"}[op]
+        path = "/Leads" if op == "CREATE" else "/Leads/1"
+        _add(app / "app" / f"{op.lower()}.py",
+             f'import requests\n\ndef f():\n    requests.{method}("https://www.zohoapis.com/crm/v8{path}")\n')
+    assert "ZohoCRM.modules.leads.ALL" not in run("scan").stdout
+    (app / "pyproject.toml").write_text(CONFIG + "compact = true\n")
+    assert "ZohoCRM.modules.leads.ALL" in run("scan").stdout
+    assert "ZohoCRM.modules.leads.ALL" not in run("scan", "--no-compact").stdout
+    (app / "pyproject.toml").write_text(CONFIG + "strict = true\n")
+    _add(app / "app" / "fetch.py", UNRESOLVED)
+    assert (run("scan").exit_code, run("scan", "--no-strict").exit_code) == (3, 0)
+
+
+def test_plain_scan_output_is_unchanged_by_the_config_wiring(app):
+    assert run("scan").stdout == run("scan", "--catalogue", "zoho/apis.json").stdout
+    assert run("scan").stdout.startswith("scopeplan: 2 files scanned, catalogue v8 (file, 12 paths, ")
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif", "markdown"])
+def test_output_writes_the_report_to_a_file_and_keeps_the_exit_code(app, fmt):
+    run("baseline")
+    _add(app / "app" / "deals.py", NEW_SCOPE)
+    result = run("check", "--format", fmt, "--output", "reports/out")
+    assert (result.exit_code, result.stderr) == (3, "scopeplan: error: reports/out: No such file or directory\n")
+    (app / "reports").mkdir()
+    result = run("check", "--format", fmt, "--output", "reports/out")
+    assert result.exit_code == 1
+    assert result.stdout == (f"scopeplan check: FAILED: 1 new scope (ZohoCRM.modules.deals.CREATE); worst-case "
+                             f"credits rose (per run, each call site once); {fmt} report written to reports/out\n")
+    assert (app / "reports" / "out").read_text() == run("check", "--format", fmt).stdout
+    assert [p.name for p in (app / "reports").iterdir()] == ["out"]  # no temp file left behind
+
+
+def test_baseline_under_strict_refuses_an_incomplete_analysis(app):
+    _add(app / "app" / "fetch.py", UNRESOLVED)
+    result = run("baseline", "--strict")
+    assert result.exit_code == 3 and "no baseline written" in result.stderr
+    assert not (app / ".scopeplan.json").exists()
+    result = run("baseline")
+    assert result.exit_code == 0 and "1 unresolved call recorded" in result.stdout
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The issue's "Done when", in a scratch git repository holding a copy of a sample integration.
+
+NOTES = '''\
+"""Notes on CRM records."""
+import requests
+
+from crm_sync.auth import auth_headers
+from crm_sync.settings import ZOHO_API_BASE
+
+
+def add_note(parent_id, text):
+    resp = requests.post(f"{ZOHO_API_BASE}/Notes", json={"data": [{"Parent_Id": parent_id, "Note_Content": text}]},
+                         headers=auth_headers())
+    resp.raise_for_status()
+'''
+DEALS = '''\
+"""Deal lookups, moved out of api.py."""
+import requests
+
+from crm_sync.auth import auth_headers
+from crm_sync.settings import ZOHO_API_BASE
+
+
+def get_deal(deal_id):
+    resp = requests.get("%s/Deals/%s" % (ZOHO_API_BASE, deal_id), headers=auth_headers())
+    resp.raise_for_status()
+    return resp.json()["data"][0]
+'''
+
+
+def _git(repo: Path, *args: str) -> None:
+    subprocess.run(["git", "-c", "user.name=scopeplan tests", "-c", "user.email=tests@example.invalid",
+                    "-c", "commit.gpgsign=false", *args], cwd=repo, check=True, capture_output=True)
+
+
+def _cut(text: str, start: str, end: str) -> str:
+    i = text.index(start)
+    return text[:i] + text[text.index(end, i):]
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git for the scratch repository")
+def test_done_when_scenario_in_a_scratch_git_repo(tmp_path, monkeypatch):
+    repo = tmp_path / "integration"
+    shutil.copytree(LEGACY / "crm_sync", repo / "crm_sync", ignore=shutil.ignore_patterns("__pycache__"))
+    bundled = resources.files("scopeplan.data").joinpath("catalogue_v8.json").read_bytes()
+    (repo / "zoho").mkdir()
+    (repo / "zoho" / "apis.json").write_bytes(bundled)
+    (repo / "pyproject.toml").write_text(CONFIG)
+    monkeypatch.chdir(repo)
+    _git(repo, "init", "-q")
+    assert "run `scopeplan baseline`" in run("check").stderr
+
+    # `scopeplan baseline` then `scopeplan check` exits 0
+    assert run("baseline").exit_code == 0
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-qm", "integration and its baseline")
+    clean = run("check")
+    assert (clean.exit_code, clean.stdout) == (0, "scopeplan check: ok: 9 scopes, all granted by .scopeplan.json\n")
+
+    # adding a call that needs a new scope makes `check` exit 1, naming it
+    (repo / "crm_sync" / "notes.py").write_text(NOTES)
+    result = run("check")
+    assert result.exit_code == 1
+    assert "New scope ZohoCRM.modules.notes.CREATE" in result.stdout
+    assert "POST /crm/v8/Notes" in result.stdout and "crm_sync/notes.py:9  crm_sync.notes:add_note" in result.stdout
+    (repo / "crm_sync" / "notes.py").unlink()
+
+    # removing a call makes it suggest dropping the scope
+    api = repo / "crm_sync" / "api.py"
+    tasks = repo / "crm_sync" / "tasks.py"
+    api.write_text(_cut(api.read_text(), "def delete_lead(", "def create_sales_order("))
+    tasks.write_text(tasks.read_text().replace('    if lead is not None:\n        api.delete_lead(lead["id"])\n', ""))
+    result = run("check")
+    assert result.exit_code == 0
+    assert "You can drop these scopes: no call needs them any more\n  ZohoCRM.modules.leads.DELETE\n" in result.stdout
+    assert run("check", "--fail-on-unused").exit_code == 1
+    _git(repo, "checkout", "--", ".")
+
+    # moving a function to another file changes nothing: same verdict, same baseline bytes
+    api.write_text(_cut(api.read_text(), "def get_deal(", "def create_account("))
+    (repo / "crm_sync" / "deals.py").write_text(DEALS)
+    tasks.write_text(tasks.read_text().replace("from crm_sync import api\n", "from crm_sync import api\n"
+                                               "from crm_sync.deals import get_deal\n")
+                     .replace("api.get_deal(", "get_deal("))
+    assert (run("check").exit_code, run("check").stdout) == (0, clean.stdout)
+    assert run("baseline", "--baseline", "moved.json").exit_code == 0
+    assert (repo / "moved.json").read_bytes() == (repo / ".scopeplan.json").read_bytes()
+    _git(repo, "checkout", "--", ".")
+    _git(repo, "clean", "-fdq")
+
+    # deleting the catalogue makes it exit 3, and says so on stderr without a report
+    (repo / "zoho" / "apis.json").unlink()
+    result = run("check")
+    assert (result.exit_code, result.stdout) == (3, "")
+    assert "zoho/apis.json: no such file" in result.stderr
