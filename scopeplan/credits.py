@@ -19,16 +19,11 @@ def entry_points(resolutions: Iterable[Resolution], edges: Iterable[tuple[str, s
 
     graph = nx.DiGraph()
     own: dict[str, Cost] = {}
-    for r in resolutions:
-        if r.status != "matched" or r.site.ignored:
-            continue
-        worst = r.site.credits if r.site.credits is not None else r.max_credits or 0
-        fn = r.site.function
+    for fn, cost in _own_costs(resolutions):
         graph.add_node(fn)
-        own[fn] = _add(own.get(fn, (0, None)), _times(worst, r.site.loops))
+        own[fn] = _add(own.get(fn, (0, None)), cost)
     for caller, callee, loops in edges:
-        if caller != callee or True:
-            graph.add_edge(caller, callee, loops=loops)
+        graph.add_edge(caller, callee, loops=loops)
     worst: dict[str, Cost] = {}
     dag = nx.condensation(graph)
     for component in reversed(list(nx.topological_sort(dag))):
@@ -55,6 +50,26 @@ def entry_points(resolutions: Iterable[Resolution], edges: Iterable[tuple[str, s
             continue
         out.append(EntryPoint(fn, credits, why))
     return tuple(out)
+
+
+def _own_costs(resolutions: Iterable[Resolution]):
+    """(function, cost) per call: the variants of one call (one per module value) cost their maximum,
+    unless a loop made them (`for m in MODULES`), where each runs once and they add up."""
+    calls: dict[tuple, list[Resolution]] = {}
+    for r in resolutions:
+        if r.status == "matched" and not r.site.ignored:
+            calls.setdefault((r.site.function, r.site.location, r.site.trace), []).append(r)
+    for (fn, _, _), variants in calls.items():
+        costs = [_times(r.site.credits if r.site.credits is not None else r.max_credits or 0, r.site.loops)
+                 for r in variants]
+        if any(loop.per_item for r in variants for loop in r.site.loops):
+            total: Cost = (0, None)
+            for cost in costs:
+                total = _add(total, cost)
+            yield fn, total
+        else:
+            unbounded = next((c for c in costs if c[0] is None), None)
+            yield fn, unbounded or (max(c[0] for c in costs), None)
 
 
 def per_run(points: Iterable[EntryPoint]) -> int | None:

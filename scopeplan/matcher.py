@@ -77,7 +77,7 @@ class Matcher:
         if resolution.status == "matched" and site.body_reason:
             return replace(resolution, status="unresolved", reason=site.body_reason, scopes=())
         if resolution.status == "matched" and site.credits is not None:
-            return replace(resolution, max_credits=site.credits, min_credits=min(resolution.min_credits, site.credits))
+            return replace(resolution, max_credits=site.credits, min_credits=site.credits)  # the body fixes the tier
         return resolution
 
     def _match(self, site, kind, rest, holes, path, api_version) -> Resolution:

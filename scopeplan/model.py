@@ -59,6 +59,7 @@ class LoopBound:
     where: str  # "sync.py:40"
     kind: str  # "for" | "while" | "comprehension" | "recursion"
     bound: int | None
+    per_item: bool = False  # the loop's items became one call site each: each runs once
 
     def describe(self) -> str:
         """`while loop at sync.py:40`."""

@@ -7,7 +7,7 @@ from pathlib import Path
 from scopeplan import scopes as scope_algebra
 from scopeplan.config import Config
 from scopeplan.matcher import Matcher
-from scopeplan.model import Catalogue, FileError, Plan, Resolution
+from scopeplan.model import Catalogue, FileError, Plan, Resolution, Url
 from scopeplan.scanner import scan
 from scopeplan import credits
 from scopeplan.scanner.follow import call_edges, call_sites
@@ -29,7 +29,12 @@ def plan(root: Path, catalogue: Catalogue, compact: bool = False, config: Config
     project = Project(facts)
     matcher = Matcher(catalogue)
     resolutions = []
-    complete = lambda s: (r := matcher.resolve(s)) is None or r.status != "unresolved"  # noqa: E731
+    def complete(site) -> bool:  # worth asking the callers of its function for more?
+        r = matcher.resolve(site)
+        if r is None or r.status in ("matched", "deprecated"):
+            return True
+        return r.status == "unmatched" and not (isinstance(site.url, Url) and site.url.holes)
+
     for site in call_sites(project, complete, dict(config.modules)):
         resolution = matcher.resolve(site)
         if resolution is not None:

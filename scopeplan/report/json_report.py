@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from scopeplan import credits
 from scopeplan.baseline import per_run_worst_case
 from scopeplan.drift import Drift
 from scopeplan.model import Plan, Resolution, Unresolved
@@ -50,9 +51,12 @@ def to_dict(plan: Plan) -> dict:
         "scope_string": ",".join(name for name, _ in plan.scopes),
         "compact": plan.compact,
         "credits": {
-            "per_run_worst_case": per_run_worst_case(plan),
-            "per_run_best_case": sum(r.min_credits or 0 for r in matched),
-            "counting": "each matched call site once",
+            "per_run_worst_case": credits.per_run(plan.entry_points),
+            "each_call_once": {"worst_case": per_run_worst_case(plan),
+                               "best_case": sum(r.min_credits or 0 for r in matched)},
+            "entry_points": [{"function": e.function, "worst_case": e.worst_case,
+                              "unbounded_because": e.unbounded_because} for e in plan.entry_points],
+            **({"budget": _budget(plan.budget)} if plan.budget else {}),
         },
         "call_sites": [_site(r) for r in plan.resolutions],
         "summary": {status: sum(1 for r in plan.resolutions if r.status == status)
@@ -79,7 +83,16 @@ def _site(r: Resolution) -> dict:
         "min_credits": r.min_credits,
         "max_credits": r.max_credits,
         "reason": r.reason,
+        "trace": [{"file": t.file, "line": t.line} for t in site.trace],
+        "implicit": site.implicit,
+        "ignored": site.ignored,
     }
+
+
+def _budget(b) -> dict:
+    return {"edition": b.edition, "users": b.users, "daily_allowance": b.allowance,
+            "daily_worst_case": b.daily_worst_case, "share": None if b.share is None else round(b.share, 6),
+            "unbounded_because": b.unbounded_because, "limits_source": b.source}
 
 
 def _where(r: Resolution) -> dict:

@@ -23,8 +23,8 @@ def render(plan: Plan, drift: Drift | None = None) -> str:
     sites = [r for r in plan.resolutions]
     if sites:
         out.append("Call sites")
-        rows = [(f"{r.site.location.file}:{r.site.location.line}", _MARK[r.status], _method(r), r.path or "?",
-                 ", ".join(r.scopes) or (r.status if r.status != "matched" else "-"), _credits(r)) for r in sites]
+        rows = [(f"{r.site.location.file}:{r.site.location.line}", "ig" if r.site.ignored else _MARK[r.status],
+                 _method(r), r.path or "?", _scope_cell(r), _credits(r)) for r in sites]
         out.extend(_table(rows, ("where", "", "method", "path", "scope", "credits")))
         out.append("")
     else:
@@ -44,6 +44,12 @@ def render(plan: Plan, drift: Drift | None = None) -> str:
         best = sum(r.min_credits or 0 for r in matched)
         out.append(f"Credits, each matched call once: {best} at best, {worst} at worst")
         out.append("")
+    out.extend(_entry_points(plan))
+    ignored = [r for r in plan.resolutions if r.site.ignored]
+    if ignored:
+        out.append(f"Ignored by `# scopeplan: ignore`: {len(ignored)}")
+        out.extend(f"  {r.site.location.file}:{r.site.location.line}: {r.site.ignored}" for r in ignored)
+        out.append("")
     for status, title in (("unresolved", "Unresolved (scopeplan could not tell)"),
                           ("unmatched", "Not in the catalogue"),
                           ("deprecated", "Deprecated (Zoho CRM API v1)")):
@@ -57,6 +63,36 @@ def render(plan: Plan, drift: Drift | None = None) -> str:
         out.extend(f"  {e.file}: {e.message}" for e in plan.errors)
         out.append("")
     return "\n".join(out).rstrip("\n") + "\n"
+
+
+TOP_ENTRY_POINTS = 10
+
+
+def _entry_points(plan: Plan) -> list[str]:
+    """The costliest entry points (unbounded first), and the daily budget when an edition is set."""
+    if not plan.entry_points:
+        return []
+    ranked = sorted(plan.entry_points, key=lambda e: (e.worst_case is not None, -(e.worst_case or 0), e.function))
+    out = [f"Worst-case credits per entry point (top {min(TOP_ENTRY_POINTS, len(ranked))} of {len(ranked)}):"]
+    for e in ranked[:TOP_ENTRY_POINTS]:
+        out.append(f"  {e.function}: " + (f"unbounded ({e.unbounded_because})" if e.worst_case is None
+                                          else str(e.worst_case)))
+    b = plan.budget
+    if b is not None:
+        allowance = "unlimited" if b.allowance is None else f"{b.allowance:,}"
+        if b.daily_worst_case is None:
+            use = f"unbounded ({b.unbounded_because})"
+        else:
+            use = f"{b.daily_worst_case:,}" + (f" = {b.share:.1%} of it" if b.share is not None else "")
+        out.append(f"Daily budget, {b.edition} with {b.users} users: {allowance} credits / 24 h; "
+                   f"worst case per day: {use}")
+    out.append("")
+    return out
+
+
+def _scope_cell(r: Resolution) -> str:
+    text = ", ".join(r.scopes) or (r.status if r.status != "matched" else "-")
+    return f"{text} (implicit)" if r.site.implicit else text
 
 
 def _method(r: Resolution) -> str:

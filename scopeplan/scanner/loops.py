@@ -13,10 +13,11 @@ def bounds(project: Project, loops: tuple[Loop, ...], ctx: Ctx, file: str) -> tu
     A loop whose items already became one call site each (`for m in ("Leads", "Deals")`) counts once:
     each of those sites runs once per matching item.
     """
-    return tuple(LoopBound(f"{file}:{loop.line}", loop.kind,
-                           1 if loop.items is not None and loop.items in project.expanded and loop.bound is None
-                           else _bound(project, loop, ctx))
-                 for loop in loops)
+    out = []
+    for loop in loops:
+        per_item = loop.items is not None and loop.items in project.expanded and loop.bound is None
+        out.append(LoopBound(f"{file}:{loop.line}", loop.kind, 1 if per_item else _bound(project, loop, ctx), per_item))
+    return tuple(out)
 
 
 def _bound(project: Project, loop: Loop, ctx: Ctx) -> int | None:

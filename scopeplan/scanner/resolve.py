@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import product
 
 from scopeplan.model import Hole
@@ -62,6 +62,7 @@ class Target:
     offset: int
     receiver: Ctx | None
     cls: ClassFacts | None
+    via_self: bool = False  # called on `self` or `super()`: `self` stays the caller's object
 
 
 class Project:
@@ -273,18 +274,18 @@ class Project:
             receiver = None
         elif isinstance(callee, SelfAttr) and callee.name:
             values = self.class_member(callee.cls, callee.name, ctx, depth) or []
-            receiver = ctx
+            return [replace(t, via_self=True) for v in values for t in self._target(v, ctx)]
         elif isinstance(callee, Attr):
-            values = []
+            values, supers = [], []
             for base in self.evaluate(callee.value, ctx, depth + 1):
                 if isinstance(base, Obj) and base.kind == "super":
                     found = self.class_member(base.extra, callee.name, base.ctx or EMPTY, depth + 1, after=base.extra)
-                    values.extend((v, base.ctx) for v in found or [])
+                    supers.extend(replace(t, via_self=True) for v in found or [] for t in self._target(v, base.ctx))
                 elif isinstance(base, Obj) and base.kind in ("instance", "class"):
                     found = self.class_member(base.ref.qualname, callee.name, base.ctx or Ctx(self_cls=base.ref.qualname),
                                               depth + 1, instance=base.kind == "instance")
                     values.extend((v, base.ctx) for v in found or [])
-            return [t for v, rctx in values for t in self._target(v, rctx)]
+            return supers + [t for v, rctx in values for t in self._target(v, rctx)]
         else:
             return []
         return [t for v in values for t in self._target(v, receiver)]
@@ -311,11 +312,18 @@ class Project:
             positional = [p for p in params if p.index >= 0][target.offset:]
             for param, arg in zip(positional, args):
                 pairs.append(((param.function, param.name), (arg, caller)))
-            names = {p.name: p for p in params}
+            names = {p.name: p for p in params if p.index != -2}
+            extra = []
             for key, arg in kwargs:
                 if key in names:
                     pairs.append(((names[key].function, key), (arg, caller)))
-        return Ctx(bindings=tuple(pairs), self_cls=target.self_cls)
+                else:
+                    extra.append((key, arg))
+            rest = next((p for p in params if p.index == -2), None)
+            if rest is not None:  # `def _request(self, method, path, **kw)` collects `json=...`
+                pairs.append(((rest.function, rest.name), (Dict(tuple(extra)), caller)))
+        self_cls = caller.self_cls if target.via_self and caller.self_cls else target.self_cls
+        return Ctx(bindings=tuple(pairs), self_cls=self_cls)
 
     def result(self, expr: Result, ctx: Ctx, depth: int) -> list[Text | Obj]:
         out: list[Text | Obj] = []

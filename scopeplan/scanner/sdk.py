@@ -1,18 +1,291 @@
-"""Calls through the official Zoho CRM Python SDKs become the REST calls they make."""
+"""Calls through the official Zoho CRM Python SDKs become the REST calls they make.
+
+`RecordOperations("Leads").get_records(...)` (SDK 6.0 to 8.0) and `RecordOperations().get_records("Leads")`
+(2.0, 2.1 and 5.0) are looked up in `data/sdk_methods.json`: each `{placeholder}` of the method's path takes
+the value of the constructor or method argument it names, bound by position or keyword.
+
+Which SDK: the packages of one import root (`zohocrmsdk`: 5.0 to 8.0; `zcrmsdk`: 2.0, 2.1) install the same
+top-level package, so a project has one of them. It is the package that fits the most of the project's calls
+through that root, the newest (highest API version) on a tie. A package fits a call when it has the class
+and the method, they take the arguments given, and every placeholder of the path gets one: that is how
+`RecordOperations().get_record(3, "Leads")` (5.0) differs from `RecordOperations("Leads").get_record(3)` (8.0).
+A call the chosen package does not fit takes the newest package that fits it, else the newest that has it.
+
+The calls the SDK makes on its own are added with `implicit=True`: metadata before a record-ish method
+(facts §1.5), and the current user and org when a token is generated in 6.0 to 8.0 (at
+`Initializer.initialize` / `switch_user`, unless the token has `find_user=False` or a `user_signature`).
+"""
 
 from __future__ import annotations
 
-from scopeplan.model import CallSite
+import json
+import re
+import weakref
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+from scopeplan.model import CallSite, Hole, Location, TraceStep, Url
 from scopeplan.scanner.facts import FileFacts, Invoke
-from scopeplan.scanner.resolve import EMPTY, Ctx, Project
+from scopeplan.scanner.ir import Attr, Expr, Glob, Param, Unknown
+from scopeplan.scanner.resolve import EMPTY, Ctx, Obj, Project, Text
+
+# The SDK's Constants.DEFAULT_MODULE_NAME_VS_API_NAME (util/constants.py; facts §1.5). Before a request that
+# prefetches metadata, Utility.set_handler_api_path rewrites path segments to this casing.
+SDK_MODULE_NAMES = {name.lower(): name for name in (
+    "Leads", "Contacts", "Accounts", "Deals", "Tasks", "Events", "Activities", "Calls", "Products", "Quotes",
+    "Sales_Orders", "Purchase_Orders", "Invoices", "Campaigns", "Vendors", "Price_Books", "Cases", "Solutions",
+    "Visits", "Approvals", "Notes", "Attachments", "Actions_Performed")}
+INITIALIZER_METHODS = frozenset({"initialize", "switch_user"})  # both hand a token to the SDK
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+@dataclass(frozen=True, slots=True)
+class SdkCall:
+    """One SDK call as the project spells it: import root, class, method, receiver object and arguments."""
+
+    root: str
+    cls: str
+    method: str
+    receiver: Obj  # "foreign": an instance, extra = the constructor's (args, kwargs); "external": Initializer
+    args: tuple
+    kwargs: tuple
+
+
+# -- the table ------------------------------------------------------------------------------------------
+
+@cache
+def _packages() -> dict[str, dict]:
+    text = resources.files("scopeplan.data").joinpath("sdk_methods.json").read_text("utf-8")
+    return json.loads(text)["packages"]
+
+
+@cache
+def _method_names() -> frozenset[str]:
+    return frozenset(INITIALIZER_METHODS | {m for p in _packages().values() for c in p["classes"].values()
+                                            for m in c["methods"]})
+
+
+@cache
+def _newest_first(root: str) -> tuple[str, ...]:
+    """The packages of one import root, highest API version first (`v8` ... `v5`; `v2.1`, `v2`)."""
+    packages = [k for k, p in _packages().items() if p["import_root"] == root]
+    return tuple(sorted(packages, reverse=True,
+                        key=lambda k: [int(n) for n in re.findall(r"\d+", _packages()[k]["api_version"])]))
+
+
+def _sdk_class(qualname: str) -> tuple[str, str] | None:
+    """(import root, class) when a dotted name is an SDK operations class or the Initializer."""
+    root, _, rest = qualname.partition(".")
+    prefix, _, cls = qualname.rpartition(".")
+    if not rest or not _newest_first(root):
+        return None
+    if cls == "Initializer":
+        return root, cls
+    for package in _newest_first(root):  # `api.record.RecordOperations` or `api.record.record_operations.Rec...`
+        row = _packages()[package]["classes"].get(cls)
+        if row is not None and (row["module"] + ".").startswith(prefix + "."):
+            return root, cls
+    return None
+
+
+def _row(package: str, call: SdkCall) -> tuple[dict, dict] | None:
+    """The class row and method spec of a call in one package, if it has them."""
+    row = _packages()[package]["classes"].get(call.cls)
+    spec = row["methods"].get(call.method) if row is not None else None
+    return (row, spec) if spec is not None else None
+
+
+def _fits(package: str, call: SdkCall) -> bool:
+    """The package has the class and method, they take the arguments given, and every placeholder gets one."""
+    if call.cls == "Initializer":
+        return True
+    found = _row(package, call)
+    if found is None:
+        return False
+    row, spec = found
+    given = {"constructor": _given(row["constructor"], *call.receiver.extra),
+             "method_arg": _given(spec["params"], call.args, call.kwargs)}
+    if None in given.values():
+        return False
+    return all(p["name"] in given[p["source"]] for p in spec["placeholders"])
+
+
+def _given(names: list[str], args: tuple, kwargs: tuple) -> set[str] | None:
+    if len(args) > len(names) or any(key not in names for key, _ in kwargs):
+        return None
+    return set(names[:len(args)]) | {key for key, _ in kwargs}
+
+
+# -- recognising calls ----------------------------------------------------------------------------------
+
+def _method_name(callee: Expr) -> str | None:
+    if isinstance(callee, Attr):
+        return callee.name
+    if isinstance(callee, Glob):
+        return callee.qualname.rpartition(".")[2]
+    return None
+
+
+def sdk_calls(project: Project, invoke: Invoke, ctx: Ctx = EMPTY) -> list[SdkCall]:
+    """The SDK calls an invoke may be, one per receiver value; empty when it is something else."""
+    method = _method_name(invoke.callee)
+    if method is None or method not in _method_names():
+        return []
+    if isinstance(invoke.callee, Attr):
+        receivers = project.evaluate(invoke.callee.value, ctx)
+    else:
+        receivers = project.lookup(invoke.callee.qualname.rpartition(".")[0])
+    out = []
+    for value in receivers:
+        if not isinstance(value, Obj) or value.kind not in ("foreign", "external"):
+            continue
+        found = _sdk_class(str(value.ref))
+        if found is None:
+            continue
+        if found[1] == "Initializer":  # a static method of the class itself
+            if value.kind == "external" and method in INITIALIZER_METHODS:
+                out.append(SdkCall(*found, method, value, invoke.args, invoke.kwargs))
+        elif value.kind == "foreign":  # an instance the code constructed: `RecordOperations("Leads")`
+            out.append(SdkCall(*found, method, value, invoke.args, invoke.kwargs))
+    return out
 
 
 def is_sdk_call(project: Project, invoke: Invoke) -> bool:
-    """Whether the invoke may be a method of an official SDK operations class."""
-    return False
+    """Whether the invoke may be a method of an official SDK operations class (or `Initializer.initialize`)."""
+    if sdk_calls(project, invoke):
+        return True
+    # `def fetch(ops): ops.get_records()`: the receiver only becomes known at the callers
+    callee = invoke.callee
+    return isinstance(callee, Attr) and isinstance(callee.value, Param) and callee.name in _method_names()
 
+
+_CHOSEN: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # Project -> {import root: package}
+
+
+def _project_packages(project: Project) -> dict[str, str]:
+    """Per import root, the package that fits the most SDK calls of the project (the newest on a tie)."""
+    if project in _CHOSEN:
+        return _CHOSEN[project]
+    unbound, defaulted = set(project.unbound), set(project.defaulted)  # the caller's bookkeeping survives
+    used: dict[str, list[SdkCall]] = {}
+    for facts in project.files:
+        for invoke in facts.invokes:
+            for call in sdk_calls(project, invoke):
+                used.setdefault(call.root, []).append(call)
+    project.unbound.clear(), project.unbound.update(unbound)
+    project.defaulted.clear(), project.defaulted.update(defaulted)
+    chosen = {}
+    for root, calls in used.items():
+        score = {p: sum(_fits(p, call) for call in calls) for p in _newest_first(root)}
+        best = max(_newest_first(root), key=score.__getitem__)  # max keeps the first, i.e. newest, of a tie
+        if score[best]:
+            chosen[root] = best
+    _CHOSEN[project] = chosen
+    return chosen
+
+
+def _package(project: Project, call: SdkCall) -> str | None:
+    chosen = _project_packages(project).get(call.root)
+    if chosen is not None and _fits(chosen, call):
+        return chosen
+    having = [p for p in _newest_first(call.root) if call.cls == "Initializer" or _row(p, call) is not None]
+    return next((p for p in having if _fits(p, call)), having[0] if having else None)
+
+
+# -- call sites -----------------------------------------------------------------------------------------
 
 def sdk_sites(project: Project, facts: FileFacts, invoke: Invoke, ctx: Ctx = EMPTY, at: Invoke | None = None,
               at_file: str | None = None, trace: tuple = ()) -> list[CallSite]:
-    """The call sites an SDK call makes, including the implicit ones (not recognised yet)."""
-    return []
+    """The call sites an SDK call makes, including the implicit ones."""
+    where = at or invoke
+    made = _Made(Location(at_file or facts.path, where.line, where.column), where.function,
+                 trace or (TraceStep(facts.path, invoke.line),), dict(where.hints).get("ignore"))
+    out: list[CallSite] = []
+    for call in sdk_calls(project, invoke, ctx):
+        package = _package(project, call)
+        if package is None:
+            continue
+        if call.cls == "Initializer":  # 6.0 to 8.0 look up the token's user and org (none in 2.x and 5.0)
+            calls = _packages()[package]["implicit_calls"]["find_user"]["calls"]
+            if calls and _finds_user(project, invoke, ctx):
+                out.extend(made.site(package, c["http_method"], Text((c["path"],)), True) for c in calls)
+            continue
+        row, spec = _row(package, call)
+        args, kwargs = call.receiver.extra
+        values = {**_bind(row["constructor"], args, kwargs, call.receiver.ctx or EMPTY),
+                  **_bind(spec["params"], call.args, call.kwargs, ctx)}
+        for url in _urls(project, spec, values, f"{call.cls}.{call.method}"):
+            out.append(made.site(package, spec["http_method"], url, False))
+        if spec["prefetches_metadata"]:
+            # Related-records methods also read related-list metadata (Utility.get_related_lists), except
+            # delink_record(s), which read fields only: so in the 2.1, 5.0 and 8.0 sources.
+            related = any(p["kind"] == "related_list" for p in spec["placeholders"]) and not (
+                call.method.startswith("delink"))
+            for c in _packages()[package]["implicit_calls"]["metadata_prefetch"]:
+                if related or c["class"] != "RelatedListsOperations":
+                    out.append(made.site(package, c["http_method"], Text((c["path_template"],)), True))
+    return list(dict.fromkeys(out))
+
+
+@dataclass(frozen=True, slots=True)
+class _Made:
+    """Where the sites of one SDK call are reported."""
+
+    location: Location
+    function: str
+    trace: tuple
+    ignored: str | None
+
+    def site(self, package: str, method: str, url: Text, implicit: bool) -> CallSite:
+        return CallSite(location=self.location, function=self.function, library=package, method=method,
+                        url=Url(url.parts), trace=self.trace, implicit=implicit, ignored=self.ignored)
+
+
+def _bind(names: list[str], args: tuple, kwargs: tuple, ctx: Ctx) -> dict[str, tuple[Expr, Ctx]]:
+    """Arguments by parameter name: positional in the table's order, then keywords."""
+    bound = {name: (arg, ctx) for name, arg in zip(names, args)}
+    bound.update((key, (arg, ctx)) for key, arg in kwargs if key in names)
+    return bound
+
+
+def _urls(project: Project, spec: dict, values: dict, spelled: str) -> list[Text]:
+    """The method's path with each placeholder replaced by every static value of its argument."""
+    path = spec["path"]
+    if spec["host"] == "opaque":  # `/{download_url}`: an absolute URL returned by an earlier call
+        path = path.lstrip("/")
+    groups: list[list[Text]] = []
+    pos = 0
+    for m in _PLACEHOLDER.finditer(path):
+        groups.append([Text((path[pos:m.start()],))])
+        pos = m.end()
+        name = m.group(1)
+        if name not in values:
+            groups.append([Text((Hole(name, f"`{name}` is not given to `{spelled}()`"),))])
+            continue
+        expr, ctx = values[name]
+        texts = project.strings(expr, ctx, 0)
+        if spec["prefetches_metadata"]:  # the SDK's own casing of system module names (set_handler_api_path)
+            texts = [Text((SDK_MODULE_NAMES.get(t.parts[0].lower(), t.parts[0]),))
+                     if len(t.parts) == 1 and isinstance(t.parts[0], str) else t for t in texts]
+        groups.append(texts)
+    groups.append([Text((path[pos:],))])
+    return project.texts(groups, Unknown(spelled))
+
+
+def _finds_user(project: Project, invoke: Invoke, ctx: Ctx) -> bool:
+    """Whether the token handed over may look up its user (`find_user=True` and no `user_signature`)."""
+    bound = _bind(["environment", "token"], invoke.args, invoke.kwargs, ctx)
+    if "token" not in bound:
+        return True
+    expr, token_ctx = bound["token"]
+    return not all(_names_its_user(t) for t in project.evaluate(expr, token_ctx))
+
+
+def _names_its_user(token: Text | Obj) -> bool:
+    if not (isinstance(token, Obj) and token.kind == "foreign" and str(token.ref).endswith(".OAuthToken")):
+        return False
+    named = dict(token.extra[1])
+    off, signature = named.get("find_user"), named.get("user_signature")
+    return (isinstance(off, Unknown) and off.name == "False") or (
+        signature is not None and not (isinstance(signature, Unknown) and signature.name == "None"))

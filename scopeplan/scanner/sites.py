@@ -101,8 +101,24 @@ def sites_of(project: Project, facts: FileFacts, invoke: Invoke, call: HttpCall,
             for method in ([own_method] if own_method is not None else methods):
                 site = CallSite(location=location, function=where.function, library=call.library,
                                 method=_method(method, method_expr), url=Url(full.parts), trace=steps)
-                out.extend(bodies.apply(project, site, kwargs.get("json", kwargs.get("data")), ctx))
+                body, body_ctx = _body(project, kwargs, ctx)
+                out.extend(bodies.apply(project, site, body, body_ctx))
     return out
+
+
+def _body(project: Project, kwargs: dict, ctx: Ctx) -> tuple[Expr | None, Ctx]:
+    """The request body (`json=` or `data=`), also when it arrives through `**kwargs` of a wrapper."""
+    for key in ("json", "data"):
+        if key in kwargs:
+            return kwargs[key], ctx
+    if "**" in kwargs:
+        for table in project.evaluate(kwargs["**"], ctx):
+            if isinstance(table, Obj) and table.kind == "dict":
+                found = dict(table.ref)
+                for key in ("json", "data"):
+                    if key in found:
+                        return found[key], table.ctx or EMPTY
+    return None, ctx
 
 
 def _guards_may_hold(project: Project, invoke: Invoke, ctx: Ctx) -> bool:

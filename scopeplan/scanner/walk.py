@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import codecs
 import re
 from dataclasses import fields, replace
@@ -21,6 +22,7 @@ _TRIVIA = {"lpar", "rpar", "comma", "semicolon", "leading_lines", "trailing_whit
            "operator", "whitespace_before", "whitespace_after"}
 _FIELDS: dict[type, tuple[str, ...]] = {}
 _URLJOIN = {"urllib.parse.urljoin", "urlparse.urljoin", "six.moves.urllib.parse.urljoin", "posixpath.join"}
+_BUILTINS = frozenset(dir(builtins))
 _STRING_METHODS = frozenset({"format", "join", "strip", "rstrip", "lstrip"})
 _HINT = re.compile(r"#\s*scopeplan:\s*(.*)$")
 
@@ -137,6 +139,7 @@ class _Walker:
         self.name = name
         self.package = name if package else name.rpartition(".")[0]
         self.imports: dict[str, str] = {}
+        self.star_imports: list[str] = []
         self.module_names: set[str] = set()
         self.module_env: dict[str, Expr] = {}
         self.classes: list[ClassFacts] = []
@@ -344,6 +347,8 @@ class _Walker:
             params.append(self.param(qualname, p, i))
         for p in ps.kwonly_params:
             params.append(self.param(qualname, p, -1))
+        if isinstance(ps.star_kwarg, cst.Param):
+            params.append(Param(qualname, ps.star_kwarg.name.value, -2))  # **kwargs
         for d in node.decorators:
             self.fold(d.decorator)
         env: dict[str, Expr] = {p.name: p for p in params}
@@ -405,14 +410,16 @@ class _Walker:
                     head = full.split(".")[0]
                     self.imports[head] = head
             return
-        if isinstance(node.names, cst.ImportStar):
-            return
         base = self.code(node.module) if node.module is not None else ""
         if node.relative:
             package = self.package
             for _ in range(len(node.relative) - 1):
                 package = package.rpartition(".")[0]
             base = f"{package}.{base}".strip(".") if base else package
+        if isinstance(node.names, cst.ImportStar):
+            if base not in self.star_imports:  # `from zohocrmsdk...record import *`, as the SDK's README does
+                self.star_imports.append(base)
+            return
         for alias in node.names:
             name = self.code(alias.name)
             local = alias.asname.name.value if alias.asname is not None else name
@@ -517,6 +524,8 @@ class _Walker:
             return Glob(self.imports[name])
         if name in self.module_names:
             return Glob(f"{self.name}.{name}")
+        if len(self.star_imports) == 1 and name not in _BUILTINS:
+            return Glob(f"{self.star_imports[0]}.{name}")
         return Unknown(name)
 
     def call(self, node: cst.Call, record: bool) -> Expr:
@@ -524,7 +533,10 @@ class _Walker:
         args, kwargs, star = [], [], False
         for arg in node.args:
             value = self.fold(arg.value, record)
-            if arg.star:
+            if arg.star == "**":
+                star = True
+                kwargs.append(("**", value))  # keyword arguments passed on, e.g. `json=` through a wrapper
+            elif arg.star:
                 star = True
             elif arg.keyword is not None:
                 kwargs.append((arg.keyword.value, value))
