@@ -123,15 +123,15 @@ def budget(points: tuple[EntryPoint, ...], edition: str, users: int, runs: dict[
     if limits.get("max") is not None:
         allowance = min(allowance, limits["max"])
     unlimited = limits.get("max") is None and limits.get("unlimited", False)
-    daily, why = 0, None
+    bounded, why = 0, None
     for p in points:
         per_day = runs.get(p.function, runs.get("*", 1))
         if p.worst_case is None:
-            if per_day:
-                daily, why = None, f"{p.function}: {p.unbounded_because}"
-                break
+            if per_day and why is None:
+                why = f"{p.function}: {p.unbounded_because}"
             continue
-        daily += p.worst_case * per_day
+        bounded += p.worst_case * per_day
+    daily = None if why else bounded
     source = "[tool.scopeplan] edition-limits" if edition in overrides else data["source"]
     share = None if daily is None or unlimited else daily / allowance
-    return Budget(edition, users, None if unlimited else allowance, daily, share, source, why)
+    return Budget(edition, users, None if unlimited else allowance, daily, share, source, why, bounded)

@@ -171,6 +171,7 @@ class Budget:
     share: float | None
     source: str  # where the edition limits come from
     unbounded_because: str | None = None
+    bounded_daily: int = 0  # what the bounded entry points alone use per day
 
 
 @dataclass(frozen=True, slots=True)

@@ -146,6 +146,28 @@ def url(path):
 def main():
     requests.get(url("users"))
 '''}, [("GET", "/crm/v2/users", "matched", ("ZohoCRM.users.READ",))]),
+    ("truth-test-on-a-parameter", {"app/m.py": f'''
+import requests
+
+def url(path=""):
+    parts = ["{H}/crm/v2"]
+    if path:
+        parts.append(path)
+    return "/".join(parts)
+
+def main():
+    requests.get(url("users"))
+'''}, [("GET", "/crm/v2/users", "matched", ("ZohoCRM.users.READ",))]),
+    ("branch-that-raises-gives-no-value", {"app/m.py": f'''
+import requests
+
+def get(kind):
+    if kind == "lead":
+        module = "Leads"
+    else:
+        raise ValueError(kind)
+    return requests.get(f"{H}/crm/v2/{{module}}")
+'''}, [("GET", "/crm/v2/Leads", "matched", (LEADS_R,))]),
     ("modules-hint", {"app/m.py": f'''
 import requests
 

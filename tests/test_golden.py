@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from scopeplan import catalogue
+from scopeplan import catalogue, config
 from scopeplan.plan import plan
 from scopeplan.report import FORMATS
 
@@ -32,7 +32,7 @@ def test_expected_scopes(sample, bundled):
 @pytest.mark.parametrize("fmt", ["text", "json"])
 @pytest.mark.parametrize("sample", SAMPLES, ids=[p.name for p in SAMPLES])
 def test_golden_report(sample, fmt, bundled):
-    rendered = FORMATS[fmt](plan(sample, bundled))
+    rendered = FORMATS[fmt](plan(sample, bundled, config=config.load(sample)))
     golden = GOLDEN / f"{sample.name}.{'txt' if fmt == 'text' else 'json'}"
     if UPDATE:
         golden.parent.mkdir(exist_ok=True)

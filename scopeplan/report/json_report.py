@@ -92,7 +92,7 @@ def _site(r: Resolution) -> dict:
 def _budget(b) -> dict:
     return {"edition": b.edition, "users": b.users, "daily_allowance": b.allowance,
             "daily_worst_case": b.daily_worst_case, "share": None if b.share is None else round(b.share, 6),
-            "unbounded_because": b.unbounded_because, "limits_source": b.source}
+            "unbounded_because": b.unbounded_because, "bounded_daily": b.bounded_daily, "limits_source": b.source}
 
 
 def _where(r: Resolution) -> dict:

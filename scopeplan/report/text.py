@@ -81,7 +81,9 @@ def _entry_points(plan: Plan) -> list[str]:
     if b is not None:
         allowance = "unlimited" if b.allowance is None else f"{b.allowance:,}"
         if b.daily_worst_case is None:
-            use = f"unbounded ({b.unbounded_because})"
+            use = f"unbounded ({b.unbounded_because}); the bounded entry points alone: {b.bounded_daily:,}"
+            if b.allowance:
+                use += f" = {b.bounded_daily / b.allowance:.1%} of it"
         else:
             use = f"{b.daily_worst_case:,}" + (f" = {b.share:.1%} of it" if b.share is not None else "")
         out.append(f"Daily budget, {b.edition} with {b.users} users: {allowance} credits / 24 h; "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from scopeplan.scanner.ir import Expr, Param
+from scopeplan.scanner.ir import Expr, Guard, Param  # noqa: F401  (Guard is part of Invoke)
 
 
 @dataclass(frozen=True, slots=True)
@@ -15,16 +15,6 @@ class Loop:
     line: int
     items: Expr | None = None
     bound: int | None = None  # from a `# scopeplan: loop<=N` hint
-
-
-@dataclass(frozen=True, slots=True)
-class Guard:
-    """An `if` condition around a call that a caller's argument may decide: `method == "GET"`."""
-
-    left: Expr
-    right: Expr  # for `in`, a Seq
-    op: str  # "==" | "in"
-    negate: bool = False
 
 
 @dataclass(frozen=True, slots=True)

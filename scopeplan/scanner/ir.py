@@ -170,3 +170,22 @@ class Range(Expr):
     """`range(...)` with a static length."""
 
     length: int
+
+
+@dataclass(frozen=True, slots=True)
+class Guard:
+    """An `if` test a caller's value may decide: `method == "GET"`, `kind in (...)`, or plain `if path:`."""
+
+    left: Expr
+    right: Expr | None  # for `in`, a Seq; None for a truth test
+    op: str  # "==" | "in" | "truthy"
+    negate: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Cond(Expr):
+    """A name assigned differently in the branches of an `if`: `then` when the guard holds, else `orelse`."""
+
+    guard: Guard
+    then: Expr
+    orelse: Expr

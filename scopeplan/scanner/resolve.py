@@ -10,8 +10,8 @@ from scopeplan.model import Hole
 from scopeplan.scanner import clients
 from scopeplan.scanner.facts import ClassFacts, FileFacts, FunctionFacts
 from scopeplan.scanner.ir import (
-    Alt, Attr, Cat, Dict, Each, Expr, Format, Glob, Index, Join, Lit, New, Param, Range, Result, SelfAttr, Seq, Strip,
-    Super, Unknown, UrlJoin,
+    Alt, Attr, Cat, Cond, Dict, Each, Expr, Format, Glob, Guard, Index, Join, Lit, New, Param, Range, Result, SelfAttr,
+    Seq, Strip, Super, Unknown, UrlJoin,
 )
 
 MAX_ALTERNATIVES = 32
@@ -258,12 +258,36 @@ class Project:
             return [Obj("client", expr.cls, ctx, extra=expr)]
         if isinstance(expr, Result):
             return self.result(expr, ctx, d)
+        if isinstance(expr, Cond):
+            verdict = self.decide(expr.guard, ctx, d)
+            if verdict is None:
+                return _unique([*self.evaluate(expr.then, ctx, d), *self.evaluate(expr.orelse, ctx, d)])
+            return self.evaluate(expr.then if verdict else expr.orelse, ctx, d)
         if isinstance(expr, Super):
             return [Obj("super", self.classes.get(expr.cls), ctx, extra=expr.cls)] if expr.cls in self.classes else [
                 _hole("super()")]
         if isinstance(expr, Range):
             return [Obj("range", expr.length)]
         return [_hole("value")]
+
+    def decide(self, guard: Guard, ctx: Ctx, depth: int = 0) -> bool | None:
+        """True or False when every value the guard can see agrees; None when run time decides."""
+        if guard.op == "truthy":
+            outcomes = {_truth(v) for v in self.evaluate(guard.left, ctx, depth + 1)}
+        else:
+            lefts = [_literal(t) for t in self.strings(guard.left, ctx, depth + 1)]
+            if guard.op == "in":
+                rights = [_literal(t) for seq in self.evaluate(guard.right, ctx, depth + 1)
+                          if isinstance(seq, Obj) and seq.kind == "seq"
+                          for item in seq.ref for t in self.strings(item, seq.ctx, depth + 1)]
+            else:
+                rights = [_literal(t) for t in self.strings(guard.right, ctx, depth + 1)]
+            if not rights or None in lefts or None in rights:
+                return None
+            outcomes = {left.lower() in {r.lower() for r in rights} for left in lefts}
+        if len(outcomes) != 1 or None in outcomes:
+            return None
+        return outcomes.pop() != guard.negate
 
     # -- calls between project functions --------------------------------------------------------------
 
@@ -443,6 +467,14 @@ class Project:
                 else:
                     out.append(Text((Hole(_spelling(expr), "a join of values only known at run time"),)))
         return _unique(out)
+
+
+def _truth(value: Text | Obj) -> bool | None:
+    if isinstance(value, Obj):
+        return bool(value.ref) if value.kind in ("seq", "dict") else None if value.kind == "external" else True
+    if any(isinstance(p, str) and p for p in value.parts):
+        return True
+    return False if not value.parts else None
 
 
 def _method_name(callee: Expr) -> str | None:

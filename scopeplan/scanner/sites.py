@@ -123,23 +123,7 @@ def _body(project: Project, kwargs: dict, ctx: Ctx) -> tuple[Expr | None, Ctx]:
 
 def _guards_may_hold(project: Project, invoke: Invoke, ctx: Ctx) -> bool:
     """False only when every value the guard can see proves an `if` around the call false."""
-    for guard in invoke.guards:
-        lefts = [_literal(t) for t in project.strings(guard.left, ctx, 0)]
-        if guard.op == "in":
-            rights = [[_literal(t) for t in project.strings(item, seq.ctx, 0)]
-                      for seq in project.evaluate(guard.right, ctx) if isinstance(seq, Obj) and seq.kind == "seq"
-                      for item in seq.ref]
-            rights = [v for group in rights for v in group]
-            if not rights:
-                continue
-        else:
-            rights = [_literal(t) for t in project.strings(guard.right, ctx, 0)]
-        if None in lefts or None in rights:
-            continue
-        outcomes = {(left.lower() in {r.lower() for r in rights}) != guard.negate for left in lefts}
-        if outcomes == {False}:
-            return False
-    return True
+    return all(project.decide(guard, ctx) is not False for guard in invoke.guards)
 
 
 def _literal(text: Text) -> str | None:

@@ -11,10 +11,10 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from scopeplan.scanner import clients
-from scopeplan.scanner.facts import ClassFacts, FileFacts, FunctionFacts, Guard, Invoke, Loop
+from scopeplan.scanner.facts import ClassFacts, FileFacts, FunctionFacts, Invoke, Loop
 from scopeplan.scanner.ir import (
-    Alt, Attr, Cat, Dict, Each, Expr, Format, Glob, Index, Join, Lit, New, Param, Range, Result, SelfAttr, Seq, Strip,
-    Super, Unknown, UrlJoin,
+    Alt, Attr, Cat, Cond, Dict, Each, Expr, Format, Glob, Guard, Index, Join, Lit, New, Param, Range, Result, SelfAttr,
+    Seq, Strip, Super, Unknown, UrlJoin,
 )
 
 _TRIVIA = {"lpar", "rpar", "comma", "semicolon", "leading_lines", "trailing_whitespace", "header", "footer",
@@ -242,21 +242,21 @@ class _Walker:
             return
         name = value.func.value.value
         current = self.scope.env.get(name)
-        options = current.options if isinstance(current, Alt) else (current,)
-        if not options or not all(isinstance(o, Seq) for o in options):
-            return
         method = value.func.attr.value
+        if current is None or method in ("count", "index", "copy"):
+            return
         args = [self.fold(a.value, record=False) for a in value.args]
         if method == "append" and len(args) == 1:
-            changed = [Seq(o.items + (args[0],)) for o in options]
+            changed = _map_lists(current, lambda items: items + (args[0],))
         elif method == "extend" and len(args) == 1 and isinstance(args[0], Seq):
-            changed = [Seq(o.items + args[0].items) for o in options]
-        elif method in ("count", "index", "copy"):
-            return
+            changed = _map_lists(current, lambda items: items + args[0].items)
         else:
-            self.scope.env[name] = Unknown(name, f"the list `{name}` is changed in ways scopeplan does not follow")
+            changed = None
+        if changed is None:
+            if _map_lists(current, lambda items: items) is not None:  # a list changed in ways not followed
+                self.scope.env[name] = Unknown(name, f"the list `{name}` is changed in ways scopeplan does not follow")
             return
-        self.scope.env[name] = changed[0] if len(changed) == 1 else Alt(tuple(changed))
+        self.scope.env[name] = changed
 
     def assign(self, target, value: Expr) -> None:
         if isinstance(target, cst.Name):
@@ -275,7 +275,7 @@ class _Walker:
                 else:
                     self.assign(element.value, Unknown(self.code(element.value)))
 
-    def branch(self, bodies, loop: Loop | None = None, target=None, guards=None) -> None:
+    def branch(self, bodies, loop: Loop | None = None, target=None, guards=None, tests=None) -> None:
         """Walk alternative bodies from the same starting names; afterwards a name is any of its values."""
         scope = self.scope
         before = dict(scope.env)
@@ -291,9 +291,12 @@ class _Walker:
             self.block(body)
             if i == 0:
                 scope.loops = outer_loops
-            ends.append(scope.env)
+            ends.append(None if loop is None and _terminates(body) else scope.env)
         scope.guards = outer_guards
-        merged = _merge(before, ends, keep_before=loop is not None or len(bodies) < 2)
+        if tests and all(tests):  # an if/elif chain a caller's value may decide: keep which branch gave what
+            merged = _merge_conditional(before, ends, tests)
+        else:
+            merged = _merge(before, ends, keep_before=loop is not None or len(bodies) < 2)
         if scope.function.endswith(":<module>"):
             self.module_env.clear()  # the module's names stay one dict: FileFacts.symbols reads it
             self.module_env.update(merged)
@@ -313,7 +316,7 @@ class _Walker:
         for test in tests + [None]:  # each branch: every earlier test false, its own true
             guards.append(earlier + ((test,) if test else ()))
             earlier += (replace(test, negate=not test.negate),) if test else ()
-        self.branch(bodies, guards=guards)
+        self.branch(bodies, guards=guards, tests=tests)
 
     def guard(self, test) -> Guard | None:
         """Fold an `if` test; keep it as a Guard when it compares a value with strings."""
@@ -321,6 +324,8 @@ class _Walker:
         negate = False
         if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
             test, negate = test.expression, True
+        if isinstance(test, (cst.Name, cst.Attribute, cst.Subscript)):
+            return Guard(self.fold(test, record=False), None, "truthy", negate)
         if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
             return None
         del folded
@@ -643,7 +648,51 @@ def _alt(*options: Expr) -> Expr:
     return unique[0] if len(unique) == 1 else Alt(unique)
 
 
-def _merge(before: dict, ends: list[dict], keep_before: bool) -> dict:
+def _merge_conditional(before: dict, ends: list[dict | None], tests: list[Guard]) -> dict:
+    """Names after `if t0: ... elif t1: ... else: ...`: Cond(t0, v0, Cond(t1, v1, v_else)).
+
+    A branch that ends in `raise`/`return` (None in `ends`) gives no value afterwards.
+    """
+    live = [(test, env) for test, env in zip([*tests, None], ends) if env is not None]
+    if not live:
+        return dict(before)
+    out = dict(before)
+    for name in {k for _, env in live for k in env}:
+        values = [env.get(name, before.get(name)) for _, env in live]
+        if all(v == values[0] for v in values):
+            if values[0] is not None:
+                out[name] = values[0]
+            continue
+        value = values[-1] if values[-1] is not None else Unknown(name, f"`{name}` is not set on every branch")
+        for (test, _), then in zip(reversed(live[:-1]), reversed(values[:-1])):
+            value = Cond(test, then if then is not None else Unknown(name), value)
+        out[name] = value
+    return out
+
+
+def _map_lists(value: Expr, change) -> Expr | None:
+    """Apply `change` to the items of every list a value may be (through Alt and Cond); None if not lists."""
+    if isinstance(value, Seq):
+        return Seq(change(value.items))
+    if isinstance(value, Alt):
+        options = [_map_lists(o, change) for o in value.options]
+        return None if None in options else Alt(tuple(options))
+    if isinstance(value, Cond):
+        then, orelse = _map_lists(value.then, change), _map_lists(value.orelse, change)
+        return None if then is None or orelse is None else Cond(value.guard, then, orelse)
+    return None
+
+
+def _terminates(body) -> bool:
+    """Whether a block always leaves: its last statement is `raise`, `return`, `continue` or `break`."""
+    last = body[-1] if body else None
+    if isinstance(last, cst.SimpleStatementLine) and last.body:
+        return isinstance(last.body[-1], (cst.Raise, cst.Return, cst.Continue, cst.Break))
+    return False
+
+
+def _merge(before: dict, ends: list[dict | None], keep_before: bool) -> dict:
+    ends = [e for e in ends if e is not None]
     out = dict(before)
     names = {k for e in ends for k in e} | set(before)
     for name in names:
