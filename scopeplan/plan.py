@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import fnmatch
 from pathlib import Path
 
 from scopeplan import scopes as scope_algebra
 from scopeplan.config import Config
 from scopeplan.matcher import Matcher
 from scopeplan.model import Catalogue, FileError, Plan, Resolution, Url
-from scopeplan.scanner import scan
+from scopeplan.scanner import discover, scan
 from scopeplan import credits
 from scopeplan.scanner.follow import call_edges, call_sites
 from scopeplan.scanner.resolve import Project
@@ -23,7 +24,7 @@ def plan(root: Path, catalogue: Catalogue, compact: bool = False, config: Config
     config = config or Config()
     if not root.exists():
         raise PlanError(f"{root}: no such file or directory")
-    facts = scan(root)
+    facts = scan(root, _selected(root, config))
     if not facts:
         raise PlanError(f"{root}: no Python files to scan")
     project = Project(facts)
@@ -57,6 +58,22 @@ def plan(root: Path, catalogue: Catalogue, compact: bool = False, config: Config
         entry_points=points,
         budget=budget,
     )
+
+
+def _selected(root: Path, config: Config) -> list[Path] | None:
+    """The files `[tool.scopeplan]` include/exclude globs keep (posix paths relative to root); None: all."""
+    if not (config.include or config.exclude) or not root.is_dir():
+        return None
+    base = root.resolve()
+    keep = []
+    for path in discover(root):
+        relative = path.resolve().relative_to(base).as_posix()
+        if config.include and not any(fnmatch.fnmatchcase(relative, g) for g in config.include):
+            continue
+        if any(fnmatch.fnmatchcase(relative, g) for g in config.exclude):
+            continue
+        keep.append(path)
+    return keep
 
 
 def _scopes(resolutions: list[Resolution], compact: bool) -> tuple[tuple[str, tuple[Resolution, ...]], ...]:

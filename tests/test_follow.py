@@ -265,3 +265,16 @@ def test_composite_sub_requests_are_sites(project, small_catalogue):
         ("POST", "/crm/v8/Deals", "matched", ("ZohoCRM.modules.deals.CREATE",)),
         ("POST", "/crm/v8/__composite_requests", "matched", ("ZohoCRM.composite_requests.CUSTOM",)),
     ]
+
+
+def test_include_and_exclude_globs(tmp_path, small_catalogue):
+    from scopeplan.config import Config
+    from scopeplan.plan import plan
+
+    for name in ("src/app/a.py", "tests/test_a.py", "scripts/b.py"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(f'import requests\nrequests.get("{H}/crm/v2/Leads")\n')
+    files = lambda c: [r.site.location.file for r in plan(tmp_path, small_catalogue, config=c).resolutions]  # noqa
+    assert files(Config()) == ["scripts/b.py", "src/app/a.py", "tests/test_a.py"]
+    assert files(Config(exclude=("tests/**",))) == ["scripts/b.py", "src/app/a.py"]
+    assert files(Config(include=("src/**",))) == ["src/app/a.py"]
