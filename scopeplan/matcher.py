@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, replace
+from functools import lru_cache
+from importlib import resources
 
 from scopeplan import scopes
 from scopeplan.model import CallSite, Catalogue, Endpoint, Hole, Operation, Resolution, Unresolved, Url
@@ -104,11 +107,33 @@ class Matcher:
         if unknown and any(other != scope for _, other in candidates):
             return Resolution(site, "unresolved", path, api_version, reason=_ambiguity(rest, holes, candidates))
         op: Operation = template.endpoint.operation(method)
+        extra = _conjunctions(template.endpoint.template, method)
         return Resolution(
             site, "matched", path, api_version, endpoint=template.endpoint.template,
-            scopes=tuple(scopes.minimal([scope, *site.body_scopes])),
+            scopes=tuple(scopes.minimal([scope, *site.body_scopes, *extra])),
             min_credits=op.min_credits, max_credits=op.max_credits,
         )
+
+
+@lru_cache(maxsize=1)
+def _rules() -> tuple:
+    doc = json.loads(resources.files("scopeplan.data").joinpath("conjunctions.json").read_text("utf-8"))
+    return tuple((r["method"], re.compile(r["path"]), r.get("module_only", False), tuple(r["scopes"]))
+                 for r in doc["rules"])
+
+
+def _conjunctions(template: str, method: str) -> list[str]:
+    """Scopes an endpoint needs besides its catalogue scope (documented conjunctions, data/conjunctions.json)."""
+    out = []
+    for rule_method, pattern, module_only, extra in _rules():
+        m = pattern.match(template)
+        if rule_method == method and m and (not module_only or _is_module(m.group("module"))):
+            out.extend(extra)
+    return out
+
+
+def _is_module(segment: str) -> bool:
+    return bool(_PLACEHOLDER.match(segment)) or scopes.module_token(segment) is not None
 
 
 def _render(url: Url) -> tuple[str, list[Hole]]:

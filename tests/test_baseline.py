@@ -44,7 +44,7 @@ def leads():
 APP = {"app/__init__.py": "", "app/crm.py": CRM}
 DEALS = ('import requests\n\ndef add_deal(d):\n'
          '    return requests.post("https://www.zohoapis.com/crm/v8/Deals", json=d)\n')
-SEARCH = 'import requests\n\ndef find():\n    return requests.get("https://www.zohoapis.com/crm/v8/Leads/search")\n'
+SEARCH = 'import requests\n\ndef find():\n    return requests.get("https://www.zohoapis.com/crm/v8/Leads/7")\n'
 FETCH = 'import requests\n\ndef fetch(url):\n    return requests.get(url)\n'
 
 

@@ -57,7 +57,7 @@ def _add(path: Path, source: str) -> None:
 
 
 NEW_SCOPE = 'import requests\n\ndef add_deal(d):\n    return requests.post("https://www.zohoapis.com/crm/v8/Deals")\n'
-MORE_CREDITS = 'import requests\n\ndef find():\n    return requests.get("https://www.zohoapis.com/crm/v8/Leads/search")\n'
+MORE_CREDITS = 'import requests\n\ndef find():\n    return requests.get("https://www.zohoapis.com/crm/v8/Leads/7")\n'
 BROKEN = 'import requests\n\nrequests.get("https://www.zohoapis.com/crm/v8/Leads"\n'  # no parse
 UNRESOLVED = 'import requests\n\ndef fetch(url):\n    return requests.get(url)\n'
 
@@ -237,7 +237,7 @@ def test_done_when_scenario_in_a_scratch_git_repo(tmp_path, monkeypatch):
     _git(repo, "add", "-A")
     _git(repo, "commit", "-qm", "integration and its baseline")
     clean = run("check")
-    assert (clean.exit_code, clean.stdout) == (0, "scopeplan check: ok: 9 scopes, all granted by .scopeplan.json\n")
+    assert (clean.exit_code, clean.stdout) == (0, "scopeplan check: ok: 10 scopes, all granted by .scopeplan.json\n")
 
     # adding a call that needs a new scope makes `check` exit 1, naming it
     (repo / "crm_sync" / "notes.py").write_text(NOTES)

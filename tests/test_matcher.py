@@ -105,3 +105,10 @@ def test_a_module_hole_is_unresolved_with_the_candidates(small):
     r = small.resolve(site("GET", f"{H}/crm/v8/", "{module}"))
     assert r.status == "unresolved"
     assert "ZohoCRM.modules.custom.READ" in r.reason and "ZohoCRM.modules.leads.READ" in r.reason
+
+
+def test_documented_conjunction_is_added(small):
+    """Search Records needs ZohoSearch.securesearch.READ as well as the module's READ (data/conjunctions.json)."""
+    r = small.resolve(site("GET", f"{H}/crm/v2/Leads/search?criteria=(Email:equals:a)"))
+    assert r.scopes == ("ZohoCRM.modules.leads.READ", "ZohoSearch.securesearch.READ")
+    assert small.resolve(site("GET", f"{H}/crm/v2/Leads/7")).scopes == ("ZohoCRM.modules.leads.READ",)

@@ -71,7 +71,7 @@ def delete(i):
     ("default-parameter", f'import requests\ndef org(url="{H}/crm/v2" + "/org"):\n    return requests.get(url)\n',
      [("GET", "/crm/v2/org", "matched", ("ZohoCRM.org.READ",))]),
     ("query-string-stripped", f'import requests\nrequests.get("{H}/crm/v2/Leads/search?criteria=(Email:equals:a)")\n',
-     [("GET", "/crm/v2/Leads/search", "matched", (LEADS,))]),
+     [("GET", "/crm/v2/Leads/search", "matched", (LEADS, "ZohoSearch.securesearch.READ"))]),
     ("sandbox-host", 'import requests\nrequests.get("https://sandbox.zohoapis.com.au/crm/v6/org")\n',
      [("GET", "/crm/v6/org", "matched", ("ZohoCRM.org.READ",))]),
     ("unknown-host-variable", 'import requests\ndef f(api_domain):\n    requests.get(f"{api_domain}/crm/v2/users")\n',
