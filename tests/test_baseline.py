@@ -12,22 +12,10 @@ from conftest import SMALL
 
 from scopeplan import baseline
 from scopeplan.catalogue import parse
+from gate_cases import CRM
 from scopeplan.drift import diff
 from scopeplan.model import EntryPoint
 
-CRM = '''\
-import requests
-
-BASE = "https://www.zohoapis.com/crm/v8"
-
-
-def leads():
-    return requests.get(BASE + "/Leads")
-
-
-def org():
-    return requests.get(BASE + "/org")
-'''
 REORDERED = '''\
 import requests
 

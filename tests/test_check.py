@@ -12,24 +12,12 @@ import pytest
 from click.testing import CliRunner
 from conftest import SMALL
 
+from gate_cases import CRM
 from scopeplan.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 LEGACY = ROOT / "sample_projects" / "legacy_requests_v2"
 
-CRM = '''\
-import requests
-
-BASE = "https://www.zohoapis.com/crm/v8"
-
-
-def leads():
-    return requests.get(BASE + "/Leads")
-
-
-def org():
-    return requests.get(BASE + "/org")
-'''
 CONFIG = '[tool.scopeplan]\ncatalogue = "zoho/apis.json"\n'
 
 

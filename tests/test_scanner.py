@@ -41,12 +41,12 @@ async def deals():
     async with httpx.AsyncClient(base_url="{H}/crm/v7/") as c:
         return await c.get("Deals")
 ''', [("GET", "/crm/v7/Deals", "matched", ("ZohoCRM.modules.deals.READ",))]),
-    ("aiohttp-session", f'''
+    ("aiohttp-session", '''
 import aiohttp
 API = "https://www.zohoapis.eu/crm/v2.1"
 async def add(lead):
     async with aiohttp.ClientSession() as session:
-        async with session.post(f"{{API}}/Leads", json={{"data": [lead]}}) as resp:
+        async with session.post(f"{API}/Leads", json={"data": [lead]}) as resp:
             return await resp.json()
 ''', [("POST", "/crm/v2.1/Leads", "matched", ("ZohoCRM.modules.leads.CREATE",))]),
     ("urllib-urlopen", f'import urllib.request\nurllib.request.urlopen("{H}/crm/v2/org")\n',

@@ -351,7 +351,7 @@ class Project:
 
     def result(self, expr: Result, ctx: Ctx, depth: int) -> list[Text | Obj]:
         out: list[Text | Obj] = []
-        method = _method_name(expr.callee)
+        method = method_name(expr.callee)
         if method in ("items", "keys", "values") and not expr.args:
             base = _receiver(expr.callee)
             tables = [v for v in self.evaluate(base, ctx, depth + 1) if isinstance(v, Obj) and v.kind == "dict"]
@@ -477,7 +477,8 @@ def _truth(value: Text | Obj) -> bool | None:
     return False if not value.parts else None
 
 
-def _method_name(callee: Expr) -> str | None:
+def method_name(callee: Expr) -> str | None:
+    """The attribute a call is made through: `x.get(...)` -> "get"."""
     if isinstance(callee, Attr):
         return callee.name
     if isinstance(callee, Glob):

@@ -27,8 +27,8 @@ from importlib import resources
 
 from scopeplan.model import CallSite, Hole, Location, TraceStep, Url
 from scopeplan.scanner.facts import FileFacts, Invoke
-from scopeplan.scanner.ir import Attr, Expr, Glob, Param, Unknown
-from scopeplan.scanner.resolve import EMPTY, Ctx, Obj, Project, Text
+from scopeplan.scanner.ir import Attr, Expr, Param, Unknown
+from scopeplan.scanner.resolve import EMPTY, Ctx, Obj, Project, Text, method_name
 
 # The SDK's Constants.DEFAULT_MODULE_NAME_VS_API_NAME (util/constants.py; facts §1.5). Before a request that
 # prefetches metadata, Utility.set_handler_api_path rewrites path segments to this casing.
@@ -119,17 +119,9 @@ def _given(names: list[str], args: tuple, kwargs: tuple) -> set[str] | None:
 
 # -- recognising calls ----------------------------------------------------------------------------------
 
-def _method_name(callee: Expr) -> str | None:
-    if isinstance(callee, Attr):
-        return callee.name
-    if isinstance(callee, Glob):
-        return callee.qualname.rpartition(".")[2]
-    return None
-
-
 def sdk_calls(project: Project, invoke: Invoke, ctx: Ctx = EMPTY) -> list[SdkCall]:
     """The SDK calls an invoke may be, one per receiver value; empty when it is something else."""
-    method = _method_name(invoke.callee)
+    method = method_name(invoke.callee)
     if method is None or method not in _method_names():
         return []
     if isinstance(invoke.callee, Attr):
