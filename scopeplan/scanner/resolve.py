@@ -13,16 +13,9 @@ from scopeplan.scanner.ir import (
     Alt, Attr, Cat, Cond, Dict, Each, Expr, Format, Glob, Guard, Index, Join, Lit, New, Param, Range, Result, SelfAttr,
     Seq, Strip, Super, Unknown, UrlJoin,
 )
+from scopeplan.scanner.strings import MAX_ALTERNATIVES, Text, apply_format, concat, strip, urljoin
 
-MAX_ALTERNATIVES = 32
 MAX_DEPTH = 40
-
-
-@dataclass(frozen=True, slots=True)
-class Text:
-    """A string value: literal text and holes."""
-
-    parts: tuple[str | Hole, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,9 +244,9 @@ class Project:
         if isinstance(expr, Join):
             return self.join(expr, ctx, d)
         if isinstance(expr, UrlJoin):
-            return [_urljoin(b, u) for b in self.strings(expr.base, ctx, d) for u in self.strings(expr.url, ctx, d)]
+            return [urljoin(b, u) for b in self.strings(expr.base, ctx, d) for u in self.strings(expr.url, ctx, d)]
         if isinstance(expr, Strip):
-            return [_strip(t, expr.chars, expr.side) for t in self.strings(expr.value, ctx, d)]
+            return [strip(t, expr.chars, expr.side) for t in self.strings(expr.value, ctx, d)]
         if isinstance(expr, New):
             return [Obj("client", expr.cls, ctx, extra=expr)]
         if isinstance(expr, Result):
@@ -383,7 +376,7 @@ class Project:
             total *= len(group)
         if total > MAX_ALTERNATIVES:
             return [Text((Hole(_spelling(expr), f"it has more than {MAX_ALTERNATIVES} possible values"),))]
-        return _unique(Text(_concat(p for t in combo for p in t.parts)) for combo in product(*options))
+        return _unique(Text(concat(p for t in combo for p in t.parts)) for combo in product(*options))
 
     def parameter(self, param: Param, ctx: Ctx, depth: int) -> list[Text | Obj]:
         bound = ctx.bound(param.function, param.name)
@@ -450,7 +443,7 @@ class Project:
         kwargs = {k: self.strings(v, ctx, depth) for k, v in expr.kwargs}
         out = []
         for template in self.strings(expr.template, ctx, depth):
-            out.extend(_apply_format(template, args, kwargs, expr.style, _spelling(expr)))
+            out.extend(apply_format(template, args, kwargs, expr.style, _spelling(expr)))
         return _unique(out)[: MAX_ALTERNATIVES + 1]
 
     def join(self, expr: Join, ctx: Ctx, depth: int) -> list[Text]:
@@ -504,16 +497,6 @@ def _prefixes(dotted: str):
         yield ".".join(parts[:i])
 
 
-def _concat(parts) -> tuple[str | Hole, ...]:
-    out: list[str | Hole] = []
-    for p in parts:
-        if isinstance(p, str) and out and isinstance(out[-1], str):
-            out[-1] += p
-        elif p != "":
-            out.append(p)
-    return tuple(out)
-
-
 def _unique(values):
     return list(dict.fromkeys(values))
 
@@ -552,64 +535,3 @@ def _literal(text: Text) -> str | None:
 
 def _is_none(expr: Expr) -> bool:
     return isinstance(expr, Unknown) and expr.name == "None"
-
-
-_FIELD = re.compile(r"\{\{|\}\}|\{([^{}!:]*)(?:![rsa])?(?::[^{}]*)?\}")
-_PERCENT = re.compile(r"%%|%(?:\(([^)]*)\))?[-#0 +]*\d*(?:\.\d+)?[sdirfxXeEgGc]")
-
-
-def _apply_format(template: Text, args, kwargs, style: str, name: str) -> list[Text]:
-    literal = _literal(template)
-    if literal is None:  # a template with holes: keep its text, the fields stay unknown
-        return [template]
-    pattern = _FIELD if style == "{}" else _PERCENT
-    groups: list[list[Text]] = []
-    pos, auto = 0, 0
-    for m in pattern.finditer(literal):
-        groups.append([Text((literal[pos:m.start()],))])
-        pos = m.end()
-        token = m.group(0)
-        if token in ("{{", "}}", "%%"):
-            groups.append([Text((token[0],))])
-            continue
-        key = m.group(1)
-        if key is None or key == "":
-            value = args[auto] if auto < len(args) else None
-            auto += 1
-        elif key.isdigit():
-            value = args[int(key)] if int(key) < len(args) else None
-        else:
-            value = kwargs.get(key.split(".")[0].split("[")[0])
-        groups.append(value or [Text((Hole(key or name, f"a field of `{name}` with no value scopeplan can see"),))])
-    groups.append([Text((literal[pos:],))])
-    total = 1
-    for g in groups:
-        total *= len(g)
-    if total > MAX_ALTERNATIVES:
-        return [Text((Hole(name, f"it has more than {MAX_ALTERNATIVES} possible values"),))]
-    return [Text(_concat(p for t in combo for p in t.parts)) for combo in product(*groups)]
-
-
-def _urljoin(base: Text, url: Text) -> Text:
-    first = url.parts[0] if url.parts else ""
-    if isinstance(first, str) and re.match(r"^[a-z]+://", first, re.IGNORECASE):
-        return url
-    if isinstance(first, str) and first.startswith("/"):
-        head = base.parts[0] if base.parts and isinstance(base.parts[0], str) else None
-        origin = re.match(r"^[a-z]+://[^/]*", head or "", re.IGNORECASE)
-        return Text(_concat((origin.group(0), *url.parts))) if origin else Text(_concat((*base.parts, *url.parts)))
-    last = base.parts[-1] if base.parts else ""
-    if isinstance(last, str):
-        cut = last.rfind("/")
-        keep = last[: cut + 1] if cut >= 0 and not last[:cut].endswith(":/") else last + "/"
-        return Text(_concat((*base.parts[:-1], keep, *url.parts)))
-    return Text(_concat((*base.parts, "/", *url.parts)))
-
-
-def _strip(text: Text, chars: str | None, side: str) -> Text:
-    parts = list(text.parts)
-    if parts and isinstance(parts[0], str) and side in ("both", "left"):
-        parts[0] = parts[0].lstrip(chars)
-    if parts and isinstance(parts[-1], str) and side in ("both", "right"):
-        parts[-1] = parts[-1].rstrip(chars)
-    return Text(_concat(parts))

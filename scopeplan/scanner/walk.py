@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import builtins
 import codecs
-import re
 from dataclasses import fields, replace
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from scopeplan.scanner import clients
+from scopeplan.scanner import clients, hints
 from scopeplan.scanner.facts import ClassFacts, FileFacts, FunctionFacts, Invoke, Loop
 from scopeplan.scanner.ir import (
     Alt, Attr, Cat, Cond, Dict, Each, Expr, Format, Glob, Guard, Index, Join, Lit, New, Param, Range, Result, SelfAttr,
@@ -24,7 +23,6 @@ _FIELDS: dict[type, tuple[str, ...]] = {}
 _URLJOIN = {"urllib.parse.urljoin", "urlparse.urljoin", "six.moves.urllib.parse.urljoin", "posixpath.join"}
 _BUILTINS = frozenset(dir(builtins))
 _STRING_METHODS = frozenset({"format", "join", "strip", "rstrip", "lstrip"})
-_HINT = re.compile(r"#\s*scopeplan:\s*(.*)$")
 
 
 def walk(module: cst.Module, path: str, name: str, lines: list[str], package: bool = False) -> FileFacts:
@@ -42,17 +40,17 @@ def walk(module: cst.Module, path: str, name: str, lines: list[str], package: bo
 
     def fix(loop: Loop) -> Loop:
         line = line_of(loop.line)
-        bound = _loop_bound(lines, line)
+        bound = hints.loop_bound(lines, line)
         return replace(loop, line=line, bound=bound)
 
     invokes = []
     for node, function, callee, args, kwargs, loops, guards in walker.pending:
         where = positions[node]
-        hints = _hints(lines, where.start.line, where.end.line)
+        found = hints.on_lines(lines, where.start.line, where.end.line)
         invokes.append(Invoke(where.start.line, where.start.column + 1, function, callee, args, kwargs,
-                              tuple(fix(loop) for loop in loops), hints, guards))
+                              tuple(fix(loop) for loop in loops), found, guards))
     functions = tuple(replace(f, line=line_of(f.line)) for f in walker.functions)
-    problems = tuple(_bad_hints(lines))
+    problems = tuple(hints.problems(lines))
     return FileFacts(
         path=path,
         module=name,
@@ -62,62 +60,6 @@ def walk(module: cst.Module, path: str, name: str, lines: list[str], package: bo
         invokes=tuple(invokes),
         problems=problems,
     )
-
-
-HINT_KEYS = ("ignore", "modules", "loop<=")
-
-
-def _bad_hints(lines: list[str]):
-    """Hint comments scopeplan does not understand: a typo must not silently change a result."""
-    for number, text in enumerate(lines, 1):
-        if "scopeplan" not in text:
-            continue
-        match = _HINT.search(text)
-        if not match:
-            continue
-        for key, value in _parse_hint(match.group(1)):
-            if key not in HINT_KEYS:
-                yield f"line {number}: unknown hint `{key}` (known: ignore, modules=A,B, loop<=N)"
-            elif key == "loop<=" and not value.isdigit():
-                yield f"line {number}: `loop<=` needs a whole number, got {value!r}"
-            elif key == "modules" and not value:
-                yield f"line {number}: `modules=` needs module API names, e.g. modules=Leads,Deals"
-
-
-def _hints(lines: list[str], first: int, last: int) -> tuple[tuple[str, str], ...]:
-    """`# scopeplan: key=value, ...` comments on the lines of a call, as (key, value) pairs."""
-    out = []
-    for number in range(first, min(last, len(lines)) + 1):
-        text = lines[number - 1]
-        if "scopeplan" not in text:
-            continue
-        match = _HINT.search(text)
-        if match:
-            out.extend(_parse_hint(match.group(1)))
-    return tuple(out)
-
-
-def _parse_hint(text: str) -> list[tuple[str, str]]:
-    text = text.strip()
-    if text.startswith("ignore"):
-        return [("ignore", text[len("ignore"):].strip(" :-") or "marked `# scopeplan: ignore`")]
-    out = []
-    for item in re.split(r";|\s+(?=\w+\s*(?:=|<=))", text):
-        item = item.strip()
-        if not item:
-            continue
-        key, sep, value = re.match(r"^([\w-]+)\s*(<=|=)?\s*(.*)$", item).groups()
-        out.append((key + ("<=" if sep == "<=" else ""), value.strip()))
-    return out
-
-
-def _loop_bound(lines: list[str], line: int) -> int | None:
-    if not 0 < line <= len(lines) or "scopeplan" not in lines[line - 1]:
-        return None
-    for key, value in _hints(lines, line, line):
-        if key == "loop<=" and value.isdigit():
-            return int(value)
-    return None
 
 
 class _Scope:
