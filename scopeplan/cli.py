@@ -74,6 +74,10 @@ _analysis = _options(
                       "catalogue fetch`, from the cache) or a JSON file. Default: [tool.scopeplan], else bundled."),
     click.option("--compact/--no-compact", default=None,
                  help="Fold X.READ/CREATE/UPDATE/DELETE into X.ALL where all four are needed."),
+    click.option("--cache/--no-cache", default=None,
+                 help="Reuse the facts of unchanged files from .scopeplan_cache/ in PATH (default: on)."),
+    click.option("--workers", type=click.IntRange(min=0), default=None, metavar="N",
+                 help="Processes that parse files (default 0: one per core)."),
 )
 _strict = click.option("--strict/--no-strict", default=None,
                        help="scan, baseline: exit 3 when a call is unresolved or a file failed. "
@@ -91,9 +95,9 @@ _baseline_file = click.option("--baseline", "baseline_file", metavar="FILE",
 @_analysis
 @_strict
 @_report
-def scan(path: Path, catalogue_spec, compact, strict, fmt: str, output: Path | None) -> None:
+def scan(path: Path, catalogue_spec, compact, cache, workers, strict, fmt: str, output: Path | None) -> None:
     """Find every Zoho CRM call under PATH and print the scopes and credits it needs."""
-    conf = _config(path, catalogue_spec, compact=compact, strict=strict)
+    conf = _config(path, catalogue_spec, compact=compact, strict=strict, cache=cache, workers=workers)
     result = _plan(path, conf)
     _emit(result, None, fmt, output)
     sys.exit(EXIT_INCOMPLETE if conf.strict and not result.complete else EXIT_OK)
@@ -107,14 +111,14 @@ def scan(path: Path, catalogue_spec, compact, strict, fmt: str, output: Path | N
 @click.option("--credit-tolerance", type=click.FloatRange(min=0), metavar="PERCENT",
               help="Allowed rise of worst-case credits over the baseline. Default: [tool.scopeplan], else 0.")
 @click.option("--fail-on-unused", is_flag=True, help="Exit 1 also when the baseline grants scopes no call needs.")
-def check(path: Path, catalogue_spec, compact, strict, fmt, output, baseline_file, credit_tolerance,
-          fail_on_unused: bool) -> None:
+def check(path: Path, catalogue_spec, compact, cache, workers, strict, fmt, output, baseline_file,
+          credit_tolerance, fail_on_unused: bool) -> None:
     """Fail (exit 1) when PATH needs scopes or credits its committed baseline does not grant."""
     from scopeplan import baseline
     from scopeplan.drift import diff
 
     conf = _config(path, catalogue_spec, compact=compact, strict=strict, baseline=_from_cwd(baseline_file),
-                   credit_tolerance=credit_tolerance)
+                   credit_tolerance=credit_tolerance, cache=cache, workers=workers)
     approved = baseline.load(_beside(path, conf.baseline))
     result = _plan(path, conf)
     drift = diff(approved, result, tolerance=conf.credit_tolerance, strict=conf.strict, fail_on_unused=fail_on_unused)
@@ -126,11 +130,12 @@ def check(path: Path, catalogue_spec, compact, strict, fmt, output, baseline_fil
 @_analysis
 @_strict
 @_baseline_file
-def baseline_command(path: Path, catalogue_spec, compact, strict, baseline_file) -> None:
+def baseline_command(path: Path, catalogue_spec, compact, cache, workers, strict, baseline_file) -> None:
     """Approve what PATH needs now: write its scopes, endpoints and credits to the baseline file."""
     from scopeplan import baseline
 
-    conf = _config(path, catalogue_spec, compact=compact, strict=strict, baseline=_from_cwd(baseline_file))
+    conf = _config(path, catalogue_spec, compact=compact, strict=strict, baseline=_from_cwd(baseline_file),
+                   cache=cache, workers=workers)
     result = _plan(path, conf)
     if conf.strict and not result.complete:
         click.echo("scopeplan: error: the analysis is incomplete (see `scopeplan scan`); "
@@ -153,11 +158,11 @@ def _scope(ctx, param, value: str) -> str:
 @main.command()
 @click.argument("scope", callback=_scope)
 @_analysis
-def explain(scope: str, path: Path, catalogue_spec, compact) -> None:
+def explain(scope: str, path: Path, catalogue_spec, compact, cache, workers) -> None:
     """Show every call under PATH that needs SCOPE, through which endpoint, and what breaks without it."""
     from scopeplan import explain as explaining
 
-    result = _plan(path, _config(path, catalogue_spec, compact=compact))
+    result = _plan(path, _config(path, catalogue_spec, compact=compact, cache=cache, workers=workers))
     click.echo(explaining.render(explaining.explain(result, scope)), nl=False)
 
 

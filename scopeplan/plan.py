@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import re
 from pathlib import Path
 
 from scopeplan import scopes as scope_algebra
@@ -24,7 +25,8 @@ def plan(root: Path, catalogue: Catalogue, compact: bool = False, config: Config
     config = config or Config()
     if not root.exists():
         raise PlanError(f"{root}: no such file or directory")
-    facts = scan(root, _selected(root, config))
+    named = (*config.entry_points, *(f for f, _ in config.modules), *(f for f, _ in config.runs_per_day if f != "*"))
+    facts = scan(root, _selected(root, config), use_cache=config.cache, workers=config.workers, keep=named)
     if not facts:
         raise PlanError(f"{root}: no Python files to scan")
     project = Project(facts)
@@ -38,7 +40,7 @@ def plan(root: Path, catalogue: Catalogue, compact: bool = False, config: Config
 
     for site in call_sites(project, complete, dict(config.modules)):
         resolution = matcher.resolve(site)
-        if resolution is not None:
+        if resolution is not None and _about_zoho(resolution):
             resolutions.append(resolution)
     resolutions = sorted(set(resolutions), key=_order)
     points = credits.entry_points(resolutions, call_edges(project), config.entry_points)
@@ -58,6 +60,23 @@ def plan(root: Path, catalogue: Catalogue, compact: bool = False, config: Config
         entry_points=points,
         budget=budget,
     )
+
+
+_ZOHO = re.compile(r"(?i)zoho|crm")
+
+
+def _about_zoho(r: Resolution) -> bool:
+    """An unresolved call counts only with some sign of Zoho: a Zoho host or /crm/ path, or zoho/crm in its
+    file, function, library or the names its URL comes from. `requests.get(url)` in a Django view with no
+    such sign is as likely any other service: reporting it would bury the calls that matter."""
+    if r.status != "unresolved":
+        return True
+    site = r.site
+    words = [site.location.file, site.function, site.library, r.path or "", r.reason or "",
+             *(t.file for t in site.trace)]
+    if isinstance(site.url, Url):
+        words.extend(p if isinstance(p, str) else f"{p.name} {p.origin}" for p in site.url.parts)
+    return any(_ZOHO.search(w) for w in words)
 
 
 def _selected(root: Path, config: Config) -> list[Path] | None:

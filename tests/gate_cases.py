@@ -26,7 +26,7 @@ DRIFTED = {
     "app/crm.py": CRM.split("\n\ndef org")[0] + "\n",  # org() removed: ZohoCRM.org.READ is unused
     "app/deals.py": 'import requests\n\n\ndef add_deal(d):\n'
                     '    return requests.post("https://www.zohoapis.com/crm/v8/Deals", json=d)\n',  # a new scope
-    "app/fetch.py": "import requests\n\n\ndef fetch(url):\n    return requests.get(url)\n",  # unresolved
+    "app/fetch.py": "import requests\n\n\ndef fetch_from_zoho(url):\n    return requests.get(url)\n",  # unresolved
     "app/odd.py": 'import requests\n\n\ndef odd():\n'
                   '    return requests.get("https://www.zohoapis.com/crm/v8/nothing/here")\n',  # unmatched
     "app/old.py": 'import requests\n\n\ndef old():\n'

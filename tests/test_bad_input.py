@@ -13,9 +13,12 @@ from scopeplan.cli import main
 
 GOOD = 'import requests\nrequests.get("https://www.zohoapis.com/crm/v2/Leads")\n'
 
+# A file that cannot matter (no sign of Zoho, imports nothing that does) is not parsed, so only the broken
+# files that could hold Zoho calls are reported: these mention a Zoho URL.
+ZOHO = b'URL = "https://www.zohoapis.com/crm/v2/Leads"\n'
 BAD_FILES = [
-    ("python2", b'print "hello"\n', "not valid Python 3 (Python 2 code?)"),
-    ("syntax", b"def f(:\n    pass\n", "not valid Python 3"),
+    ("python2", ZOHO + b'print "hello"\n', "not valid Python 3 (Python 2 code?)"),
+    ("syntax", ZOHO + b"def f(:\n    pass\n", "not valid Python 3"),
     ("latin1-without-cookie", "x = 'caf\u00e9'\n".encode("latin-1"), "not valid utf-8 text"),
     ("binary", b"\x89PNG\r\n\x1a\n\x00\x00", "binary file"),
     ("unknown-encoding-cookie", b"# -*- coding: klingon -*-\nx = 1\n", "cannot decode the file"),
@@ -71,13 +74,13 @@ def test_bad_paths_exit_3_with_a_message(tmp_path, setup, message):
 def test_strict_exits_3_on_failures_and_0_without(tmp_path):
     (tmp_path / "good.py").write_text(GOOD)
     assert CliRunner().invoke(main, ["scan", str(tmp_path), "--strict"]).exit_code == 0
-    (tmp_path / "bad.py").write_text("def f(:\n")
+    (tmp_path / "bad.py").write_bytes(ZOHO + b"def f(:\n")
     assert CliRunner().invoke(main, ["scan", str(tmp_path)]).exit_code == 0
     assert CliRunner().invoke(main, ["scan", str(tmp_path), "--strict"]).exit_code == 3
 
 
 def test_strict_exits_3_on_unresolved(tmp_path):
-    (tmp_path / "w.py").write_text("import requests\ndef get(url):\n    return requests.get(url)\n")
+    (tmp_path / "w.py").write_text("import requests\ndef zoho_get(url):\n    return requests.get(url)\n")
     assert CliRunner().invoke(main, ["scan", str(tmp_path), "--strict"]).exit_code == 3
 
 

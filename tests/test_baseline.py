@@ -33,7 +33,7 @@ APP = {"app/__init__.py": "", "app/crm.py": CRM}
 DEALS = ('import requests\n\ndef add_deal(d):\n'
          '    return requests.post("https://www.zohoapis.com/crm/v8/Deals", json=d)\n')
 SEARCH = 'import requests\n\ndef find():\n    return requests.get("https://www.zohoapis.com/crm/v8/Leads/7")\n'
-FETCH = 'import requests\n\ndef fetch(url):\n    return requests.get(url)\n'
+FETCH = 'import requests\n\ndef fetch_from_zoho(url):\n    return requests.get(url)\n'
 
 
 def test_build_is_the_approved_scopes_endpoints_and_credits(project):
@@ -56,7 +56,7 @@ def test_dump_is_sorted_json_with_a_trailing_newline_and_no_lines_or_paths(proje
     assert text == json.dumps(doc, indent=2, sort_keys=True) + "\n"
     assert '"line"' not in text and "app/crm.py" not in text and "app/fetch.py" not in text
     # the unresolved call is keyed without its module, so moving `fetch` to another file keeps the key
-    assert doc["unresolved"] == [{"function": "fetch", "reason": "the url comes from `url` (a parameter of `fetch`)",
+    assert doc["unresolved"] == [{"function": "fetch_from_zoho", "reason": "the url comes from `url` (a parameter of `fetch_from_zoho`)",
                                   "count": 1}]
 
 

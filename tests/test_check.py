@@ -47,7 +47,7 @@ def _add(path: Path, source: str) -> None:
 NEW_SCOPE = 'import requests\n\ndef add_deal(d):\n    return requests.post("https://www.zohoapis.com/crm/v8/Deals")\n'
 MORE_CREDITS = 'import requests\n\ndef find():\n    return requests.get("https://www.zohoapis.com/crm/v8/Leads/7")\n'
 BROKEN = 'import requests\n\nrequests.get("https://www.zohoapis.com/crm/v8/Leads"\n'  # no parse
-UNRESOLVED = 'import requests\n\ndef fetch(url):\n    return requests.get(url)\n'
+UNRESOLVED = 'import requests\n\ndef fetch_from_zoho(url):\n    return requests.get(url)\n'
 
 # (files to write after the baseline, extra pyproject lines, check arguments) -> (exit code, text on stdout or stderr)
 GATE = [

@@ -56,7 +56,7 @@ def test_sections_in_the_order_a_reviewer_reads_them(project, tmp_path):
 
 
 def test_a_plain_scan_leads_with_the_scope_count(project):
-    text = markdown.render(project({**APP, "app/fetch.py": "import requests\n\ndef f(u):\n    requests.get(u)\n"}))
+    text = markdown.render(project({**APP, "app/fetch.py": "import requests\n\ndef zoho_get(u):\n    requests.get(u)\n"}))
     assert text.splitlines()[:3] == [
         "## scopeplan: 2 least-privilege scopes for 2 Zoho CRM call sites", "",
         "**1 call could not be resolved**: the scope set may be incomplete."]

@@ -97,7 +97,7 @@ def test_results_sit_at_their_call_sites_with_levels_and_baseline_state(project,
 
 
 def test_an_unresolved_call_the_baseline_knows_is_unchanged(project, tmp_path):
-    result = project({"app/__init__.py": "", "app/fetch.py": "import requests\n\ndef f(u):\n    requests.get(u)\n"})
+    result = project({"app/__init__.py": "", "app/fetch.py": "import requests\n\ndef zoho_get(u):\n    requests.get(u)\n"})
     drift = diff(baseline.Baseline(tmp_path / ".scopeplan.json", baseline.build(result)), result, strict=True)
     rows = _rows(json.loads(sarif.render(result, drift)))
     assert rows == [("scopeplan/unresolved-call", "warning", "app/fetch.py", 4, 5, "unchanged")]
@@ -109,7 +109,7 @@ def test_levels_follow_the_options(project, tmp_path):
 
 
 def test_a_plain_scan_has_no_baseline_state_and_no_drift_results(project):
-    result = project({"app/__init__.py": "", "app/fetch.py": "import requests\n\ndef f(u):\n    requests.get(u)\n"})
+    result = project({"app/__init__.py": "", "app/fetch.py": "import requests\n\ndef zoho_get(u):\n    requests.get(u)\n"})
     log = json.loads(sarif.render(result))
     assert [(r["ruleId"], r["level"], "baselineState" in r) for r in log["runs"][0]["results"]] == [
         ("scopeplan/unresolved-call", "warning", False)]

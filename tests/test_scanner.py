@@ -101,11 +101,11 @@ def test_call_sites(project, source, expected):
 
 UNRESOLVED = [
     ("url-parameter", 'import requests\ndef _get(url):\n    return requests.get(url)\n',
-     "`url` (a parameter of `app.mod:_get`)"),
+     "`url` (a parameter of `app.zoho_api:_get`)"),
     ("method-parameter", f'import requests\ndef call(method):\n    return requests.request(method, "{H}/crm/v2/Leads")\n',
      "HTTP method comes from `method`"),
     ("dynamic-module", f'import requests\ndef get(module):\n    return requests.get(f"{H}/crm/v2/{{module}}")\n',
-     "`{module}` (a parameter of `app.mod:get`) decides the endpoint"),
+     "`{module}` (a parameter of `app.zoho_api:get`) decides the endpoint"),
     ("unknown-base", 'import requests\nimport config\ndef f():\n    return requests.get(config.base() + "/Leads")\n',
      "the start of the url comes from"),
 ]
@@ -113,7 +113,7 @@ UNRESOLVED = [
 
 @pytest.mark.parametrize("source,reason", [c[1:] for c in UNRESOLVED], ids=[c[0] for c in UNRESOLVED])
 def test_unresolved_sites_say_why(project, source, reason):
-    result = project({"app/mod.py": source})
+    result = project({"app/zoho_api.py": source})
     assert [r.status for r in result.resolutions] == ["unresolved"]
     assert reason in result.resolutions[0].reason
 
@@ -163,3 +163,10 @@ def test_other_hosts_behind_a_variable_are_not_crm(project):
 def test_star_kwargs_do_not_hide_a_call(project):
     source = f'import requests\ndef f(**kw):\n    return requests.request(method="GET", url="{H}/crm/v2/org", **kw)\n'
     assert rows(project({"app/mod.py": source})) == [("GET", "/crm/v2/org", "matched", ("ZohoCRM.org.READ",))]
+
+
+def test_an_unknown_url_with_no_sign_of_zoho_is_not_a_crm_call(project):
+    """`requests.get(url)` in a module that says nothing of Zoho is as likely any other service."""
+    assert rows(project({"app/webhooks.py": "import requests\ndef ping(url):\n    return requests.get(url)\n"})) == []
+    assert [r.status for r in project({"app/zoho_sync.py": "import requests\ndef ping(url):\n"
+                                                           "    return requests.get(url)\n"}).resolutions] == ["unresolved"]

@@ -1,9 +1,20 @@
-"""Scan a source tree: read each file, parse it once with libcst, fold it into FileFacts."""
+"""Scan a source tree: read each file, parse the ones that can matter once with libcst, fold them into FileFacts.
+
+`scan` reads every file, keeps only those the prefilter cannot rule out (`prefilter.py`), takes their
+facts from the cache when the content is unchanged (`cache.py`) and parses the rest on every core
+(`parallel.py`). A file the prefilter rules out still appears, as an empty FileFacts with its path
+and module name, so that the rest of the pipeline sees the same modules with or without it.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import io
+import os
+import time
 import tokenize
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from scopeplan.scanner.facts import FileFacts
@@ -11,21 +22,240 @@ from scopeplan.scanner.files import discover, module_name, read
 
 __all__ = ["FileFacts", "discover", "scan", "scan_source"]
 
+RACY_NS = 2_000_000_000  # a file changed this close to the last run is read again whatever its stat says
 
-def scan(root: Path, paths: list[Path] | None = None) -> list[FileFacts]:
-    """FileFacts for every Python file under root (or the given paths), in path order."""
+
+def scan(root: Path, paths: list[Path] | None = None, *, workers: int = 0, use_cache: bool = True,
+         cache_dir: Path | None = None, prefilter: bool = True, progress: bool | None = None,
+         keep: Iterable[str] = ()) -> list[FileFacts]:
+    """FileFacts for every Python file under root (or the given paths), in path order.
+
+    `workers`: processes to parse with (0: one per core). `use_cache`: reuse facts of unchanged files
+    from `cache_dir` (default `<root>/.scopeplan_cache`). `prefilter`: parse only the files that can
+    matter; the result is the same either way. `progress`: a progress line on stderr (None: only
+    when stderr is a terminal). `keep`: dotted names (`pkg.mod:func`) whose modules are always parsed,
+    e.g. the entry points the configuration names.
+    """
+    from scopeplan.progress import Progress
+
     root = root.resolve()
     base = root if root.is_dir() else root.parent
     files = discover(root) if paths is None else paths
-    out = []
-    for path in files:
-        relative = path.resolve().relative_to(base)
-        data = read(path)
-        if isinstance(data, str):
-            out.append(FileFacts(relative.as_posix(), module_name(relative)[0], error=data))
+    cache = None
+    if use_cache:
+        from scopeplan.scanner.cache import Cache
+
+        cache = Cache.open(base, cache_dir)
+    run = _Run(base, cache, workers, Progress("parsing", enabled=progress))
+    try:
+        sources = run.read_all(files, prefilter)
+        if prefilter:
+            run.select(sources, tuple(sorted(keep)))
         else:
-            out.append(scan_source(data, relative))
-    return out
+            run.parse([s for s in sources if s.facts is None])
+        if cache is not None:
+            run.save_manifest(sources, complete=paths is None)
+    finally:
+        run.progress.close()
+    return [s.facts if s.facts is not None else FileFacts(s.relative, s.module) for s in sources]
+
+
+@dataclass(eq=False)
+class _Source:
+    """One file during a run: where it is, its bytes (read lazily), cache key, summary, facts."""
+
+    path: Path
+    relative: str
+    module: str
+    package: bool
+    stat: tuple | None = None
+    data: bytes | None = None
+    key: str | None = None
+    summary: object = None
+    facts: FileFacts | None = None  # set once parsed (or when the file cannot be read)
+
+
+class _Run:
+    """The state of one scan: cache, manifest, workers and progress."""
+
+    def __init__(self, base: Path, cache, workers: int, progress):
+        self.base = base
+        self.cache = cache
+        self.workers = workers
+        self.progress = progress
+        self.started = time.time_ns()
+        self.manifest = cache.manifest() if cache is not None else {}
+        self.trusted_before = self.manifest.get("started", 0) - RACY_NS
+        self.tree: str | None = None  # a digest of every file's path and content key, for the selection
+
+    def read_all(self, files: list[Path], prefilter: bool) -> list[_Source]:
+        sources = []
+        known = self.manifest.get("files", {})
+        prefix = str(self.base).rstrip(os.sep) + os.sep
+        for path in files:
+            text = str(path)
+            if text.startswith(prefix) and not path.is_symlink():  # discovered under the root: no realpath
+                relative = Path(text[len(prefix):])
+            else:
+                relative = path.resolve().relative_to(self.base)
+            name, package = module_name(relative)
+            source = _Source(path, relative.as_posix(), name, package)
+            sources.append(source)
+            entry = known.get(source.relative)
+            try:
+                st = os.stat(path)
+                source.stat = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+            except OSError:
+                pass
+            if (entry is not None and source.stat == entry[0] and max(source.stat[1:3]) < self.trusted_before
+                    and (entry[2] is not None or not prefilter)):
+                source.key, source.summary = entry[1], _unpack(entry[2])  # unchanged since the last run: not read
+                continue
+            if self._load(source) and prefilter:
+                bad = decode(source.data, source.relative, name)
+                if isinstance(bad, FileFacts):  # cheap, so every file gets it: the same row a parse gives
+                    source.facts, source.stat = bad, None
+                else:
+                    source.summary = _summarise(source.data, name, package)
+        return sources
+
+    def _load(self, source: _Source) -> bool:
+        """Read the file's bytes (and key); a file that cannot be read becomes its error row."""
+        data = read(source.path)
+        if isinstance(data, str):
+            source.facts = FileFacts(source.relative, source.module, error=data)
+            source.data = source.key = source.summary = None
+            return False
+        source.data = data
+        if self.cache is not None:
+            source.key = self.cache.key(source.relative, data)
+        return True
+
+    def select(self, sources: list[_Source], keep: tuple[str, ...] = ()) -> None:
+        """Parse what can matter; when no file changed since the last run, the same files as then."""
+        readable = [s for s in sources if s.facts is None]
+        if self.cache is not None:
+            digest = hashlib.sha256(repr(keep).encode())
+            for s in sources:
+                digest.update(f"{s.relative}\0{s.key if s.facts is None else s.facts.error}\0".encode(
+                    "utf-8", "surrogateescape"))
+            self.tree = digest.hexdigest()
+            last = self.manifest.get("selection")
+            if last is not None and last[0] == self.tree:
+                chosen = set(last[1])
+                self.parse([s for s in readable if s.relative in chosen])
+                return
+        self._select(readable, keep)
+
+    def _select(self, readable: list[_Source], keep: tuple[str, ...]) -> None:
+        """Parse the seeds, then the files that use what they define, then whatever their facts may read."""
+        from scopeplan.scanner import prefilter as pf
+
+        try:
+            modules = pf.Modules(s.module for s in readable)
+        except Exception:  # the resolver's name lookup changed shape: parse everything rather than guess
+            self.parse(readable)
+            return
+        by_module: dict[str, list[_Source]] = {}
+        for s in readable:
+            by_module.setdefault(s.module, []).append(s)
+        producers = pf.Producers(modules)
+        named = {hit[0] for name in keep if (hit := modules.lookup(name.replace(":", "."))) is not None}
+        chosen = [s for s in readable if s.summary.seed or s.module in named]
+        pending = [s for s in readable if not s.summary.seed and s.summary.refs]
+        while chosen:
+            chosen = [t for s in chosen for t in by_module[s.module]]  # files sharing a module name go together
+            self.parse(chosen)
+            for s in chosen:
+                producers.add(s.facts, s.summary.refs)
+            pending = [s for s in pending if s.facts is None]
+            if not pending:
+                break
+            producers.settle()
+            chosen = [s for s in pending if producers.reaches(s.summary.refs, lambda s=s: self._bytes(s))]
+        if all(s.facts is not None for s in readable):
+            return  # everything is parsed already
+        producers.settle()
+        closure = pf.Closure(modules)
+        parts = [p for s in readable if s.facts is not None for p in closure.start(s.facts, producers)]
+        while parts:
+            want = closure.wanted(parts)
+            self.parse([s for name in want for s in by_module.get(name, ()) if s.facts is None])
+            parts = []
+            for name, members in want.items():
+                parts.extend(closure.follow(name, members, [s.facts for s in by_module.get(name, ())]))
+
+    def _bytes(self, source: _Source) -> bytes:
+        if source.data is None and source.facts is None:
+            self._load(source)
+        return source.data or b""
+
+    def parse(self, sources: list[_Source]) -> None:
+        """Facts for each source: from the cache when its content is known, else parsed on all cores."""
+        from scopeplan.scanner.parallel import parse_all
+
+        todo = []
+        for source in sources:
+            if source.facts is not None:
+                continue
+            if self.cache is not None and source.key is not None:
+                facts = self.cache.load(source.key)
+                if isinstance(facts, FileFacts) and facts.path == source.relative:
+                    source.facts = facts
+                    continue
+            if source.data is None and not self._load(source):
+                continue
+            todo.append(source)
+        if not todo:
+            return
+        self.progress.add(len(todo))
+        results = parse_all([(s.data, Path(s.relative)) for s in todo], self.workers, self.progress.advance)
+        for source, facts in zip(todo, results):
+            source.facts = facts
+            if self.cache is not None and source.key is not None:
+                self.cache.store(source.key, facts)
+
+    def save_manifest(self, sources: list[_Source], complete: bool) -> None:
+        old = self.manifest.get("files", {})
+        files = {} if complete else dict(old)
+        for s in sources:
+            if s.stat is not None and s.key is not None:
+                files[s.relative] = (s.stat, s.key, _pack(s.summary))
+        selection = None
+        if self.tree is not None:
+            selection = (self.tree, tuple(s.relative for s in sources if s.facts is not None and s.key is not None))
+        if files != old or selection != self.manifest.get("selection"):
+            self.cache.save_manifest({"started": self.started, "files": files, "selection": selection})
+
+
+def _summarise(data: bytes, name: str, package: bool):
+    from scopeplan.scanner.prefilter import summarise  # imported here: a warm run never needs it
+
+    return summarise(data, name, package)
+
+
+class _Summary:
+    """A prefilter summary as the manifest keeps it: one string, split only when used."""
+
+    __slots__ = ("seed", "_refs")
+
+    def __init__(self, seed: bool, refs: str):
+        self.seed, self._refs = seed, refs
+
+    @property
+    def refs(self) -> tuple[str, ...]:
+        refs = self._refs
+        if isinstance(refs, str):
+            refs = self._refs = tuple(refs.split("\n")) if refs else ()
+        return refs
+
+
+def _pack(summary):
+    return None if summary is None else (summary.seed, "\n".join(summary.refs))
+
+
+def _unpack(packed):
+    return None if packed is None else _Summary(*packed)
 
 
 def scan_source(data: bytes, relative: Path) -> FileFacts:
@@ -36,17 +266,9 @@ def scan_source(data: bytes, relative: Path) -> FileFacts:
 
     name, package = module_name(relative)
     path = relative.as_posix()
-    try:
-        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-        text = data.decode(encoding)
-    except SyntaxError as exc:
-        if "invalid or missing encoding" in str(exc):
-            return FileFacts(path, name, error="not valid utf-8 text, and it declares no other encoding")
-        return FileFacts(path, name, error=f"cannot decode the file: {exc}")
-    except LookupError as exc:
-        return FileFacts(path, name, error=f"cannot decode the file: {exc}")
-    except UnicodeDecodeError as exc:
-        return FileFacts(path, name, error=f"not valid {exc.encoding} text (byte {exc.start}); is it binary?")
+    text = decode(data, path, name)
+    if isinstance(text, FileFacts):
+        return text
     try:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError as exc:
@@ -62,6 +284,24 @@ def scan_source(data: bytes, relative: Path) -> FileFacts:
     except Exception as exc:  # a bug in scopeplan must cost one file, not the run
         return FileFacts(path, name, error=f"scopeplan failed on this file ({type(exc).__name__}: {exc}); "
                                            "please report it")
+
+
+def decode(data: bytes, path: str, name: str) -> str | FileFacts:
+    """The file's text, by its coding cookie (UTF-8 by default), or its error row."""
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        return data.decode(encoding)
+    except SyntaxError as exc:
+        if "invalid or missing encoding declaration" in str(exc):  # no cookie and not UTF-8: say where
+            try:
+                data.decode("utf-8")
+            except UnicodeDecodeError as bad:
+                return FileFacts(path, name, error=f"not valid utf-8 text (byte {bad.start}); is it binary?")
+        return FileFacts(path, name, error=f"cannot decode the file: {exc}")
+    except LookupError as exc:
+        return FileFacts(path, name, error=f"cannot decode the file: {exc}")
+    except UnicodeDecodeError as exc:
+        return FileFacts(path, name, error=f"not valid {exc.encoding} text (byte {exc.start}); is it binary?")
 
 
 def _looks_like_python2(text: str) -> bool:

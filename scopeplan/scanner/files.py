@@ -13,19 +13,47 @@ MAX_BYTES = 2_000_000  # larger .py files are generated code or data, not integr
 
 
 def discover(root: Path) -> list[Path]:
-    """Python files under root, sorted, skipping virtualenvs, VCS, dependency, build and cache folders."""
+    """Python files under root, sorted, skipping virtualenvs, VCS, dependency, build and cache folders.
+
+    A folder's files come before its subfolders', subfolders in name order; symlinked folders are not
+    followed. One `scandir` per folder and no `stat`: a venv is known by the `pyvenv.cfg` in its listing.
+    """
     if root.is_file():
         return [root]
-    found = []
-    for folder, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if not _skip(Path(folder, d)))
-        found.extend(Path(folder, f) for f in sorted(files) if f.endswith(".py"))
-    return found
+    found: list[str] = []
+    _walk(str(root), found, top=True)
+    return list(map(Path, found))
 
 
-def _skip(path: Path) -> bool:
-    name = path.name
-    return name in SKIP_DIRS or name.endswith(".egg-info") or (path / "pyvenv.cfg").exists()
+def _walk(folder: str, found: list[str], top: bool = False) -> None:
+    try:
+        with os.scandir(folder) as listing:
+            entries = list(listing)
+    except OSError:
+        return
+    if not top and any(e.name == "pyvenv.cfg" for e in entries):
+        return
+    dirs, files = [], []
+    for entry in entries:
+        try:
+            is_dir = entry.is_dir(follow_symlinks=False)
+        except OSError:
+            is_dir = False
+        if is_dir:
+            if entry.name not in SKIP_DIRS and not entry.name.endswith(".egg-info"):
+                dirs.append(entry.name)
+        elif entry.name.endswith(".py") and not (entry.is_symlink() and _is_dir(entry)):
+            files.append(entry.name)
+    found.extend(os.path.join(folder, name) for name in sorted(files))
+    for name in sorted(dirs):
+        _walk(os.path.join(folder, name), found)
+
+
+def _is_dir(entry: os.DirEntry) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
 
 
 def read(path: Path) -> bytes | str:

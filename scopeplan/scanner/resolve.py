@@ -16,6 +16,7 @@ from scopeplan.scanner.ir import (
 from scopeplan.scanner.strings import MAX_ALTERNATIVES, Text, apply_format, concat, strip, urljoin
 
 MAX_DEPTH = 40
+MAX_WORK = 20_000  # evaluation steps for one top-level question
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +36,12 @@ class Ctx:
     bindings: tuple = ()  # ((function, param name), (Expr, Ctx)) pairs
     self_cls: str | None = None
     lookup: dict = field(default_factory=dict, compare=False, hash=False)
+
+    def __hash__(self) -> int:  # contexts nest; hashing them again on every memo lookup would be quadratic
+        cached = self.lookup.get("hash")
+        if cached is None:
+            cached = self.lookup["hash"] = hash((self.bindings, self.self_cls))
+        return cached
 
     def bound(self, function: str, name: str):
         for key, value in self.bindings:
@@ -76,6 +83,10 @@ class Project:
         self.unbound: set[tuple[str, str]] = set()  # parameters met without a value, by the last evaluation
         self.defaulted: set[tuple[str, str]] = set()  # parameters that took their default value
         self.expanded: set = set()  # loop iterables whose items the last evaluation expanded
+        self._memo: dict = {}
+        self._active: set = set()
+        self._frames: list[list] = []
+        self._work = 0
 
     def module(self, name: str) -> str | None:
         """The project module a dotted name refers to (`crm_sync.settings`, or its `src.`-less tail)."""
@@ -199,13 +210,43 @@ class Project:
     # -- values -------------------------------------------------------------------------------------
 
     def evaluate(self, expr: Expr, ctx: Ctx = EMPTY, depth: int = 0) -> list[Text | Obj]:
-        """Every value `expr` may have (at most MAX_ALTERNATIVES; past that, a hole)."""
-        if depth > MAX_DEPTH:
-            return [Text((Hole("...", "the value is defined too indirectly (or recursively) to follow"),))]
-        values = self._evaluate(expr, ctx, depth)
+        """Every value `expr` may have (at most MAX_ALTERNATIVES; past that, a hole).
+
+        Memoised per (expression, context), with the parameters and loops the evaluation noted, so that
+        helpers calling helpers cost each combination once; a value that needs itself, or more than
+        MAX_WORK steps from one top-level question, becomes a hole instead of running away.
+        """
+        key = (expr, ctx)
+        hit = self._memo.get(key)
+        if hit is not None:
+            for note in hit[1]:
+                self._note(*note)
+            return hit[0]
+        if not self._frames:
+            self._work = 0
+        self._work += 1
+        if depth > MAX_DEPTH or key in self._active or self._work > MAX_WORK:
+            return [Text((Hole(_spelling(expr), "the value is defined too indirectly (or recursively) to follow"),))]
+        self._active.add(key)
+        self._frames.append([])
+        try:
+            values = self._evaluate(expr, ctx, depth)
+        finally:
+            self._active.discard(key)
+            notes = self._frames.pop()
+        if self._frames:
+            self._frames[-1].extend(notes)
         if len(values) > MAX_ALTERNATIVES:
-            return [Text((Hole(_spelling(expr), f"it has more than {MAX_ALTERNATIVES} possible values"),))]
+            values = [Text((Hole(_spelling(expr), f"it has more than {MAX_ALTERNATIVES} possible values"),))]
+        if self._work <= MAX_WORK:  # a truncated answer is not worth remembering
+            self._memo[key] = (values, tuple(notes))
         return values
+
+    def _note(self, kind: str, item) -> None:
+        """Remember that an evaluation met an unbound parameter, a default, or expanded a loop."""
+        getattr(self, kind).add(item)
+        if self._frames:
+            self._frames[-1].append((kind, item))
 
     def _evaluate(self, expr: Expr, ctx: Ctx, depth: int) -> list[Text | Obj]:
         d = depth + 1
@@ -392,9 +433,9 @@ class Project:
                 if isinstance(value, Obj) and value.kind == "class":
                     return [Obj("instance", value.ref, Ctx(self_cls=value.ref.qualname))]
         if param.default is not None and not _is_none(param.default):
-            self.defaulted.add((param.function, param.name))
+            self._note("defaulted", (param.function, param.name))
             return self.evaluate(param.default, EMPTY, depth)
-        self.unbound.add((param.function, param.name))
+        self._note("unbound", (param.function, param.name))
         return [Text((Hole(param.name, f"a parameter of `{param.function}`"),))]
 
     def each(self, expr: Each, ctx: Ctx, depth: int) -> list[Text | Obj]:
@@ -410,7 +451,7 @@ class Project:
             else:
                 out.append(Text((Hole(_spelling(expr.iterable), "a loop over values only known at run time"),)))
                 continue
-            self.expanded.add(expr.iterable)  # one site per item: the loop does not multiply them
+            self._note("expanded", expr.iterable)  # one site per item: the loop does not multiply them
         return _unique(out)
 
     def index(self, expr: Index, ctx: Ctx, depth: int) -> list[Text | Obj]:

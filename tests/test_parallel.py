@@ -1,0 +1,103 @@
+"""Parsing on several processes gives exactly what one process gives; progress shows only on a terminal."""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+
+import pytest
+
+from scopeplan import progress
+from scopeplan.scanner import parallel, scan, scan_source
+from test_prefilter import SAMPLES, TRICKY, build, render
+
+
+def _jobs(root: Path) -> list[tuple[bytes, Path]]:
+    return [(p.read_bytes(), p.relative_to(root)) for p in sorted(root.rglob("*.py"))]
+
+
+@pytest.fixture
+def always_parallel(monkeypatch):
+    monkeypatch.setattr(parallel, "MIN_PARALLEL_BYTES", 0)
+
+
+def test_parse_all_is_the_same_on_one_and_on_several_workers(tmp_path, always_parallel):
+    jobs = _jobs(build(tmp_path))
+    one = parallel.parse_all(jobs, workers=1)
+    assert parallel.parse_all(jobs, workers=2) == one
+    assert parallel.parse_all(jobs, workers=3) == one
+    assert one == [scan_source(data, relative) for data, relative in jobs]
+
+
+@pytest.mark.parametrize("sample", SAMPLES, ids=[p.name for p in SAMPLES])
+def test_plans_equal_on_one_and_on_several_workers(sample, always_parallel, monkeypatch):
+    from scopeplan import catalogue
+
+    cat = catalogue.load()
+    one = render(sample, cat, monkeypatch, workers=1, use_cache=False, prefilter=False)
+    assert render(sample, cat, monkeypatch, workers=2, use_cache=False, prefilter=False) == one
+    assert render(sample, cat, monkeypatch, workers=2, use_cache=False) == one
+
+
+def test_scan_equal_on_one_and_on_several_workers(tmp_path, always_parallel):
+    root = build(tmp_path)
+    for prefilter in (False, True):
+        assert scan(root, workers=2, use_cache=False, prefilter=prefilter) == scan(
+            root, workers=1, use_cache=False, prefilter=prefilter)
+
+
+def test_chunks_cover_every_file_once_largest_first():
+    jobs = [(b"x" * size, Path(f"f{size}.py")) for size in (5, 50, 1, 500, 20, 7)]
+    chunks = parallel._chunks(jobs, 3)
+    flat = [i for chunk in chunks for i in chunk]
+    assert sorted(flat) == list(range(len(jobs)))
+    assert [len(jobs[i][0]) for i in flat] == sorted((len(d) for d, _ in jobs), reverse=True)
+
+
+def test_a_worker_that_dies_costs_no_file(tmp_path, always_parallel, monkeypatch):
+    jobs = _jobs(build(tmp_path, {k: v for k, v in TRICKY.items() if k.startswith("src/shop/")}))
+    expected = parallel.parse_all(jobs, workers=1)
+
+    monkeypatch.setattr(parallel, "_work", _die)
+    assert parallel.parse_all(jobs, workers=2) == expected
+
+
+def _die(indexes):
+    os._exit(3)  # what a crash in native code looks like from the parent
+
+
+def test_done_counts_every_file(tmp_path, always_parallel):
+    jobs = _jobs(build(tmp_path))
+    seen = []
+    parallel.parse_all(jobs, workers=2, done=seen.append)
+    assert sum(seen) == len(jobs)
+
+
+class _Tty(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_progress_only_on_a_terminal(monkeypatch):
+    monkeypatch.delenv("CI", raising=False)
+    monkeypatch.setenv("TERM", "xterm")
+    assert progress.wanted(_Tty()) and not progress.wanted(io.StringIO())
+    monkeypatch.setenv("CI", "true")
+    assert not progress.wanted(_Tty())
+
+
+def test_progress_draws_and_erases(monkeypatch):
+    monkeypatch.setattr(progress, "DELAY", 0)
+    monkeypatch.setattr(progress, "INTERVAL", 0)
+    out = _Tty()
+    bar = progress.Progress("parsing", out, enabled=True)
+    bar.add(4)
+    bar.advance(2)
+    assert "2/4 files" in out.getvalue()
+    bar.close()
+    assert out.getvalue().endswith("\r\x1b[2K")
+    quiet = io.StringIO()
+    silent = progress.Progress("parsing", quiet, enabled=False)
+    silent.add(4), silent.advance(4), silent.close()
+    assert quiet.getvalue() == ""
