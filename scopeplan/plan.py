@@ -110,5 +110,7 @@ def _scopes(resolutions: list[Resolution], compact: bool) -> tuple[tuple[str, tu
 
 
 def _order(r: Resolution):
-    loc = r.site.location
-    return (loc.file, loc.line, loc.column, r.path or "", str(r.site.method), r.status)
+    """A total order: two runs (whatever the hash seed) list the same sites in the same order."""
+    site, loc = r.site, r.site.location
+    return (loc.file, loc.line, loc.column, r.path or "", str(site.method), r.status,
+            tuple((t.file, t.line) for t in site.trace), site.implicit, site.function, r.scopes, r.reason or "")

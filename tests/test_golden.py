@@ -45,3 +45,17 @@ def test_report_is_independent_of_the_working_directory(bundled, monkeypatch, tm
     first = FORMATS["json"](plan(sample, bundled))
     monkeypatch.chdir(tmp_path)
     assert FORMATS["json"](plan(sample, bundled)) == first
+
+
+def test_json_is_the_same_under_any_hash_seed(tmp_path):
+    """Set iteration order changes with PYTHONHASHSEED; the report must not."""
+    import subprocess
+    import sys
+
+    outputs = set()
+    for seed in ("1", "2", "3"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        run = subprocess.run([sys.executable, "-m", "scopeplan", "scan", str(ROOT / "sample_projects"), "--format",
+                              "json", "--no-cache"], capture_output=True, text=True, env=env, check=True)
+        outputs.add(run.stdout)
+    assert len(outputs) == 1

@@ -278,7 +278,7 @@ def scan_source(data: bytes, relative: Path) -> FileFacts:
     except (RecursionError, MemoryError, ValueError) as exc:
         return FileFacts(path, name, error=f"cannot parse the file: {type(exc).__name__}")
     try:
-        return walk(module, path, name, text.splitlines(), package)
+        return walk(module, path, name, text, package)
     except RecursionError:
         return FileFacts(path, name, error="the file nests too deeply to analyse")
     except Exception as exc:  # a bug in scopeplan must cost one file, not the run

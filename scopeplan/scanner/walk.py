@@ -9,7 +9,7 @@ from dataclasses import fields, replace
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from scopeplan.scanner import clients, hints
+from scopeplan.scanner import clients, hints, positions
 from scopeplan.scanner.facts import ClassFacts, FileFacts, FunctionFacts, Invoke, Loop
 from scopeplan.scanner.ir import (
     Alt, Attr, Cat, Cond, Dict, Each, Expr, Format, Glob, Guard, Index, Join, Lit, New, Param, Range, Result, SelfAttr,
@@ -25,18 +25,15 @@ _BUILTINS = frozenset(dir(builtins))
 _STRING_METHODS = frozenset({"format", "join", "strip", "rstrip", "lstrip"})
 
 
-def walk(module: cst.Module, path: str, name: str, lines: list[str], package: bool = False) -> FileFacts:
-    """Fold one parsed module into FileFacts; `lines` is its source, for hint comments."""
+def walk(module: cst.Module, path: str, name: str, text: str, package: bool = False) -> FileFacts:
+    """Fold one parsed module into FileFacts; `text` is its source, for positions and hint comments."""
     walker = _Walker(module, name, package)
     walker.module_body(module.body)
-    positions = {}
-    if walker.pending:  # positions cost about two parses: only for files with something to report
-        wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-        positions = wrapper.resolve(PositionProvider)
+    lines = [line.rstrip("\r") for line in text.split("\n")]  # numbered as Python numbers them
+    where = _positions(module, text, walker) if walker.pending else {}
 
     def line_of(index: int) -> int:
-        node = walker.line_nodes[index]
-        return positions[node].start.line if node in positions else 0
+        return where.get(id(walker.line_nodes[index]), (0, 0, 0))[0]
 
     def fix(loop: Loop) -> Loop:
         line = line_of(loop.line)
@@ -45,9 +42,9 @@ def walk(module: cst.Module, path: str, name: str, lines: list[str], package: bo
 
     invokes = []
     for node, function, callee, args, kwargs, loops, guards in walker.pending:
-        where = positions[node]
-        found = hints.on_lines(lines, where.start.line, where.end.line)
-        invokes.append(Invoke(where.start.line, where.start.column + 1, function, callee, args, kwargs,
+        line, column, end = where[id(node)]
+        found = hints.on_lines(lines, line, end)
+        invokes.append(Invoke(line, column, function, callee, args, kwargs,
                               tuple(fix(loop) for loop in loops), found, guards))
     functions = tuple(replace(f, line=line_of(f.line)) for f in walker.functions)
     problems = tuple(hints.problems(lines))
@@ -88,6 +85,8 @@ class _Walker:
         self.functions: list[FunctionFacts] = []
         self.calls: list[cst.Call] = []
         self.line_nodes: list = []
+        self.current = None
+        self.wanted: set[int] = set()  # statements holding recorded calls: only those need call positions
         self.pending: list[tuple[cst.Call, str, Expr, tuple, tuple, tuple[Loop, ...]]] = []
         self.instance: dict[str, dict[str, list[Expr]]] = {}
         self.scope = _Scope(f"{name}:<module>", None, self.module_env, False)
@@ -122,6 +121,7 @@ class _Walker:
             self.statement(stmt)
 
     def statement(self, stmt) -> None:
+        self.current = stmt  # calls found from here on belong to this statement (its header, if compound)
         if isinstance(stmt, cst.SimpleStatementLine):
             for small in stmt.body:
                 self.small(small)
@@ -531,6 +531,7 @@ class _Walker:
         if _worth_recording(func):  # `**kwargs` only hides arguments scopeplan does not read
             if record:
                 self.calls.append(node)
+                self.wanted.add(id(self.current))
                 self.pending.append((node, self.scope.function, func, tuple(args), tuple(kwargs), self.scope.loops,
                                      self.scope.guards))
             return Result(func, tuple(args), tuple(kwargs), self.code(node.func))
@@ -610,6 +611,16 @@ def _merge_conditional(before: dict, ends: list[dict | None], tests: list[Guard]
             value = Cond(test, then if then is not None else Unknown(name), value)
         out[name] = value
     return out
+
+
+def _positions(module: cst.Module, text: str, walker: _Walker) -> dict[int, tuple[int, int, int]]:
+    """Node positions from the stdlib ast (cheap), else from libcst's PositionProvider (re-renders the file)."""
+    found = positions.locate(module, text, walker.wanted)
+    needed = [id(node) for node in walker.calls] + [id(node) for node in walker.line_nodes]
+    if found is not None and all(n in found for n in needed):
+        return found
+    ranges = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    return {id(node): (r.start.line, r.start.column + 1, r.end.line) for node, r in ranges.items()}
 
 
 def _map_lists(value: Expr, change) -> Expr | None:

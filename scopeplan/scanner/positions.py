@@ -1,0 +1,189 @@
+"""Line and column of libcst nodes, read from the stdlib `ast` of the same text.
+
+libcst's PositionProvider re-renders the whole module to count positions: about three quarters of a
+scan's time. `ast.parse` of the same text costs a tenth of a libcst parse and carries positions, so the
+two trees are walked side by side: statements pair one to one, and inside a statement the calls pair in
+source order, checked by the name they call. Any disagreement returns None, and the caller falls back
+to PositionProvider: a wrong line is worse than a slow one.
+"""
+
+from __future__ import annotations
+
+import ast
+
+import libcst as cst
+
+Positions = dict[int, tuple[int, int, int]]  # id(libcst node) -> (line, 1-based column, end line)
+
+_COMPOUND = {
+    cst.If: (ast.If,), cst.For: (ast.For, ast.AsyncFor), cst.While: (ast.While,),
+    cst.With: (ast.With, ast.AsyncWith), cst.Try: (ast.Try,), cst.FunctionDef: (ast.FunctionDef, ast.AsyncFunctionDef),
+    cst.ClassDef: (ast.ClassDef,),
+}
+_BLOCKS = {"body", "orelse", "handlers", "finalbody"}
+
+
+class _Mismatch(Exception):
+    """The two trees disagree: use PositionProvider for this file."""
+
+
+def locate(module: cst.Module, text: str, wanted: set[int] | None = None) -> Positions | None:
+    """Positions of every statement, and of the calls and loops in the `wanted` statements (ids; None: all).
+
+    None when they cannot be trusted.
+    """
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    lines = text.split("\n")
+    out: Positions = {}
+    try:
+        _block(module.body, tree.body, out, lines, wanted)
+    except (_Mismatch, IndexError, AttributeError, TypeError, RecursionError):
+        return None
+    return out
+
+
+def _block(statements, nodes: list, out: Positions, lines: list[str], wanted) -> None:
+    i = 0
+    for stmt in statements:
+        if isinstance(stmt, cst.SimpleStatementLine):
+            smalls = stmt.body
+            for small in smalls:
+                if wanted is None or id(stmt) in wanted:
+                    _calls(small, [nodes[i]], out, lines, nodes[i].lineno)
+                i += 1
+            out[id(stmt)] = _where(nodes[i - len(smalls)], lines)
+        elif isinstance(stmt, cst.BaseSmallStatement):  # inside a one-line suite: `if x: y; z`
+            if wanted is None or id(stmt) in wanted:
+                _calls(stmt, [nodes[i]], out, lines, nodes[i].lineno)
+            i += 1
+        else:
+            _compound(stmt, nodes[i], out, lines, wanted)
+            i += 1
+    if i != len(nodes):
+        raise _Mismatch
+
+
+def _compound(stmt, node, out: Positions, lines: list[str], wanted, header: bool = False) -> None:
+    kinds = _COMPOUND.get(type(stmt))
+    if kinds is None or not isinstance(node, kinds):
+        raise _Mismatch
+    out[id(stmt)] = _where(node, lines)
+    header = header or wanted is None or id(stmt) in wanted  # an elif's test is read with its first `if`
+    if header:
+        _header(stmt, node, out, lines)
+    _suite(stmt.body, node.body, out, lines, wanted)
+    if isinstance(stmt, cst.If):
+        if isinstance(stmt.orelse, cst.If):
+            if len(node.orelse) != 1:
+                raise _Mismatch
+            _compound(stmt.orelse, node.orelse[0], out, lines, wanted, header)
+        elif stmt.orelse is not None:
+            _suite(stmt.orelse.body, node.orelse, out, lines, wanted)
+        elif node.orelse:
+            raise _Mismatch
+    elif isinstance(stmt, (cst.For, cst.While)) and stmt.orelse is not None:
+        _suite(stmt.orelse.body, node.orelse, out, lines, wanted)
+    elif isinstance(stmt, cst.Try):
+        if len(stmt.handlers) != len(node.handlers):
+            raise _Mismatch
+        for handler, h in zip(stmt.handlers, node.handlers):
+            _suite(handler.body, h.body, out, lines, wanted)
+        if stmt.orelse is not None:
+            _suite(stmt.orelse.body, node.orelse, out, lines, wanted)
+        if stmt.finalbody is not None:
+            _suite(stmt.finalbody.body, node.finalbody, out, lines, wanted)
+
+
+def _header(stmt, node, out: Positions, lines: list[str]) -> None:
+    header_ast = [child for name, value in ast.iter_fields(node) if name not in _BLOCKS
+                  for child in (value if isinstance(value, list) else [value]) if isinstance(child, ast.AST)]
+    if isinstance(node, ast.Try):
+        header_ast += [h.type for h in node.handlers if h.type is not None]
+    header_cst = [getattr(stmt, f.name) for f in _fields(stmt) if f.name not in _BLOCKS]
+    if isinstance(stmt, cst.Try):
+        header_cst += [h.type for h in stmt.handlers if h.type is not None]
+    _calls(header_cst, header_ast, out, lines, node.lineno)
+
+
+def _suite(body, nodes: list, out: Positions, lines: list[str], wanted) -> None:
+    _block(body.body, nodes, out, lines, wanted)
+
+
+def _calls(cst_part, ast_part: list, out: Positions, lines: list[str], line: int) -> None:
+    """Pair the calls of one statement (or header) in source order; comprehensions get the statement's line."""
+    mine: list = []
+    for node in cst_part if isinstance(cst_part, list) else [cst_part]:
+        _source_order(node, mine, out, line)
+    theirs = sorted((n for part in ast_part if part is not None for n in ast.walk(part) if isinstance(n, ast.Call)),
+                    key=lambda n: (n.lineno, n.col_offset, -(n.end_lineno or 0), -(n.end_col_offset or 0)))
+    if len(mine) != len(theirs):
+        raise _Mismatch
+    for call, node in zip(mine, theirs):
+        if _name(call.func) != _ast_name(node.func):
+            raise _Mismatch
+        out[id(call)] = _where(node, lines)
+
+
+def _source_order(node, found: list, out: Positions, line: int) -> None:
+    if isinstance(node, (list, tuple)):
+        for item in node:
+            _source_order(item, found, out, line)
+        return
+    if not isinstance(node, cst.CSTNode):
+        return
+    if isinstance(node, cst.Call):
+        found.append(node)
+    elif isinstance(node, cst.CompFor):
+        out[id(node)] = (line, 1, line)
+    if isinstance(node, cst.IfExp):  # `body if test else orelse`: fields are listed test first
+        children = (node.body, node.test, node.orelse)
+    else:
+        children = [getattr(node, name) for name in _content(type(node))]
+    for child in children:
+        _source_order(child, found, out, line)
+
+
+def _fields(node):
+    return node.__dataclass_fields__.values()
+
+
+_CONTENT: dict[type, tuple[str, ...]] = {}
+
+
+def _content(kind: type) -> tuple[str, ...]:
+    """A node type's fields that can hold expressions: whitespace, commas and brackets cannot hold a call."""
+    names = _CONTENT.get(kind)
+    if names is None:
+        names = _CONTENT[kind] = tuple(
+            name for name in kind.__dataclass_fields__
+            if not name.startswith(("whitespace", "lpar", "rpar", "comma", "leading_lines", "trailing", "header",
+                                    "footer", "semicolon", "lines_after", "newline", "equal", "colon", "dot",
+                                    "star", "operator", "asynchronous", "lbrace", "rbrace", "lbracket",
+                                    "rbracket")))
+    return names
+
+
+def _name(func) -> str | None:
+    if isinstance(func, cst.Name):
+        return func.value
+    if isinstance(func, cst.Attribute):
+        return func.attr.value
+    return None
+
+
+def _ast_name(func) -> str | None:
+    if isinstance(func, ast.Name):
+        return func.id
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return None
+
+
+def _where(node, lines: list[str]) -> tuple[int, int, int]:
+    """(line, 1-based column in characters, end line): ast counts columns in UTF-8 bytes."""
+    text = lines[node.lineno - 1] if node.lineno - 1 < len(lines) else ""
+    column = len(text.encode("utf-8")[: node.col_offset].decode("utf-8", "ignore"))
+    return node.lineno, column + 1, node.end_lineno or node.lineno
