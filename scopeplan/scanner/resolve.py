@@ -28,20 +28,43 @@ class Obj:
     ctx: "Ctx | None" = None
     extra: object = None  # client: base-url Expr; function: the class `self` is bound to
 
+    # Facts are shared, never copied: identity is equality for what an Obj refers to, and hashing a class's
+    # facts (or a long list) again for every set of values would dominate the run.
+    def __hash__(self) -> int:
+        return hash((self.kind, id(self.ref), self.ctx, id(self.extra)))
 
-@dataclass(frozen=True)
+    def __eq__(self, other) -> bool:
+        return (isinstance(other, Obj) and self.kind == other.kind and self.ref is other.ref
+                and self.ctx == other.ctx and self.extra is other.extra)
+
+
+@dataclass(frozen=True, eq=False)
 class Ctx:
-    """Values bound to parameters when following a call, and the class `self` stands for."""
+    """Values bound to parameters when following a call, and the class `self` stands for.
+
+    Two contexts are equal when they bind the same expressions (by identity: they come from the facts)
+    in equal contexts; the hash is computed once, as contexts nest and serve as memo keys.
+    """
 
     bindings: tuple = ()  # ((function, param name), (Expr, Ctx)) pairs
     self_cls: str | None = None
     lookup: dict = field(default_factory=dict, compare=False, hash=False)
 
-    def __hash__(self) -> int:  # contexts nest; hashing them again on every memo lookup would be quadratic
+    def __hash__(self) -> int:
         cached = self.lookup.get("hash")
         if cached is None:
-            cached = self.lookup["hash"] = hash((self.bindings, self.self_cls))
+            cached = self.lookup["hash"] = hash(
+                (self.self_cls, tuple((key, id(expr), hash(ctx)) for key, (expr, ctx) in self.bindings)))
         return cached
+
+    def __eq__(self, other) -> bool:
+        if self is other:
+            return True
+        if not isinstance(other, Ctx) or hash(self) != hash(other) or self.self_cls != other.self_cls:
+            return False
+        return len(self.bindings) == len(other.bindings) and all(
+            k1 == k2 and e1 is e2 and c1 == c2
+            for (k1, (e1, c1)), (k2, (e2, c2)) in zip(self.bindings, other.bindings))
 
     def bound(self, function: str, name: str):
         for key, value in self.bindings:
@@ -216,12 +239,12 @@ class Project:
         helpers calling helpers cost each combination once; a value that needs itself, or more than
         MAX_WORK steps from one top-level question, becomes a hole instead of running away.
         """
-        key = (expr, ctx)
+        key = (id(expr), ctx)  # the expression by identity: hashing IR trees again and again is the cost
         hit = self._memo.get(key)
-        if hit is not None:
-            for note in hit[1]:
+        if hit is not None and hit[0] is expr:
+            for note in hit[2]:
                 self._note(*note)
-            return hit[0]
+            return hit[1]
         if not self._frames:
             self._work = 0
         self._work += 1
@@ -239,7 +262,7 @@ class Project:
         if len(values) > MAX_ALTERNATIVES:
             values = [Text((Hole(_spelling(expr), f"it has more than {MAX_ALTERNATIVES} possible values"),))]
         if self._work <= MAX_WORK:  # a truncated answer is not worth remembering
-            self._memo[key] = (values, tuple(notes))
+            self._memo[key] = (expr, values, tuple(notes))  # holding `expr` keeps its id from being reused
         return values
 
     def _note(self, kind: str, item) -> None:
