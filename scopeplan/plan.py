@@ -62,7 +62,7 @@ def plan(root: Path, catalogue: Catalogue, compact: bool = False, config: Config
     )
 
 
-_ZOHO = re.compile(r"(?i)zoho|crm")
+_ZOHO = re.compile(r"(?i)zoho|(?<![a-z0-9])crm(?![a-z0-9])")  # the prefilter's seeds use the same sign
 
 
 def _about_zoho(r: Resolution) -> bool:

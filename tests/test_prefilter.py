@@ -228,7 +228,8 @@ SEEDS = [
     ("urllib-request-module", "import urllib.request\nurllib.request.urlopen(u)", False),
     ("hint-comment", "x = f()  # scopeplan: ignore", True),
     ("plain", "import os\nprint(os.getcwd())", False),
-    ("crm-inside-a-word", 'TABLE = "test_crmo"', True),  # over-approximates: parsing more loses nothing
+    ("crm-inside-a-word", 'TABLE = "test_crmo"', False),
+    ("crm-as-a-word-part", "def sync_crm_leads(url): pass", True),
     ("urllib-parse", "import urllib.parse\nurllib.parse.quote(x)", False),
     ("urllib-parse-with-words", "import urllib.parse\nHttpRequest = request = 1", False),
     ("requests-as-a-word", "# handles incoming requests\nx = 1", False),

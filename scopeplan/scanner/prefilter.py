@@ -27,7 +27,8 @@ from scopeplan.scanner import clients
 
 # The matcher accepts a CRM host (every one contains "zoho") or a `crm` path segment.
 _CRM = re.compile(rb"crm(?![a-z0-9_])")
-_ZOHO_NAME = re.compile(r"(?i)zoho|crm")
+_CRM_WORD = re.compile(rb"(?<![a-z0-9])crm(?![a-z0-9])")  # `crm`, `/crm/`, `sync_crm`; not `test_crmo`
+_ZOHO_NAME = re.compile(r"(?i)zoho|(?<![a-z0-9])crm(?![a-z0-9])")
 _SEP = rb"(?:[ \t\f]|\\\r?\n)"  # blanks inside one logical line
 _FROM = re.compile(rb"from" + _SEP + rb"*(\.*)" + _SEP + rb"*([^\s;#,()\\'\"]*)" + _SEP + rb"*import" + _SEP
                    + rb"*(\((?:[^)#]|#[^\n]*)*\)?|(?:[^\r\n;#\\]|\\\r?\n)*)")
@@ -90,7 +91,8 @@ def summarise(data: bytes, module: str, package: bool) -> Summary:
     low = data.lower()
     # The same sign of Zoho plan._about_zoho asks of an unresolved call (its names come from these bytes or
     # from the module path), plus hint comments: a bad one is reported whatever the file does.
-    seed = b"zoho" in low or b"crm" in low or b"scopeplan" in data or _ZOHO_NAME.search(module) is not None
+    seed = (b"zoho" in low or (b"crm" in low and _CRM_WORD.search(low) is not None) or b"scopeplan" in data
+            or _ZOHO_NAME.search(module) is not None)
     refs = imports(data, module, package) if b"import" in data else ()
     return Summary(seed, refs)  # HTTP alone is no seed: an unknown URL with no sign of Zoho is not reported
 
