@@ -15,11 +15,14 @@ Cost = tuple[int | None, str | None]  # (credits, None) or (None, why it is unbo
 def entry_points(resolutions: Iterable[Resolution], edges: Iterable[tuple[str, str, tuple[LoopBound, ...]]],
                  configured: Iterable[str] = ()) -> tuple[EntryPoint, ...]:
     """Worst case of every entry point: functions nobody calls, plus the configured ones (globs allowed)."""
-    import networkx as nx  # only runs that report credits pay for the import
+    costs = list(_own_costs(resolutions))
+    if not costs:
+        return ()  # nothing costs a credit: no entry point to report, and no networkx import to pay for
+    import networkx as nx
 
     graph = nx.DiGraph()
     own: dict[str, Cost] = {}
-    for fn, cost in _own_costs(resolutions):
+    for fn, cost in costs:
         graph.add_node(fn)
         own[fn] = _add(own.get(fn, (0, None)), cost)
     for caller, callee, loops in edges:
