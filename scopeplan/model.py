@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,7 +186,6 @@ class Plan:
     errors: tuple[FileError, ...]
     files_scanned: int
     entry_points: tuple[EntryPoint, ...] = ()
-    notices: tuple[str, ...] = field(default=())
     budget: Budget | None = None
 
     @property

@@ -26,7 +26,6 @@ from collections.abc import Callable, Iterable
 from scopeplan.scanner import clients
 
 # The matcher accepts a CRM host (every one contains "zoho") or a `crm` path segment.
-_CRM = re.compile(rb"crm(?![a-z0-9_])")
 _CRM_WORD = re.compile(rb"(?<![a-z0-9])crm(?![a-z0-9])")  # `crm`, `/crm/`, `sync_crm`; not `test_crmo`
 _ZOHO_NAME = re.compile(r"(?i)zoho|(?<![a-z0-9])crm(?![a-z0-9])")
 _SEP = rb"(?:[ \t\f]|\\\r?\n)"  # blanks inside one logical line
@@ -338,10 +337,10 @@ def _merge(table: dict, member: str, direct: bool, refs: set[str]) -> None:
 
 
 def _mentions(text: str) -> bool:
-    """Whether a string names Zoho (a host, the SDK, or a `crm` path segment)."""
+    """Whether a string names Zoho (a host, the SDK, or `crm` as a word): the seeds' sign of Zoho."""
     low = text.lower()
-    return "zoho" in low or ("crm" in low and ("zcrm" in low or _CRM.search(low.encode("utf-8", "surrogateescape"))
-                                                is not None))
+    return "zoho" in low or "zcrm" in low or (
+        "crm" in low and _CRM_WORD.search(low.encode("utf-8", "surrogateescape")) is not None)
 
 
 # -- phase 2: the modules whose facts the chosen files' facts may read ----------------------------------
