@@ -46,12 +46,16 @@ def call_sites(project: Project, complete: Callable[[CallSite], bool],
 
 
 def _callers(project: Project) -> dict[str, list[tuple[FileFacts, Invoke, Target]]]:
+    """Function -> the calls that reach it; built once per project (call sites and call edges share it)."""
+    if project.callers is not None:
+        return project.callers
     index: dict[str, list] = defaultdict(list)
     for facts in project.files:
         for invoke in facts.invokes:
             for target in project.targets(invoke.callee):
                 if target.function is not None:
                     index[target.function.qualname].append((facts, invoke, target))
+    project.callers = index
     return index
 
 

@@ -106,6 +106,7 @@ class Project:
         self.unbound: set[tuple[str, str]] = set()  # parameters met without a value, by the last evaluation
         self.defaulted: set[tuple[str, str]] = set()  # parameters that took their default value
         self.expanded: set = set()  # loop iterables whose items the last evaluation expanded
+        self.callers: dict | None = None  # follow._callers' index, once built
         self._memo: dict = {}
         self._active: set = set()
         self._frames: list[list] = []
