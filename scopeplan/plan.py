@@ -31,15 +31,22 @@ def plan(root: Path, catalogue: Catalogue, compact: bool = False, config: Config
         raise PlanError(f"{root}: no Python files to scan")
     project = Project(facts)
     matcher = Matcher(catalogue)
-    resolutions = []
+    judged: dict = {}  # each site is judged once: while following wrappers, then for the report
+
+    def judge(site):
+        if site not in judged:
+            judged[site] = matcher.resolve(site)
+        return judged[site]
+
     def complete(site) -> bool:  # worth asking the callers of its function for more?
-        r = matcher.resolve(site)
+        r = judge(site)
         if r is None or r.status in ("matched", "deprecated"):
             return True
         return r.status == "unmatched" and not (isinstance(site.url, Url) and site.url.holes)
 
+    resolutions = []
     for site in call_sites(project, complete, dict(config.modules)):
-        resolution = matcher.resolve(site)
+        resolution = judge(site)
         if resolution is not None and _about_zoho(resolution):
             resolutions.append(resolution)
     resolutions = sorted(set(resolutions), key=_order)

@@ -7,7 +7,7 @@ import json
 from scopeplan import credits
 from scopeplan.baseline import per_run_worst_case
 from scopeplan.drift import Drift
-from scopeplan.model import Plan, Resolution, Unresolved
+from scopeplan.model import STATUSES, Plan, Resolution, Unresolved
 
 SCHEMA = "scopeplan.plan/1"
 
@@ -60,7 +60,7 @@ def to_dict(plan: Plan) -> dict:
         },
         "call_sites": [_site(r) for r in plan.resolutions],
         "summary": {status: sum(1 for r in plan.resolutions if r.status == status)
-                    for status in ("matched", "unmatched", "unresolved", "deprecated")},
+                    for status in STATUSES},
         "files_scanned": plan.files_scanned,
         "errors": [{"file": e.file, "message": e.message} for e in plan.errors],
     }
