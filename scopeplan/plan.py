@@ -12,8 +12,8 @@ from scopeplan.matcher import Matcher
 from scopeplan.model import Catalogue, FileError, Plan, Resolution, Url
 from scopeplan.scanner import discover, scan
 from scopeplan import credits
-from scopeplan.scanner.follow import call_edges, call_sites
-from scopeplan.scanner.resolve import Project
+from scopeplan.sites.follow import call_edges, call_sites
+from scopeplan.program.project import Project
 
 
 class PlanError(Exception):

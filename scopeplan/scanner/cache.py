@@ -42,7 +42,8 @@ def fingerprint() -> str:
     if spec is not None and spec.submodule_search_locations:
         version = Path(list(spec.submodule_search_locations)[0], "_version.py")
         digest.update(version.read_bytes() if version.is_file() else b"?")
-    for source in [*sorted(_SCANNER.glob("*.py")), _SCANNER.parent / "data" / "sdk_methods.json"]:
+    models = sorted((_SCANNER.parent / "models").glob("*.py"))  # the prefilter reads the models' names
+    for source in [*sorted(_SCANNER.glob("*.py")), *models, _SCANNER.parent / "data" / "sdk_methods.json"]:
         if source.is_file():  # the SDK table decides which calls are SDK calls (and what the prefilter keeps)
             digest.update(source.name.encode() + b"\0" + source.read_bytes() + b"\0")
     return digest.hexdigest()[:24]

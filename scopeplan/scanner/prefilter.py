@@ -23,7 +23,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 
-from scopeplan.scanner import clients
+from scopeplan.models import http as clients
 
 # The matcher accepts a CRM host (every one contains "zoho") or a `crm` path segment.
 _CRM_WORD = re.compile(rb"(?<![a-z0-9])crm(?![a-z0-9])")  # `crm`, `/crm/`, `sync_crm`; not `test_crmo`
@@ -55,7 +55,7 @@ def _http_names() -> dict[str, list[tuple[str, ...]]]:
 
 def _sdk_roots() -> set[str]:
     try:
-        from scopeplan.scanner import sdk
+        from scopeplan.models import zoho_sdk as sdk
 
         return {package["import_root"] for package in sdk._packages().values()}
     except Exception:  # no SDK table: the keywords below still catch `zohocrmsdk` and `zcrmsdk`
@@ -66,7 +66,7 @@ def call_names() -> frozenset[str]:
     """Method and function names a call must end with to be read as an HTTP or SDK call."""
     names = set(clients.CLIENT_METHODS) | {name.rpartition(".")[2] for name in clients.HTTP_FUNCTIONS}
     try:
-        from scopeplan.scanner import sdk
+        from scopeplan.models import zoho_sdk as sdk
 
         names |= sdk._method_names()
     except Exception:
@@ -185,7 +185,7 @@ class Modules:
 
     def __init__(self, names: Iterable[str]):
         from scopeplan.scanner.facts import FileFacts
-        from scopeplan.scanner.resolve import Project
+        from scopeplan.program.project import Project
 
         self.names = frozenset(names)
         self._project = Project([FileFacts("", name) for name in sorted(self.names)])

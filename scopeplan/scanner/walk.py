@@ -9,7 +9,8 @@ from dataclasses import fields, replace
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from scopeplan.scanner import clients, hints, positions
+from scopeplan.models import http as clients
+from scopeplan.scanner import hints, positions
 from scopeplan.scanner.facts import ClassFacts, FileFacts, FunctionFacts, Invoke, Loop
 from scopeplan.scanner.ir import (
     Alt, Attr, Cat, Cond, Dict, Each, Expr, Format, Glob, Guard, Index, Join, Lit, New, Param, Range, Result, SelfAttr,

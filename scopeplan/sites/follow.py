@@ -8,10 +8,11 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from scopeplan.model import CallSite, Hole, TraceStep, Url
-from scopeplan.scanner import loops, sdk
+from scopeplan.models import zoho_sdk as sdk
+from scopeplan.sites import loops
 from scopeplan.scanner.facts import FileFacts, Invoke
-from scopeplan.scanner.resolve import EMPTY, Ctx, Project, Target
-from scopeplan.scanner.sites import http_calls, sites_of
+from scopeplan.program.project import EMPTY, Ctx, Project, Target
+from scopeplan.sites.http import http_calls, sites_of
 
 MAX_LEVELS = 6  # wrappers of wrappers: real code rarely goes past three
 

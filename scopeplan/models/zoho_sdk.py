@@ -28,7 +28,7 @@ from importlib import resources
 from scopeplan.model import CallSite, Hole, Location, TraceStep, Url
 from scopeplan.scanner.facts import FileFacts, Invoke
 from scopeplan.scanner.ir import Attr, Expr, Param, Unknown
-from scopeplan.scanner.resolve import EMPTY, Ctx, Obj, Project, Text, method_name
+from scopeplan.program.project import EMPTY, Ctx, Obj, Project, Text, method_name
 
 # The SDK's Constants.DEFAULT_MODULE_NAME_VS_API_NAME (util/constants.py; facts §1.5). Before a request that
 # prefetches metadata, Utility.set_handler_api_path rewrites path segments to this casing.

@@ -6,10 +6,11 @@ import re
 from dataclasses import dataclass
 
 from scopeplan.model import CallSite, Hole, Location, TraceStep, Unresolved, Url
-from scopeplan.scanner import bodies, clients
+from scopeplan.models import bodies
+from scopeplan.models import http as clients
 from scopeplan.scanner.facts import FileFacts, Invoke
 from scopeplan.scanner.ir import Attr, Expr, Glob, Lit, New, Param, SelfAttr, Unknown
-from scopeplan.scanner.resolve import EMPTY, Ctx, Obj, Project, Text
+from scopeplan.program.project import EMPTY, Ctx, Obj, Project, Text
 
 # A receiver we cannot type still counts when its name says "HTTP client" and the URL is plainly Zoho CRM.
 _CLIENTISH = re.compile(r"(?i)(session|client|http|^s$|^sess$|requests|conn|api)")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from scopeplan.model import LoopBound
 from scopeplan.scanner.facts import Loop
-from scopeplan.scanner.resolve import Ctx, Obj, Project
+from scopeplan.program.project import Ctx, Obj, Project
 
 
 def bounds(project: Project, loops: tuple[Loop, ...], ctx: Ctx, file: str) -> tuple[LoopBound, ...]:

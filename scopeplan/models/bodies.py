@@ -8,7 +8,7 @@ from dataclasses import replace
 from scopeplan import scopes
 from scopeplan.model import CallSite, Hole, Url
 from scopeplan.scanner.ir import Expr
-from scopeplan.scanner.resolve import Ctx, Obj, Project, Text
+from scopeplan.program.project import Ctx, Obj, Project, Text
 
 _FROM = re.compile(r"\bfrom\s+([A-Za-z][A-Za-z0-9_]*)\b", re.IGNORECASE)
 _LIMIT = re.compile(r"\blimit\s+(\d+)(?:\s*,\s*(\d+))?", re.IGNORECASE)

@@ -7,13 +7,13 @@ from dataclasses import dataclass, field, replace
 from itertools import product
 
 from scopeplan.model import Hole
-from scopeplan.scanner import clients
+from scopeplan.models import http as clients
 from scopeplan.scanner.facts import ClassFacts, FileFacts, FunctionFacts
 from scopeplan.scanner.ir import (
     Alt, Attr, Cat, Cond, Dict, Each, Expr, Format, Glob, Guard, Index, Join, Lit, New, Param, Range, Result, SelfAttr,
     Seq, Strip, Super, Unknown, UrlJoin,
 )
-from scopeplan.scanner.strings import MAX_ALTERNATIVES, Text, apply_format, concat, strip, urljoin
+from scopeplan.program.strings import MAX_ALTERNATIVES, Text, apply_format, concat, strip, urljoin
 
 MAX_DEPTH = 40
 MAX_WORK = 20_000  # evaluation steps for one top-level question

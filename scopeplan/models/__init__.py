@@ -1,0 +1,1 @@
+"""What a call means: one module per library, recognising resolved values, with their cases beside them."""

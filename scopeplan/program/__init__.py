@@ -1,0 +1,1 @@
+"""The whole program, Python semantics only: an index of modules, classes and functions, and their values."""
