@@ -36,6 +36,7 @@ class Config:
     strict: bool = False
     cache: bool = True
     workers: int = 0  # 0: one per core
+    include_tests: bool = False  # test folders and files call the library with placeholders against mocks
     source: str = "defaults"  # where the [tool.scopeplan] table came from
 
 
@@ -57,6 +58,7 @@ _KEYS: dict[str, tuple[str, type | tuple[type, ...], str]] = {
     "strict": ("strict", bool, "true or false"),
     "cache": ("cache", bool, "true or false"),
     "workers": ("workers", int, "an integer: worker processes, 0 for one per core"),
+    "include-tests": ("include_tests", bool, "true or false"),
 }
 
 

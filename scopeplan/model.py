@@ -187,6 +187,7 @@ class Plan:
     files_scanned: int
     entry_points: tuple[EntryPoint, ...] = ()
     budget: Budget | None = None
+    tests_skipped: int = 0  # test files left out (`include-tests = true` scans them)
 
     @property
     def scope_names(self) -> tuple[str, ...]:

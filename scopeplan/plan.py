@@ -26,7 +26,8 @@ def plan(root: Path, catalogue: Catalogue, compact: bool = False, config: Config
     if not root.exists():
         raise PlanError(f"{root}: no such file or directory")
     named = (*config.entry_points, *(f for f, _ in config.modules), *(f for f, _ in config.runs_per_day if f != "*"))
-    facts = scan(root, _selected(root, config), use_cache=config.cache, workers=config.workers, keep=named)
+    selected, tests_skipped = _selected(root, config)
+    facts = scan(root, selected, use_cache=config.cache, workers=config.workers, keep=named)
     if not facts:
         raise PlanError(f"{root}: no Python files to scan")
     project = Project(facts)
@@ -66,6 +67,7 @@ def plan(root: Path, catalogue: Catalogue, compact: bool = False, config: Config
         files_scanned=len(facts),
         entry_points=points,
         budget=budget,
+        tests_skipped=tests_skipped,
     )
 
 
@@ -86,20 +88,41 @@ def _about_zoho(r: Resolution) -> bool:
     return any(_ZOHO.search(w) for w in words)
 
 
-def _selected(root: Path, config: Config) -> list[Path] | None:
-    """The files `[tool.scopeplan]` include/exclude globs keep (posix paths relative to root); None: all."""
-    if not (config.include or config.exclude) or not root.is_dir():
-        return None
-    base = root.resolve()
-    keep = []
+def _selected(root: Path, config: Config) -> tuple[list[Path] | None, int]:
+    """The files to scan (None: all) and how many test files were left out.
+
+    `[tool.scopeplan]` include/exclude globs match posix paths relative to root. Tests are left out unless
+    `include-tests = true`: they call the library with placeholders against mocks, which adds false sites
+    and, being the only callers, hides the library's real unresolved ones.
+    """
+    if not root.is_dir() or (config.include_tests and not (config.include or config.exclude)):
+        return None, 0
+    prefix = str(root).rstrip("/") + "/"
+    keep, tests = [], 0
     for path in discover(root):
-        relative = path.resolve().relative_to(base).as_posix()
+        text = str(path)  # discovered under root: no realpath needed
+        relative = text[len(prefix):] if text.startswith(prefix) else path.relative_to(root).as_posix()
         if config.include and not any(fnmatch.fnmatchcase(relative, g) for g in config.include):
             continue
         if any(fnmatch.fnmatchcase(relative, g) for g in config.exclude):
             continue
+        if not config.include_tests and is_test(relative):
+            tests += 1
+            continue
         keep.append(path)
-    return keep
+    if not tests and not (config.include or config.exclude):
+        return None, 0  # the whole tree: let the scan keep its complete manifest
+    return keep, tests
+
+
+_TEST_DIRS = frozenset({"test", "tests"})
+
+
+def is_test(relative: str) -> bool:
+    """`test/`, `tests/`, `test_*.py`, `*_test.py` and `conftest.py` (not every `test.py`: packages ship those)."""
+    *folders, name = relative.split("/")
+    return (any(f in _TEST_DIRS for f in folders) or name == "conftest.py"
+            or (name.startswith("test_") or name.endswith("_test.py")) and name.endswith(".py"))
 
 
 def _scopes(resolutions: list[Resolution], compact: bool) -> tuple[tuple[str, tuple[Resolution, ...]], ...]:

@@ -275,6 +275,20 @@ def test_include_and_exclude_globs(tmp_path, small_catalogue):
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text(f'import requests\nrequests.get("{H}/crm/v2/Leads")\n')
     files = lambda c: [r.site.location.file for r in plan(tmp_path, small_catalogue, config=c).resolutions]  # noqa
-    assert files(Config()) == ["scripts/b.py", "src/app/a.py", "tests/test_a.py"]
-    assert files(Config(exclude=("tests/**",))) == ["scripts/b.py", "src/app/a.py"]
+    assert files(Config(include_tests=True)) == ["scripts/b.py", "src/app/a.py", "tests/test_a.py"]
+    assert files(Config()) == ["scripts/b.py", "src/app/a.py"]  # tests are not the integration
+    assert plan(tmp_path, small_catalogue, config=Config()).tests_skipped == 1
+    assert files(Config(exclude=("scripts/**",), include_tests=True)) == ["src/app/a.py", "tests/test_a.py"]
     assert files(Config(include=("src/**",))) == ["src/app/a.py"]
+
+
+@pytest.mark.parametrize("relative, test", [
+    ("tests/test_client.py", True), ("test/helpers.py", True), ("pkg/tests/fixtures/data.py", True),
+    ("test_api.py", True), ("pkg/api_test.py", True), ("conftest.py", True), ("pkg/conftest.py", True),
+    ("test.py", False), ("pkg/test.py", False), ("pkg/testing.py", False), ("latest/api.py", False),
+    ("contest.py", False), ("pkg/test_data.json", False), ("attestation/api.py", False),
+])
+def test_what_counts_as_a_test_file(relative, test):
+    from scopeplan.plan import is_test
+
+    assert is_test(relative) is test

@@ -62,6 +62,7 @@ def to_dict(plan: Plan) -> dict:
         "summary": {status: sum(1 for r in plan.resolutions if r.status == status)
                     for status in STATUSES},
         "files_scanned": plan.files_scanned,
+        "tests_skipped": plan.tests_skipped,
         "errors": [{"file": e.file, "message": e.message} for e in plan.errors],
     }
 

@@ -18,7 +18,8 @@ def render(plan: Plan, drift: Drift | None = None) -> str:
         return _check(plan, drift)
     cat = plan.catalogue
     kind = "derived from the Zoho SDK, not an __apis response" if cat.derived else cat.source
-    out = [f"scopeplan: {plan.files_scanned} files scanned, catalogue {cat.api_version} ({kind}, "
+    skipped = f" ({plan.tests_skipped} test files skipped: include-tests = true scans them)" if plan.tests_skipped else ""
+    out = [f"scopeplan: {plan.files_scanned} files scanned{skipped}, catalogue {cat.api_version} ({kind}, "
            f"{len(cat.endpoints)} paths, {cat.digest[:19]})", ""]
     sites = [r for r in plan.resolutions]
     if sites:
