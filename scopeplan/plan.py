@@ -43,14 +43,15 @@ def plan(root: Path, catalogue: Catalogue, compact: bool = False, config: Config
         r = judge(site)
         if r is None or r.status in ("matched", "deprecated"):
             return True
-        return r.status == "unmatched" and not (isinstance(site.url, Url) and site.url.holes)
+        # a hole in the query string never decides the endpoint; one in the path may
+        return r.status == "unmatched" and "{" not in (r.path or "")
 
     resolutions = []
     for site in call_sites(project, complete, dict(config.modules)):
         resolution = judge(site)
         if resolution is not None and _about_zoho(resolution):
             resolutions.append(resolution)
-    resolutions = sorted(set(resolutions), key=_order)
+    resolutions = _one_each(sorted(set(resolutions), key=_order))
     points = credits.entry_points(resolutions, call_edges(project), config.entry_points)
     budget = None
     if config.edition:
@@ -137,6 +138,20 @@ def _scopes(resolutions: list[Resolution], compact: bool) -> tuple[tuple[str, tu
                       and any(scope_algebra.covers(scope, s) for s in r.scopes))
         out.append((scope, users))
     return tuple(out)
+
+
+def _one_each(resolutions: list[Resolution]) -> list[Resolution]:
+    """One finding per (location, method, endpoint, scopes): two receiver guesses, or URLs that differ
+    only in their host or query, are one call; the first in report order stands for them."""
+    seen, out = set(), []
+    for r in resolutions:
+        site = r.site
+        key = (site.location, str(site.method), r.status, r.endpoint or r.path, r.scopes, site.implicit,
+               site.ignored, r.reason if r.status != "matched" else None)
+        if key not in seen:
+            seen.add(key)
+            out.append(r)
+    return out
 
 
 def _order(r: Resolution):

@@ -36,7 +36,8 @@ CASES = [
     ("method-from-caller", {"app/client.py": CLIENT, "app/sync.py": (
         "from app.client import Zoho\n\ndef run(z: Zoho):\n    z._request('DELETE', 'Leads/7')\n")},
      [("DELETE", "/crm/v2/Leads/7", "matched", ("ZohoCRM.modules.leads.DELETE",)),
-      ("GET", "/crm/v2/{module}", "unresolved", ())]),  # `records` has no caller: it stays unresolved
+      # `records` has no caller and only forwards its `module`: the site stays at `_get`, which fixed GET
+      ("GET", "/crm/v2/{path}", "unresolved", ())]),
     ("subclass-overrides-class-attribute", {"app/api.py": f'''
 import requests
 
@@ -201,7 +202,8 @@ def test_truly_dynamic_module_is_unresolved_never_custom(project):
     result = project({"app/client.py": CLIENT, "app/sync.py": (
         "import os\nfrom app.client import Zoho\n\ndef run():\n    Zoho('t').records(os.environ['MODULE'])\n")})
     (r,) = result.resolutions
-    assert r.status == "unresolved" and r.site.location.file == "app/sync.py"
+    # the caller passes a run-time value on: it fixes nothing, so the site stays at `_get`, which fixed GET
+    assert r.status == "unresolved" and (r.site.location.file, r.site.location.line) == ("app/client.py", 14)
     assert "ZohoCRM.modules.custom.READ" not in result.scope_names and result.scope_names == ()
 
 

@@ -61,18 +61,26 @@ def _callers(project: Project) -> dict[str, list[tuple[FileFacts, Invoke, Target
 
 
 def _climb(project, callers, complete, function: str, make: Make, at_facts: FileFacts, at: Invoke, trace: tuple,
-           level: int, seen: frozenset) -> list[CallSite]:
+           level: int, seen: frozenset, below: list[CallSite] | None = None) -> list[CallSite]:
+    """The sites `make` gives at `at`, completed at the callers of `function` while they are not complete.
+
+    A site is reported at the HTTP call unless a caller fixes a part of it: a caller whose sites are the
+    ones the level below gave (it only passed on its own parameter, or `self`) leaves them where they were.
+    """
     project.unbound.clear()
     project.defaulted.clear()
     found = make(EMPTY, at_facts, at, trace)
-    if found and all(complete(site) for site in found):
-        return found  # an id only known at run time does not change the endpoint: stay at the HTTP call
     needed = {name for f, name in project.unbound if f == function}
     defaulted = {name for f, name in project.defaulted if f == function}
+    if below is not None and _shape(found) == _shape(below):
+        found = below  # nothing was fixed here: the site stays at the call below
+    if found and all(complete(site) for site in found):
+        return found  # an id only known at run time does not change the endpoint: stay at the HTTP call
     facts = project.functions.get(function)
     if found and facts is not None and facts.cls is not None:
         needed.add("self")  # a subclass may give `self.MODULE` its value: ask the callers
-    above = callers.get(function, [])
+    # a function calling itself (a retry after a 401) is not a caller: it passes on what it was given
+    above = [c for c in callers.get(function, []) if c[1].function != function]
     if not (needed or defaulted) or not above or level >= MAX_LEVELS or function in seen:
         return found
     out: list[CallSite] = []
@@ -87,8 +95,19 @@ def _climb(project, callers, complete, function: str, make: Make, at_facts: File
             return [replace(s, loops=around + s.loops) for s in found]
 
         out.extend(_climb(project, callers, complete, invoke.function, lifted, facts, invoke,
-                          (TraceStep(facts.path, invoke.line), *trace), level + 1, seen | {function}))
+                          (TraceStep(facts.path, invoke.line), *trace), level + 1, seen | {function}, found))
     return list(dict.fromkeys(out))
+
+
+def _shape(sites: list[CallSite]) -> frozenset:
+    """What a caller can change about sites: methods, URLs (a hole is a hole, whatever its name), bodies."""
+    def url(site: CallSite):
+        if not isinstance(site.url, Url):
+            return "?"
+        return tuple(p if isinstance(p, str) else None for p in site.url.parts)
+
+    return frozenset((site.method if isinstance(site.method, str) else None, url(site), site.body_scopes,
+                      site.body_reason is None, site.credits, site.implicit, site.library) for site in sites)
 
 
 def _passes(target: Target, invoke: Invoke, names: set[str]) -> bool:

@@ -1,0 +1,111 @@
+"""Where a finding is reported: at the HTTP call, unless a caller fixes a part that decides the endpoint.
+
+Each case is a project and the findings it must give, as (file:line, method, path, status): the line is
+the one DESIGN.md's contract names, so a case fails when a finding moves to the wrong place or is doubled.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+H = "https://www.zohoapis.com"
+
+
+def where(result):
+    return sorted((f"{r.site.location.file}:{r.site.location.line}",
+                   r.site.method if isinstance(r.site.method, str) else None, r.path, r.status)
+                  for r in result.resolutions)
+
+
+CASES = [
+    # A retry calls the function itself with its own parameters: that is not a caller fixing anything.
+    ("retry-by-recursion-is-not-a-caller", {"app/api.py": f'''
+import requests
+
+def get_record(token, module, record_id, retried=False):
+    r = requests.get(f"{H}/crm/v2/{{module}}/{{record_id}}", headers={{"Authorization": token}})
+    if r.status_code == 401 and not retried:
+        return get_record(token, module, record_id, retried=True)
+    return r
+
+def leads(token):
+    return get_record(token, "Leads", 5)
+'''}, [("app/api.py:11", "GET", "/crm/v2/Leads/5", "matched")]),
+    # A chain of callers that only forward their own parameter leaves the site at the HTTP call.
+    ("forwarding-chain-stays-at-the-http-call", {"app/api.py": f'''
+import requests
+
+def c(ep):
+    return requests.get(f"{H}/crm/v2/{{ep}}")
+
+def b(ep):
+    return c(ep)
+
+def a(endpoint_name):
+    return b(ep=endpoint_name)
+'''}, [("app/api.py:5", "GET", "/crm/v2/{ep}", "unresolved")]),
+    # ... until a caller fixes the module: then the finding is at that caller, once per value.
+    ("the-caller-that-fixes-the-module-is-the-place", {"app/api.py": f'''
+import requests
+
+def c(ep):
+    return requests.get(f"{H}/crm/v2/{{ep}}")
+
+def b(ep):
+    return c(ep)
+
+def sync():
+    b("Leads")
+    b("Deals")
+'''}, [("app/api.py:11", "GET", "/crm/v2/Leads", "matched"), ("app/api.py:12", "GET", "/crm/v2/Deals", "matched")]),
+    # `self.base_url = base_url or DEFAULT` is the same endpoint for every instance: no climbing to callers.
+    ("instance-attribute-with-a-default-keeps-the-site", {"app/client.py": f'''
+import requests
+
+DEFAULT = "{H}"
+
+class Client:
+    def __init__(self, base_url=None):
+        self.base_url = base_url or DEFAULT
+
+    @property
+    def leads_url(self):
+        return self.base_url + "/crm/v2/Leads"
+
+    def list_leads(self):
+        return requests.get(self.base_url + "/crm/v2/Leads")
+
+    def first(self):
+        return self.list_leads()
+
+def main():
+    Client().list_leads()
+    Client("{H}").first()
+'''}, [("app/client.py:15", "GET", "/crm/v2/Leads", "matched")]),
+    # A hole in the query string never decides the endpoint.
+    ("query-string-hole-does-not-climb", {"app/api.py": f'''
+import requests
+
+def page(n):
+    return requests.get(f"{H}/crm/v2/Leads?page={{n}}")
+
+def main():
+    page(1)
+    page(2)
+'''}, [("app/api.py:5", "GET", "/crm/v2/Leads", "matched")]),
+    # URL alternatives that differ only in the host are one finding.
+    ("host-alternatives-are-one-finding", {"app/api.py": '''
+import os
+import requests
+
+BASE = "https://www.zohoapis.eu" if os.environ.get("EU") else "https://www.zohoapis.com"
+
+def leads():
+    return requests.get(BASE + "/crm/v2/Leads")
+'''}, [("app/api.py:8", "GET", "/crm/v2/Leads", "matched")]),
+]
+
+
+@pytest.mark.parametrize("files,expected", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_placement(project, files, expected):
+    assert where(project(files)) == sorted(expected)
