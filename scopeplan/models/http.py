@@ -49,3 +49,64 @@ def canonical(qualname: str) -> str:
         if qualname.startswith(prefix):
             return public + qualname[len(prefix):]
     return qualname
+
+
+# What the model must recognise, as (id, source of `app/zoho_client.py`, [(line, method, path, status)]),
+# checked by tests/test_models.py through the whole pipeline: the line is where the finding is reported.
+_H = "https://www.zohoapis.com/crm/v2"
+CASES: tuple[tuple[str, str, list[tuple[int, str | None, str, str]]], ...] = (
+    ("requests-function", f'import requests\nrequests.get("{_H}/Leads")\n', [(2, "GET", "/crm/v2/Leads", "matched")]),
+    ("session-method", f'import requests\ns = requests.Session()\ns.post("{_H}/Leads", json={{}})\n',
+     [(3, "POST", "/crm/v2/Leads", "matched")]),
+    ("httpx-client-base-url", f'import httpx\nc = httpx.Client(base_url="{_H}")\nc.delete("/Leads/1")\n',
+     [(3, "DELETE", "/crm/v2/Leads/1", "matched")]),
+    ("session-subclass-self-get", f'''import requests
+
+class Zoho(requests.Session):
+    def leads(self):
+        return self.get("{_H}/Leads")
+''', [(5, "GET", "/crm/v2/Leads", "matched")]),
+    ("session-subclass-instance", f'''import requests
+
+class Zoho(requests.Session):
+    pass
+
+Zoho().put("{_H}/Leads/7", json={{}})
+''', [(6, "PUT", "/crm/v2/Leads/7", "matched")]),
+    ("getattr-literal-verb", f'import requests\ngetattr(requests, "delete")("{_H}/Leads/1")\n',
+     [(2, "DELETE", "/crm/v2/Leads/1", "matched")]),
+    ("getattr-dynamic-verb-is-unresolved", f'''import requests
+
+def call(method):
+    return getattr(requests, method.lower())("{_H}/Leads")
+''', [(4, None, "/crm/v2/Leads", "unresolved")]),
+    ("getattr-verb-decided-by-callers", f'''import requests
+
+def call(method):
+    return getattr(requests, method)("{_H}/Leads")
+
+call("get")
+''', [(6, "GET", "/crm/v2/Leads", "matched")]),
+    ("unknown-receiver-with-a-url-is-unresolved", '''def fetch(conn, url):
+    return conn.get(url)
+''', [(2, "GET", "{url}", "unresolved")]),
+)
+
+# What it must not take for a CRM call, even in a file named for Zoho.
+NOT_CASES: tuple[tuple[str, str], ...] = (
+    ("dict-get", 'settings = {}\nsettings.get("/crm/v2/Leads")\n'),
+    ("environ-get", 'import os\nos.environ.get("ZOHO_URL")\n'),
+    ("cache-get-key", 'def f(cache, key):\n    return cache.get(key)\n'),
+    ("own-get-method", f'class Repo:\n    def get(self, url):\n        return url\n\nRepo().get("{_H}/Leads")\n'),
+    ("session-subclass-own-method", f'''import requests
+
+class Zoho(requests.Session):
+    def get(self, path):
+        return path
+
+Zoho().get("{_H}/Leads")
+'''),
+    ("accounts-token-call", 'import requests\nrequests.post("https://accounts.zoho.com/oauth/v2/token", data={})\n'),
+    ("books-call", 'import requests\nrequests.get("https://www.zohoapis.com/books/v3/invoices")\n'),
+    ("getattr-of-a-non-http-object", 'import json\ngetattr(json, "loads")("{}")\n'),
+)

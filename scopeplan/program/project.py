@@ -10,7 +10,7 @@ from scopeplan.model import Hole
 from scopeplan.models import http as clients
 from scopeplan.scanner.facts import ClassFacts, FileFacts, FunctionFacts
 from scopeplan.scanner.ir import (
-    Alt, Attr, Cat, Cond, Dict, Each, Expr, Format, Glob, Guard, Index, Join, Lit, New, Param, Range, Result, SelfAttr,
+    Alt, Attr, Cat, Cond, Dict, Each, Expr, Format, GetAttr, Glob, Guard, Index, Join, Lit, New, Param, Range, Result, SelfAttr,
     Seq, Strip, Super, Unknown, UrlJoin,
 )
 from scopeplan.program.strings import MAX_ALTERNATIVES, Text, apply_format, concat, strip, urljoin
@@ -196,6 +196,22 @@ class Project:
                             todo.append(value.ref.qualname)
         return out
 
+    def external_bases(self, qualname: str) -> list[str]:
+        """The classes from outside the project that a project class derives from (`requests.Session`)."""
+        out = []
+        for cls in self.mro(qualname):
+            for base in cls.bases:
+                if isinstance(base, Glob):
+                    out.extend(clients.canonical(str(v.ref)) for v in self.lookup(base.qualname)
+                               if isinstance(v, Obj) and v.kind == "external")
+        return out
+
+    def method_names(self, qualname: str, pattern: Text) -> list[str]:
+        """Methods of a class (and its project bases) whose names fit a name with holes (`"generic_" + x`)."""
+        regex = re.compile("".join(re.escape(p) if isinstance(p, str) else r"\w*" for p in pattern.parts))
+        names = {m for cls in self.mro(qualname) for m in cls.methods if regex.fullmatch(m)}
+        return sorted(names)
+
     def class_member(self, qualname: str, name: str, ctx: Ctx, depth: int, instance: bool = True,
                      after: str | None = None):
         """An attribute or method of a class as seen from `ctx.self_cls` (subclass overrides first).
@@ -292,6 +308,8 @@ class Project:
             return found
         if isinstance(expr, Attr):
             return [v for base in self.evaluate(expr.value, ctx, d) for v in self.attribute(base, expr.name, d)]
+        if isinstance(expr, GetAttr):
+            return self.getattr(expr, ctx, d)
         if isinstance(expr, Param):
             return self.parameter(expr, ctx, d)
         if isinstance(expr, Alt):
@@ -328,6 +346,18 @@ class Project:
             return [Obj("range", expr.length)]
         return [_hole("value")]
 
+    def getattr(self, expr: GetAttr, ctx: Ctx, depth: int) -> list[Text | Obj]:
+        """`getattr(value, name)`: the attribute for each static name; a name known only at run time is a hole."""
+        names = [_literal(t) for t in self.strings(expr.name, ctx, depth)]
+        out: list[Text | Obj] = []
+        for base in self.evaluate(expr.value, ctx, depth):
+            for name in names:
+                if name is not None and name.isidentifier():
+                    out.extend(self.attribute(base, name, depth))
+                else:
+                    out.append(Text((Hole(_spelling(expr.name), "an attribute named at run time (`getattr`)"),)))
+        return _unique(out)
+
     def decide(self, guard: Guard, ctx: Ctx, depth: int = 0) -> bool | None:
         """True or False when every value the guard can see agrees; None when run time decides."""
         if guard.op == "truthy":
@@ -357,6 +387,19 @@ class Project:
         elif isinstance(callee, SelfAttr) and callee.name:
             values = self.class_member(callee.cls, callee.name, ctx, depth) or []
             return [replace(t, via_self=True) for v in values for t in self._target(v, ctx)]
+        elif isinstance(callee, GetAttr):  # `getattr(self, "generic_" + action)(...)`: each method it may name
+            out = []
+            for name in self.strings(callee.name, ctx, depth + 1):
+                literal = _literal(name)
+                for base in self.evaluate(callee.value, ctx, depth + 1):
+                    if not (isinstance(base, Obj) and base.kind in ("instance", "class")):
+                        continue
+                    members = [literal] if literal is not None else self.method_names(base.ref.qualname, name)
+                    own = isinstance(callee.value, SelfAttr) and not callee.value.name
+                    for member in members:
+                        named = SelfAttr(callee.value.cls, member) if own else Attr(callee.value, member)
+                        out.extend(self.targets(named, ctx, depth + 1))
+            return list(dict.fromkeys(out))
         elif isinstance(callee, Attr):
             values, supers = [], []
             for base in self.evaluate(callee.value, ctx, depth + 1):

@@ -68,6 +68,14 @@ class Param(Expr):
 
 
 @dataclass(frozen=True, slots=True)
+class GetAttr(Expr):
+    """`getattr(value, name)`: an attribute whose name is itself a value (`getattr(requests, method)`)."""
+
+    value: Expr
+    name: Expr
+
+
+@dataclass(frozen=True, slots=True)
 class Alt(Expr):
     """One of several values (branches of an `if`, items of a loop)."""
 

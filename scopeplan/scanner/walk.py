@@ -13,7 +13,7 @@ from scopeplan.models import http as clients
 from scopeplan.scanner import hints, positions
 from scopeplan.scanner.facts import ClassFacts, FileFacts, FunctionFacts, Invoke, Loop
 from scopeplan.scanner.ir import (
-    Alt, Attr, Cat, Cond, Dict, Each, Expr, Format, Glob, Guard, Index, Join, Lit, New, Param, Range, Result, SelfAttr,
+    Alt, Attr, Cat, Cond, Dict, Each, Expr, Format, GetAttr, Glob, Guard, Index, Join, Lit, New, Param, Range, Result, SelfAttr,
     Seq, Strip, Super, Unknown, UrlJoin,
 )
 
@@ -508,6 +508,8 @@ class _Walker:
                 return args[0] if len(args) == 1 else Unknown(self.code(node))
         if isinstance(func, Unknown) and func.name == "str" and len(args) == 1:
             return args[0]
+        if isinstance(func, Unknown) and func.name == "getattr" and len(args) in (2, 3) and not star:
+            return GetAttr(args[0], args[1])  # a call of it is recorded: `getattr(requests, method)(url)`
         if isinstance(func, Unknown) and func.name == "super" and self.scope.cls:
             return Super(self.scope.cls)
         if isinstance(func, Unknown) and func.name == "range" and args and all(isinstance(a, Lit) for a in args):
@@ -575,9 +577,7 @@ def _worth_recording(func: Expr) -> bool:
     """HTTP functions, methods with HTTP verb names, and calls of names that may be project functions."""
     if isinstance(func, Glob):
         return True
-    if isinstance(func, (Attr, SelfAttr)):
-        return True
-    return False
+    return isinstance(func, (Attr, SelfAttr, GetAttr))
 
 
 def _stringish(expr: Expr) -> bool:

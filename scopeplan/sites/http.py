@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from scopeplan.model import CallSite, Hole, Location, TraceStep, Unresolved, Url
 from scopeplan.models import bodies
 from scopeplan.models import http as clients
 from scopeplan.scanner.facts import FileFacts, Invoke
-from scopeplan.scanner.ir import Attr, Expr, Glob, Lit, New, Param, SelfAttr, Unknown
+from scopeplan.scanner.ir import Attr, Expr, GetAttr, Glob, Lit, New, Param, SelfAttr, Unknown
 from scopeplan.program.project import EMPTY, Ctx, Obj, Project, Text
 
 # A receiver we cannot type still counts when its name says "HTTP client" and the URL is plainly Zoho CRM.
@@ -25,6 +25,7 @@ class HttpCall:
     base: Expr | None = None
     base_ctx: Ctx | None = None
     guessed: bool = False  # the receiver's type is unknown; its name and the URL decide
+    method: Expr | None = None  # for style "named": the method is this value (`getattr(requests, verb)`)
 
 
 def http_calls(project: Project, invoke: Invoke, ctx: Ctx = EMPTY) -> list[HttpCall]:
@@ -38,14 +39,27 @@ def http_calls(project: Project, invoke: Invoke, ctx: Ctx = EMPTY) -> list[HttpC
         head, _, method = callee.qualname.rpartition(".")
         if method not in clients.CLIENT_METHODS or not head:
             return []
-        receivers = project.lookup(head)
-    elif isinstance(callee, Attr) and callee.name in clients.CLIENT_METHODS:
-        method = callee.name
-        receivers = project.evaluate(callee.value, ctx)
-    elif isinstance(callee, SelfAttr) and callee.name in clients.CLIENT_METHODS:
-        return []  # `self.get(...)` is a method of the class itself
-    else:
-        return []
+        return _on(project, invoke, project.lookup(head), method)
+    if isinstance(callee, Attr) and callee.name in clients.CLIENT_METHODS:
+        return _on(project, invoke, project.evaluate(callee.value, ctx), callee.name)
+    if isinstance(callee, SelfAttr) and callee.name in clients.CLIENT_METHODS:
+        # `self.get(...)`: a method of the class itself, unless the class is an HTTP client's subclass
+        return _inherited(project, ctx.self_cls or callee.cls, callee.name, ctx)
+    if isinstance(callee, GetAttr):  # `getattr(requests, method)(url)`, `getattr(session, verb.lower())(...)`
+        out = []
+        for name in project.strings(callee.name, ctx, 0):
+            literal = _literal(name)
+            if literal is not None and literal.lower() in clients.CLIENT_METHODS:
+                out.extend(_on(project, invoke, project.evaluate(callee.value, ctx), literal.lower()))
+            elif literal is None:
+                calls = _on(project, invoke, project.evaluate(callee.value, ctx), "get")
+                out.extend(replace(c, style="named", method=callee.name) for c in calls if c.style == "get")
+        return list(dict.fromkeys(out))
+    return []
+
+
+def _on(project: Project, invoke: Invoke, receivers: list, method: str) -> list[HttpCall]:
+    """`receiver.method(...)` for each value the receiver may have."""
     out = []
     for receiver in receivers:
         if isinstance(receiver, Obj) and receiver.kind == "client":
@@ -56,10 +70,22 @@ def http_calls(project: Project, invoke: Invoke, ctx: Ctx = EMPTY) -> list[HttpC
             name = clients.canonical(f"{receiver.ref}.{method}")
             if name in clients.HTTP_FUNCTIONS:
                 out.append(HttpCall(*clients.HTTP_FUNCTIONS[name]))
-        elif not isinstance(receiver, Obj) or receiver.kind not in ("class", "instance", "function", "module"):
+        elif isinstance(receiver, Obj) and receiver.kind == "instance":
+            out.extend(_inherited(project, receiver.ref.qualname, method, receiver.ctx or EMPTY))
+        elif not isinstance(receiver, Obj) or receiver.kind not in ("class", "function", "module"):
             if _CLIENTISH.search(_receiver_name(invoke.callee)):
                 out.append(HttpCall("http", method, guessed=True))
     return out
+
+
+def _inherited(project: Project, cls: str, method: str, ctx: Ctx) -> list[HttpCall]:
+    """An HTTP method a project class inherits from a client class (`class Api(requests.Session)`)."""
+    if project.class_member(cls, method, ctx, 0) is not None:
+        return []  # the project's own method: followed as a wrapper
+    for base in project.external_bases(cls):
+        if base in clients.CLIENT_CLASSES:
+            return [HttpCall(clients.CLIENT_CLASSES[base][0], method)]
+    return []
 
 
 def sites_of(project: Project, facts: FileFacts, invoke: Invoke, call: HttpCall, ctx: Ctx = EMPTY,
@@ -71,6 +97,9 @@ def sites_of(project: Project, facts: FileFacts, invoke: Invoke, call: HttpCall,
     if call.style in clients.METHOD_FIRST:
         method_expr = kwargs.get("method", args[0] if args else None)
         url_expr = kwargs.get("url", args[1] if len(args) > 1 else None)
+    elif call.style == "named":
+        method_expr = call.method
+        url_expr = kwargs.get("url", args[0] if args else None)
     else:
         method_expr = Lit(call.style.upper()) if call.style != "urlopen-url" else None
         url_expr = kwargs.get("url", args[0] if args else None)
@@ -97,7 +126,7 @@ def sites_of(project: Project, facts: FileFacts, invoke: Invoke, call: HttpCall,
     for url, own_method in urls:
         for base in bases:
             full = _join(base, url) if base is not None else url
-            if call.guessed and not _crm_evident(full):
+            if call.guessed and not (_crm_evident(full) or _url_shaped_hole(full)):
                 continue
             for method in ([own_method] if own_method is not None else methods):
                 site = CallSite(location=location, function=where.function, library=call.library,
@@ -155,12 +184,21 @@ def _join(base: Text, url: Text) -> Text:
     return Text(tuple(p for p in (*parts, "/", *rest) if p != ""))
 
 
+_URLISH = re.compile(r"(?i)(url|uri|endpoint|path|href|link|route)")
+
+
+def _url_shaped_hole(text: Text) -> bool:
+    """A URL that is wholly a value named like one (`conn.get(url)`): reported unresolved, never dropped,
+    where the code shows a sign of Zoho; `cache.get(key)` is not a URL."""
+    return len(text.parts) == 1 and isinstance(text.parts[0], Hole) and bool(_URLISH.search(text.parts[0].name))
+
+
 def _crm_evident(text: Text) -> bool:
     return any(isinstance(p, str) and ("/crm/v" in p or "zohoapis." in p) for p in text.parts)
 
 
 def _receiver_name(callee: Expr) -> str:
-    value = callee.value if isinstance(callee, Attr) else callee
+    value = callee.value if isinstance(callee, (Attr, GetAttr)) else callee
     if isinstance(value, (Unknown, Param, SelfAttr)):
         return value.name
     if isinstance(value, Attr):
