@@ -188,6 +188,7 @@ class Plan:
     entry_points: tuple[EntryPoint, ...] = ()
     budget: Budget | None = None
     tests_skipped: int = 0  # test files left out (`include-tests = true` scans them)
+    warnings: tuple[FileError, ...] = ()  # e.g. a file that names Zoho CRM but gave no call site
 
     @property
     def scope_names(self) -> tuple[str, ...]:

@@ -13,6 +13,7 @@ from scopeplan.model import Catalogue, FileError, Plan, Resolution, Url
 from scopeplan.scanner import discover, scan
 from scopeplan import credits
 from scopeplan.sites.follow import call_edges, call_sites
+from scopeplan.sites.http import looks_like_a_call
 from scopeplan.program.project import Project
 
 
@@ -69,6 +70,7 @@ def plan(root: Path, catalogue: Catalogue, compact: bool = False, config: Config
         entry_points=points,
         budget=budget,
         tests_skipped=tests_skipped,
+        warnings=_silent(project, resolutions),
     )
 
 
@@ -138,6 +140,16 @@ def _scopes(resolutions: list[Resolution], compact: bool) -> tuple[tuple[str, tu
                       and any(scope_algebra.covers(scope, s) for s in r.scopes))
         out.append((scope, users))
     return tuple(out)
+
+
+def _silent(project: Project, resolutions: list[Resolution]) -> tuple[FileError, ...]:
+    """Files that import a Zoho SDK or name a CRM path, make calls that look like HTTP or SDK calls, and
+    gave no call site: an audit must not read "No Zoho CRM calls found" over code that calls Zoho. A
+    settings module that only holds the base URL makes no such call."""
+    seen = {r.site.location.file for r in resolutions} | {t.file for r in resolutions for t in r.site.trace}
+    return tuple(FileError(f.path, f"{' and '.join(f.signs)}, but scopeplan found no call site in it")
+                 for f in project.files if f.signs and f.path not in seen
+                 and any(looks_like_a_call(project, invoke) for invoke in f.invokes))
 
 
 def _one_each(resolutions: list[Resolution]) -> list[Resolution]:

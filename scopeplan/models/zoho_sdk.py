@@ -61,7 +61,8 @@ def _packages() -> dict[str, dict]:
 
 
 @cache
-def _method_names() -> frozenset[str]:
+def method_names() -> frozenset[str]:
+    """Every method name of the SDK tables (and the Initializer's), for the sign of an SDK call."""
     return frozenset(INITIALIZER_METHODS | {m for p in _packages().values() for c in p["classes"].values()
                                             for m in c["methods"]})
 
@@ -122,7 +123,7 @@ def _given(names: list[str], args: tuple, kwargs: tuple) -> set[str] | None:
 def sdk_calls(project: Project, invoke: Invoke, ctx: Ctx = EMPTY) -> list[SdkCall]:
     """The SDK calls an invoke may be, one per receiver value; empty when it is something else."""
     method = method_name(invoke.callee)
-    if method is None or method not in _method_names():
+    if method is None or method not in method_names():
         return []
     if isinstance(invoke.callee, Attr):
         receivers = project.evaluate(invoke.callee.value, ctx)
@@ -149,7 +150,7 @@ def is_sdk_call(project: Project, invoke: Invoke) -> bool:
         return True
     # `def fetch(ops): ops.get_records()`: the receiver only becomes known at the callers
     callee = invoke.callee
-    return isinstance(callee, Attr) and isinstance(callee.value, Param) and callee.name in _method_names()
+    return isinstance(callee, Attr) and isinstance(callee.value, Param) and callee.name in method_names()
 
 
 _CHOSEN: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # Project -> {import root: package}

@@ -64,6 +64,7 @@ def to_dict(plan: Plan) -> dict:
         "files_scanned": plan.files_scanned,
         "tests_skipped": plan.tests_skipped,
         "errors": [{"file": e.file, "message": e.message} for e in plan.errors],
+        "warnings": [{"file": e.file, "message": e.message} for e in plan.warnings],
     }
 
 

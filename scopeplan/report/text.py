@@ -29,7 +29,9 @@ def render(plan: Plan, drift: Drift | None = None) -> str:
         out.extend(_table(rows, ("where", "", "method", "path", "scope", "credits")))
         out.append("")
     else:
-        out.extend(["No Zoho CRM calls found.", ""])
+        out.extend(["No Zoho CRM calls found." if not plan.warnings else
+                    f"No Zoho CRM call site found, but {len(plan.warnings)} files name Zoho CRM: see the end of "
+                    "this report.", ""])
     if plan.scopes:
         label = "Scopes (compact)" if plan.compact else "Least-privilege scopes"
         out.append(f"{label}: {len(plan.scopes)}")
@@ -63,6 +65,9 @@ def render(plan: Plan, drift: Drift | None = None) -> str:
         out.append(f"Files that could not be scanned: {len(plan.errors)}")
         out.extend(f"  {e.file}: {e.message}" for e in plan.errors)
         out.append("")
+    if plan.warnings:
+        out.append(f"Files that name Zoho CRM but gave no call site (check them by hand): {len(plan.warnings)}")
+        out.extend(f"  {e.file}: {e.message}" for e in plan.warnings)
     return "\n".join(out).rstrip("\n") + "\n"
 
 

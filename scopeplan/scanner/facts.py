@@ -66,3 +66,4 @@ class FileFacts:
     invokes: tuple[Invoke, ...] = ()
     error: str | None = None
     problems: tuple[str, ...] = ()  # e.g. unknown hint comments: reported, the file is still analysed
+    signs: tuple[str, ...] = ()  # what in the file names Zoho CRM: "imports zcrmsdk (line 3)", "names /crm/v2/..."

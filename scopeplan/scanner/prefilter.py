@@ -68,7 +68,7 @@ def call_names() -> frozenset[str]:
     try:
         from scopeplan.models import zoho_sdk as sdk
 
-        names |= sdk._method_names()
+        names |= sdk.method_names()
     except Exception:
         return frozenset()  # unknown: every call counts (see Closure.start)
     return frozenset(names)

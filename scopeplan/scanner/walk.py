@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import builtins
 import codecs
+import re
 from dataclasses import fields, replace
 
 import libcst as cst
@@ -49,6 +50,7 @@ def walk(module: cst.Module, path: str, name: str, text: str, package: bool = Fa
                               tuple(fix(loop) for loop in loops), found, guards))
     functions = tuple(replace(f, line=line_of(f.line)) for f in walker.functions)
     problems = tuple(hints.problems(lines))
+    signs = _signs(lines)
     return FileFacts(
         path=path,
         module=name,
@@ -57,7 +59,28 @@ def walk(module: cst.Module, path: str, name: str, text: str, package: bool = Fa
         functions=functions,
         invokes=tuple(invokes),
         problems=problems,
+        signs=signs,
     )
+
+
+_SDK_IMPORT = re.compile(r"^\s*(?:from|import)\s+(zcrmsdk|zohocrmsdk\w*)\b")
+_CRM_PATH = re.compile(r"(?:zohoapis\.[a-z.]+)?/crm/(?:v\d[\d.]*|bulk|email|private)/[\w{}/.-]*")
+
+
+def _signs(lines: list[str]) -> tuple[str, ...]:
+    """The first import of a Zoho CRM SDK and the first CRM path the file names, with their lines."""
+    out = []
+    for number, line in enumerate(lines, 1):
+        found = _SDK_IMPORT.match(line)
+        if found:
+            out.append(f"imports {found.group(1)} (line {number})")
+            break
+    for number, line in enumerate(lines, 1):
+        found = _CRM_PATH.search(line)
+        if found:
+            out.append(f"names {found.group(0)[:60]} (line {number})")
+            break
+    return tuple(out)
 
 
 class _Scope:

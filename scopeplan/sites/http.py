@@ -58,6 +58,26 @@ def http_calls(project: Project, invoke: Invoke, ctx: Ctx = EMPTY) -> list[HttpC
     return []
 
 
+def looks_like_a_call(project: Project, invoke: Invoke) -> bool:
+    """A call named like an HTTP or SDK method (or through getattr) on a receiver that may be a client:
+    not a dict, a list, a module of the project or a library outside HTTP and the Zoho SDKs."""
+    from scopeplan.models import zoho_sdk
+
+    callee = invoke.callee
+    if isinstance(callee, GetAttr):
+        return True
+    if not isinstance(callee, Attr) or callee.name not in clients.CLIENT_METHODS | zoho_sdk.method_names():
+        return False
+    for value in project.evaluate(callee.value):
+        if isinstance(value, Text):
+            return True  # a value only known at run time: it may be a client
+        if value.kind in ("client", "foreign", "instance"):
+            return True
+        if value.kind == "external" and str(value.ref).split(".")[0] in ("requests", "httpx", "aiohttp", "urllib3"):
+            return True
+    return False
+
+
 def _on(project: Project, invoke: Invoke, receivers: list, method: str) -> list[HttpCall]:
     """`receiver.method(...)` for each value the receiver may have."""
     out = []

@@ -1,0 +1,34 @@
+"""Nothing that looks like a Zoho call vanishes: a file that names Zoho CRM but gives no site is a warning."""
+
+from __future__ import annotations
+
+LEGACY = '''import zcrmsdk
+from zcrmsdk import ZCRMRestClient, ZCRMModule
+
+def leads():
+    ZCRMRestClient.initialize({})
+    return ZCRMModule.get_instance("Leads").get_records()
+'''
+
+
+def test_a_file_that_calls_an_unknown_zoho_api_is_a_warning(project):
+    result = project({"app/crm.py": LEGACY})
+    assert [(w.file, w.message) for w in result.warnings] == [
+        ("app/crm.py", "imports zcrmsdk (line 1), but scopeplan found no call site in it")]
+
+
+def test_a_settings_module_holding_the_base_url_is_not(project):
+    result = project({"app/settings.py": 'import os\nBASE = "https://www.zohoapis.com/crm/v2"\n'
+                                         'TOKEN = os.environ.get("ZOHO_TOKEN")\n',
+                      "app/api.py": "import requests\nfrom app.settings import BASE\n\n"
+                                    "def leads():\n    return requests.get(BASE + '/Leads')\n"})
+    assert result.warnings == ()
+    assert [(r.site.location.file, r.path) for r in result.resolutions] == [("app/api.py", "/crm/v2/Leads")]
+
+
+def test_the_text_report_does_not_say_no_calls_over_a_warning(project):
+    from scopeplan.report import text
+
+    rendered = text.render(project({"app/crm.py": LEGACY}))
+    assert "No Zoho CRM calls found." not in rendered
+    assert "app/crm.py: imports zcrmsdk (line 1)" in rendered
