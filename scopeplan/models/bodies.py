@@ -8,7 +8,7 @@ from dataclasses import replace
 from scopeplan import scopes
 from scopeplan.model import CallSite, Hole, Url
 from scopeplan.scanner.ir import Expr
-from scopeplan.program.project import Ctx, Obj, Project, Text
+from scopeplan.program.project import Ctx, Mapping, Project, Sequence, Text, Value
 
 _FROM = re.compile(r"\bfrom\s+([A-Za-z][A-Za-z0-9_]*)\b", re.IGNORECASE)
 _LIMIT = re.compile(r"\blimit\s+(\d+)(?:\s*,\s*(\d+))?", re.IGNORECASE)
@@ -59,7 +59,7 @@ def _bulk_read(project: Project, site: CallSite, body: Expr | None, ctx: Ctx) ->
     names = []
     for query in _dicts(project, body, ctx, "query"):
         for module in _values(project, query, "module"):
-            if isinstance(module, Obj) and module.kind == "dict":
+            if isinstance(module, Mapping):
                 module = next(iter(_values(project, module, "api_name")), None)
             names.append(_literal_text(module) if isinstance(module, Text) else None)
     if not names or None in names:
@@ -73,11 +73,11 @@ def _bulk_read(project: Project, site: CallSite, body: Expr | None, ctx: Ctx) ->
 def _composite(project: Project, site: CallSite, body: Expr | None, ctx: Ctx) -> list[CallSite]:
     out = []
     for requests in _field_values(project, body, ctx, "__composite_requests"):
-        if not (isinstance(requests, Obj) and requests.kind == "seq"):
+        if not isinstance(requests, Sequence):
             continue
-        for item in requests.ref:
+        for item in requests.items:
             for sub in project.evaluate(item, requests.ctx):
-                if not (isinstance(sub, Obj) and sub.kind == "dict"):
+                if not isinstance(sub, Mapping):
                     continue
                 methods = [_literal_text(v) for v in _values(project, sub, "method") if isinstance(v, Text)]
                 uris = [v for v in _values(project, sub, "uri") if isinstance(v, Text)]
@@ -101,16 +101,16 @@ def _field(project: Project, body: Expr | None, ctx: Ctx, key: str) -> list[Text
 def _field_values(project: Project, body: Expr | None, ctx: Ctx, key: str) -> list:
     if body is None:
         return []
-    return [v for table in project.evaluate(body, ctx) if isinstance(table, Obj) and table.kind == "dict"
+    return [v for table in project.evaluate(body, ctx) if isinstance(table, Mapping)
             for v in _values(project, table, key)]
 
 
-def _dicts(project: Project, body: Expr | None, ctx: Ctx, key: str) -> list[Obj]:
-    return [v for v in _field_values(project, body, ctx, key) if isinstance(v, Obj) and v.kind == "dict"]
+def _dicts(project: Project, body: Expr | None, ctx: Ctx, key: str) -> list[Mapping]:
+    return [v for v in _field_values(project, body, ctx, key) if isinstance(v, Mapping)]
 
 
-def _values(project: Project, table: Obj, key: str) -> list:
-    return [v for k, item in table.ref if k == key for v in project.evaluate(item, table.ctx)]
+def _values(project: Project, table: Mapping, key: str) -> list[Value]:
+    return [v for k, item in table.items if k == key for v in project.evaluate(item, table.ctx)]
 
 
 def _literal_text(text: Text) -> str | None:

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from scopeplan.program.values import Ctx, ExternalInstance, Value
+from scopeplan.scanner.ir import Expr, Lit
+
 VERBS = frozenset({"get", "post", "put", "patch", "delete", "head", "options"})
 # Methods whose first argument is the HTTP method and second the URL.
 METHOD_FIRST = frozenset({"request", "stream", "urlopen"})
@@ -40,6 +45,7 @@ _ALIASES = {
     "aiohttp.client.": "aiohttp.",
     "urllib3.poolmanager.": "urllib3.",
     "six.moves.urllib.request.": "urllib.request.",
+    "urllib2.urlopen": "urllib2.urlopen",
 }
 
 
@@ -110,3 +116,49 @@ Zoho().get("{_H}/Leads")
     ("books-call", 'import requests\nrequests.get("https://www.zohoapis.com/books/v3/invoices")\n'),
     ("getattr-of-a-non-http-object", 'import json\ngetattr(json, "loads")("{}")\n'),
 )
+
+
+@dataclass(frozen=True, slots=True)
+class Client:
+    """An HTTP client object: its library, and the base URL it joins relative URLs to."""
+
+    library: str
+    base: Expr | None
+    ctx: Ctx
+
+
+def client(value: Value) -> Client | None:
+    """The HTTP client a value is (`requests.Session()`, `httpx.Client(base_url=...)`), if it is one."""
+    if not isinstance(value, ExternalInstance):
+        return None
+    name = canonical(value.name)
+    if name not in CLIENT_CLASSES:
+        return None
+    library, keyword = CLIENT_CLASSES[name]
+    base = dict(value.kwargs).get(keyword) if keyword else None
+    if keyword == "base_url" and base is None and value.args and library == "aiohttp":
+        base = value.args[0]
+    return Client(library, base, value.ctx)
+
+
+REQUEST_CLASSES = frozenset({"urllib.request.Request", "urllib2.Request"})
+
+
+def request_object(value: Value) -> tuple[Expr, Expr, Ctx] | None:
+    """`urllib.request.Request(url, data, method=...)`: its URL and method expressions, and their context."""
+    if not isinstance(value, ExternalInstance) or canonical(value.name) not in REQUEST_CLASSES or not value.args:
+        return None
+    named = dict(value.kwargs)
+    has_data = len(value.args) > 1 or "data" in named
+    return value.args[0], named.get("method") or Lit("POST" if has_data else "GET"), value.ctx
+
+
+def function(name: str) -> tuple[str, str] | None:
+    """(library, call style) of a module-level HTTP function, by any spelling of its name."""
+    return HTTP_FUNCTIONS.get(canonical(name))
+
+
+def client_class(name: str) -> str | None:
+    """The library of an HTTP client class a project class may derive from."""
+    found = CLIENT_CLASSES.get(canonical(name))
+    return found[0] if found else None

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import re
-import weakref
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -28,7 +27,7 @@ from importlib import resources
 from scopeplan.model import CallSite, Hole, Location, TraceStep, Url
 from scopeplan.scanner.facts import FileFacts, Invoke
 from scopeplan.scanner.ir import Attr, Expr, Param, Unknown
-from scopeplan.program.project import EMPTY, Ctx, Obj, Project, Text, method_name
+from scopeplan.program.project import EMPTY, Ctx, External, ExternalInstance, Project, Text, Value, method_name
 
 # The SDK's Constants.DEFAULT_MODULE_NAME_VS_API_NAME (util/constants.py; facts §1.5). Before a request that
 # prefetches metadata, Utility.set_handler_api_path rewrites path segments to this casing.
@@ -47,7 +46,7 @@ class SdkCall:
     root: str
     cls: str
     method: str
-    receiver: Obj  # "foreign": an instance, extra = the constructor's (args, kwargs); "external": Initializer
+    receiver: ExternalInstance | External  # an operations object the code built, or the Initializer class
     args: tuple
     kwargs: tuple
 
@@ -105,11 +104,16 @@ def _fits(package: str, call: SdkCall) -> bool:
     if found is None:
         return False
     row, spec = found
-    given = {"constructor": _given(row["constructor"], *call.receiver.extra),
+    given = {"constructor": _given(row["constructor"], *_constructed(call.receiver)),
              "method_arg": _given(spec["params"], call.args, call.kwargs)}
     if None in given.values():
         return False
     return all(p["name"] in given[p["source"]] for p in spec["placeholders"])
+
+
+def _constructed(receiver: ExternalInstance | External) -> tuple[tuple, tuple]:
+    """The constructor's arguments of the receiver (none for a class)."""
+    return (receiver.args, receiver.kwargs) if isinstance(receiver, ExternalInstance) else ((), ())
 
 
 def _given(names: list[str], args: tuple, kwargs: tuple) -> set[str] | None:
@@ -131,15 +135,15 @@ def sdk_calls(project: Project, invoke: Invoke, ctx: Ctx = EMPTY) -> list[SdkCal
         receivers = project.lookup(invoke.callee.qualname.rpartition(".")[0])
     out = []
     for value in receivers:
-        if not isinstance(value, Obj) or value.kind not in ("foreign", "external"):
+        if not isinstance(value, (ExternalInstance, External)):
             continue
-        found = _sdk_class(str(value.ref))
+        found = _sdk_class(value.name)
         if found is None:
             continue
         if found[1] == "Initializer":  # a static method of the class itself
-            if value.kind == "external" and method in INITIALIZER_METHODS:
+            if isinstance(value, External) and method in INITIALIZER_METHODS:
                 out.append(SdkCall(*found, method, value, invoke.args, invoke.kwargs))
-        elif value.kind == "foreign":  # an instance the code constructed: `RecordOperations("Leads")`
+        elif isinstance(value, ExternalInstance):  # an instance the code constructed: `RecordOperations("Leads")`
             out.append(SdkCall(*found, method, value, invoke.args, invoke.kwargs))
     return out
 
@@ -153,13 +157,10 @@ def is_sdk_call(project: Project, invoke: Invoke) -> bool:
     return isinstance(callee, Attr) and isinstance(callee.value, Param) and callee.name in method_names()
 
 
-_CHOSEN: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # Project -> {import root: package}
-
-
 def _project_packages(project: Project) -> dict[str, str]:
     """Per import root, the package that fits the most SDK calls of the project (the newest on a tie)."""
-    if project in _CHOSEN:
-        return _CHOSEN[project]
+    if isinstance(project.chosen, dict):
+        return project.chosen
     unbound, defaulted = set(project.unbound), set(project.defaulted)  # the caller's bookkeeping survives
     used: dict[str, list[SdkCall]] = {}
     for facts in project.files:
@@ -174,7 +175,7 @@ def _project_packages(project: Project) -> dict[str, str]:
         best = max(_newest_first(root), key=score.__getitem__)  # max keeps the first, i.e. newest, of a tie
         if score[best]:
             chosen[root] = best
-    _CHOSEN[project] = chosen
+    project.chosen = chosen
     return chosen
 
 
@@ -205,8 +206,9 @@ def sdk_sites(project: Project, facts: FileFacts, invoke: Invoke, ctx: Ctx = EMP
                 out.extend(made.site(package, c["http_method"], Text((c["path"],)), True) for c in calls)
             continue
         row, spec = _row(package, call)
-        args, kwargs = call.receiver.extra
-        values = {**_bind(row["constructor"], args, kwargs, call.receiver.ctx or EMPTY),
+        args, kwargs = _constructed(call.receiver)
+        receiver_ctx = call.receiver.ctx if isinstance(call.receiver, ExternalInstance) else EMPTY
+        values = {**_bind(row["constructor"], args, kwargs, receiver_ctx),
                   **_bind(spec["params"], call.args, call.kwargs, ctx)}
         for url in _urls(project, spec, values, f"{call.cls}.{call.method}"):
             out.append(made.site(package, spec["http_method"], url, False))
@@ -275,10 +277,10 @@ def _finds_user(project: Project, invoke: Invoke, ctx: Ctx) -> bool:
     return not all(_names_its_user(t) for t in project.evaluate(expr, token_ctx))
 
 
-def _names_its_user(token: Text | Obj) -> bool:
-    if not (isinstance(token, Obj) and token.kind == "foreign" and str(token.ref).endswith(".OAuthToken")):
+def _names_its_user(token: Value) -> bool:
+    if not (isinstance(token, ExternalInstance) and token.name.endswith(".OAuthToken")):
         return False
-    named = dict(token.extra[1])
+    named = dict(token.kwargs)
     off, signature = named.get("find_user"), named.get("user_signature")
     return (isinstance(off, Unknown) and off.name == "False") or (
         signature is not None and not (isinstance(signature, Unknown) and signature.name == "None"))

@@ -147,16 +147,6 @@ class Strip(Expr):
 
 
 @dataclass(frozen=True, slots=True)
-class New(Expr):
-    """An HTTP client object: `requests.Session()`, `httpx.Client(base_url=...)`."""
-
-    cls: str  # qualified class name of the client, or `urllib.request.Request`
-    base_url: Expr | None = None  # for a Request: its URL
-    method: Expr | None = None  # for a Request: its method
-
-
-
-@dataclass(frozen=True, slots=True)
 class Result(Expr):
     """What a call returns: a project function's return value, or an instance of a project class."""
 

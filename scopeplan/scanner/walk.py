@@ -10,11 +10,10 @@ from dataclasses import fields, replace
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from scopeplan.models import http as clients
 from scopeplan.scanner import hints, positions
 from scopeplan.scanner.facts import ClassFacts, FileFacts, FunctionFacts, Invoke, Loop
 from scopeplan.scanner.ir import (
-    Alt, Attr, Cat, Cond, Dict, Each, Expr, Format, GetAttr, Glob, Guard, Index, Join, Lit, New, Param, Range, Result, SelfAttr,
+    Alt, Attr, Cat, Cond, Dict, Each, Expr, Format, GetAttr, Glob, Guard, Index, Join, Lit, Param, Range, Result, SelfAttr,
     Seq, Strip, Super, Unknown, UrlJoin,
 )
 
@@ -22,7 +21,8 @@ _TRIVIA = {"lpar", "rpar", "comma", "semicolon", "leading_lines", "trailing_whit
            "lines_after_decorators", "empty_lines", "newline", "dot", "colon", "equal", "star", "asynchronous",
            "operator", "whitespace_before", "whitespace_after"}
 _FIELDS: dict[type, tuple[str, ...]] = {}
-_URLJOIN = {"urllib.parse.urljoin", "urlparse.urljoin", "six.moves.urllib.parse.urljoin", "posixpath.join"}
+_URLJOIN = {"urllib.parse.urljoin", "urlparse.urljoin", "six.moves.urllib.parse.urljoin", "posixpath.join",
+            "requests.compat.urljoin"}
 _BUILTINS = frozenset(dir(builtins))
 _STRING_METHODS = frozenset({"format", "join", "strip", "rstrip", "lstrip"})
 
@@ -514,17 +514,7 @@ class _Walker:
             else:
                 args.append(value)
         if isinstance(func, Glob):
-            name = clients.canonical(func.qualname)
-            if name in clients.CLIENT_CLASSES:
-                keyword = clients.CLIENT_CLASSES[name][1]
-                base = dict(kwargs).get(keyword) if keyword else None
-                if keyword == "base_url" and base is None and args and name.startswith("aiohttp"):
-                    base = args[0]
-                return New(name, base)
-            if name in ("urllib.request.Request", "urllib2.Request") and args:
-                named = dict(kwargs)
-                has_data = len(args) > 1 or "data" in named
-                return New("urllib.request.Request", args[0], named.get("method") or Lit("POST" if has_data else "GET"))
+            name = func.qualname
             if name in _URLJOIN and len(args) >= 2:
                 return UrlJoin(args[0], args[1]) if name != "posixpath.join" else Join(Lit("/"), Seq(tuple(args)))
             if name == "builtins.str" or func.qualname == "str":
@@ -604,7 +594,7 @@ def _worth_recording(func: Expr) -> bool:
 
 
 def _stringish(expr: Expr) -> bool:
-    return not isinstance(expr, (Seq, Dict, New))
+    return not isinstance(expr, (Seq, Dict))
 
 
 def _alt(*options: Expr) -> Expr:

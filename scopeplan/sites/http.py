@@ -9,8 +9,8 @@ from scopeplan.model import CallSite, Hole, Location, TraceStep, Unresolved, Url
 from scopeplan.models import bodies
 from scopeplan.models import http as clients
 from scopeplan.scanner.facts import FileFacts, Invoke
-from scopeplan.scanner.ir import Attr, Expr, GetAttr, Glob, Lit, New, Param, SelfAttr, Unknown
-from scopeplan.program.project import EMPTY, Ctx, Obj, Project, Text
+from scopeplan.program.project import EMPTY, Ctx, External, ExternalInstance, Instance, Mapping, Project, Text, Value
+from scopeplan.scanner.ir import Attr, Expr, GetAttr, Glob, Lit, Param, SelfAttr, Unknown
 
 # A receiver we cannot type still counts when its name says "HTTP client" and the URL is plainly Zoho CRM.
 _CLIENTISH = re.compile(r"(?i)(session|client|http|^s$|^sess$|requests|conn|api)")
@@ -32,10 +32,9 @@ def http_calls(project: Project, invoke: Invoke, ctx: Ctx = EMPTY) -> list[HttpC
     """The HTTP calls an invoke may be; empty when it is something else."""
     callee = invoke.callee
     if isinstance(callee, Glob):
-        name = clients.canonical(callee.qualname)
-        if name in clients.HTTP_FUNCTIONS:
-            library, style = clients.HTTP_FUNCTIONS[name]
-            return [HttpCall(library, style)]
+        function = clients.function(callee.qualname)
+        if function is not None:
+            return [HttpCall(*function)]
         head, _, method = callee.qualname.rpartition(".")
         if method not in clients.CLIENT_METHODS or not head:
             return []
@@ -69,32 +68,28 @@ def looks_like_a_call(project: Project, invoke: Invoke) -> bool:
     if not isinstance(callee, Attr) or callee.name not in clients.CLIENT_METHODS | zoho_sdk.method_names():
         return False
     for value in project.evaluate(callee.value):
-        if isinstance(value, Text):
-            return True  # a value only known at run time: it may be a client
-        if value.kind in ("client", "foreign", "instance"):
-            return True
-        if value.kind == "external" and str(value.ref).split(".")[0] in ("requests", "httpx", "aiohttp", "urllib3"):
+        if isinstance(value, (Text, ExternalInstance, Instance)):
+            return True  # a value only known at run time, an object from a library or the project: maybe a client
+        if isinstance(value, External) and clients.function(f"{value.name}.{callee.name}") is not None:
             return True
     return False
 
 
-def _on(project: Project, invoke: Invoke, receivers: list, method: str) -> list[HttpCall]:
+def _on(project: Project, invoke: Invoke, receivers: list[Value], method: str) -> list[HttpCall]:
     """`receiver.method(...)` for each value the receiver may have."""
     out = []
     for receiver in receivers:
-        if isinstance(receiver, Obj) and receiver.kind == "client":
-            new: New = receiver.extra
-            library = clients.CLIENT_CLASSES.get(new.cls, ("http", None))[0]
-            out.append(HttpCall(library, method, new.base_url, receiver.ctx))
-        elif isinstance(receiver, Obj) and receiver.kind == "external":
-            name = clients.canonical(f"{receiver.ref}.{method}")
-            if name in clients.HTTP_FUNCTIONS:
-                out.append(HttpCall(*clients.HTTP_FUNCTIONS[name]))
-        elif isinstance(receiver, Obj) and receiver.kind == "instance":
-            out.extend(_inherited(project, receiver.ref.qualname, method, receiver.ctx or EMPTY))
-        elif not isinstance(receiver, Obj) or receiver.kind not in ("class", "function", "module"):
-            if _CLIENTISH.search(_receiver_name(invoke.callee)):
-                out.append(HttpCall("http", method, guessed=True))
+        client = clients.client(receiver)
+        if client is not None:
+            out.append(HttpCall(client.library, method, client.base, client.ctx))
+        elif isinstance(receiver, External):
+            function = clients.function(f"{receiver.name}.{method}")
+            if function is not None:
+                out.append(HttpCall(*function))
+        elif isinstance(receiver, Instance):
+            out.extend(_inherited(project, receiver.facts.qualname, method, receiver.ctx))
+        elif isinstance(receiver, (Text, ExternalInstance)) and _CLIENTISH.search(_receiver_name(invoke.callee)):
+            out.append(HttpCall("http", method, guessed=True))  # an object scopeplan cannot type
     return out
 
 
@@ -103,8 +98,9 @@ def _inherited(project: Project, cls: str, method: str, ctx: Ctx) -> list[HttpCa
     if project.class_member(cls, method, ctx, 0) is not None:
         return []  # the project's own method: followed as a wrapper
     for base in project.external_bases(cls):
-        if base in clients.CLIENT_CLASSES:
-            return [HttpCall(clients.CLIENT_CLASSES[base][0], method)]
+        library = clients.client_class(base)
+        if library is not None:
+            return [HttpCall(library, method)]
     return []
 
 
@@ -127,10 +123,11 @@ def sites_of(project: Project, facts: FileFacts, invoke: Invoke, call: HttpCall,
         return []
     urls: list[tuple[Text, Text | None]] = []
     for value in project.evaluate(url_expr, ctx):
-        if isinstance(value, Obj) and value.kind == "client" and value.extra.cls == "urllib.request.Request":
-            request: New = value.extra
-            for url in project.strings(request.base_url, value.ctx, 0):
-                for method in project.strings(request.method, value.ctx, 0):
+        request = clients.request_object(value)
+        if request is not None:
+            url_of, method_of, request_ctx = request
+            for url in project.strings(url_of, request_ctx, 0):
+                for method in project.strings(method_of, request_ctx, 0):
                     urls.append((url, method))
         elif isinstance(value, Text):
             urls.append((value, None))
@@ -163,11 +160,11 @@ def _body(project: Project, kwargs: dict, ctx: Ctx) -> tuple[Expr | None, Ctx]:
             return kwargs[key], ctx
     if "**" in kwargs:
         for table in project.evaluate(kwargs["**"], ctx):
-            if isinstance(table, Obj) and table.kind == "dict":
-                found = dict(table.ref)
+            if isinstance(table, Mapping):
+                found = dict(table.items)
                 for key in ("json", "data"):
                     if key in found:
-                        return found[key], table.ctx or EMPTY
+                        return found[key], table.ctx
     return None, ctx
 
 

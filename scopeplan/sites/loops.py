@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from scopeplan.model import LoopBound
 from scopeplan.scanner.facts import Loop
-from scopeplan.program.project import Ctx, Obj, Project
+from scopeplan.program.project import ClassRef, Ctx, Mapping, Project, Sequence, Span
 
 
 def bounds(project: Project, loops: tuple[Loop, ...], ctx: Ctx, file: str) -> tuple[LoopBound, ...]:
@@ -27,12 +27,12 @@ def _bound(project: Project, loop: Loop, ctx: Ctx) -> int | None:
         return None  # pagination and retry loops stop on data scopeplan cannot see
     sizes = []
     for value in project.evaluate(loop.items, ctx):
-        if isinstance(value, Obj) and value.kind in ("seq", "dict"):
-            sizes.append(len(value.ref))
-        elif isinstance(value, Obj) and value.kind == "range":
-            sizes.append(value.ref)
-        elif isinstance(value, Obj) and value.kind == "class" and project.is_enum(value.ref):
-            sizes.append(len(value.ref.attrs))
+        if isinstance(value, (Sequence, Mapping)):
+            sizes.append(len(value.items))
+        elif isinstance(value, Span):
+            sizes.append(value.length)
+        elif isinstance(value, ClassRef) and project.is_enum(value.facts):
+            sizes.append(len(value.facts.attrs))
         else:
             return None
     return max(sizes) if sizes else None

@@ -1,0 +1,412 @@
+"""`evaluate(expr, ctx)`: every value an IR expression may have, memoised and budgeted.
+
+The evaluator knows Python and nothing of HTTP: strings and their operations, containers, parameters
+bound by callers, `getattr`, `if` branches a caller decides, and what calls return. Names, attributes and
+calls between project functions are the index's (`program/project.py`).
+"""
+
+from __future__ import annotations
+
+import re
+from itertools import product
+from typing import TYPE_CHECKING
+
+from scopeplan.model import Hole
+from scopeplan.program.strings import MAX_ALTERNATIVES, Text, apply_format, concat, strip, urljoin
+from scopeplan.program.values import (
+    EMPTY, ClassRef, Ctx, External, ExternalInstance, Function, Instance, Mapping, Module, Sequence, Span, SuperRef,
+    Target, Value, Values,
+)
+from scopeplan.scanner.ir import (
+    Alt, Attr, Cat, Cond, Dict, Each, Expr, Format, GetAttr, Glob, Guard, Index, Join, Lit, Param, Range, Result,
+    SelfAttr, Seq, Strip, Super, Unknown, UrlJoin,
+)
+
+if TYPE_CHECKING:
+    from scopeplan.scanner.facts import ClassFacts, FunctionFacts
+
+MAX_DEPTH = 40
+MAX_WORK = 20_000  # evaluation steps for one top-level question
+Note = tuple[str, object]  # ("unbound" | "defaulted" | "expanded", what)
+
+
+class Evaluator:
+    """The evaluation half of the Project: values of expressions in contexts."""
+
+    classes: dict[str, ClassFacts]
+    unbound: set[tuple[str, str]]
+    defaulted: set[tuple[str, str]]
+    expanded: set[object]
+
+    def __init__(self) -> None:
+        self.unbound = set()  # parameters met without a value, by the last evaluation
+        self.defaulted = set()  # parameters that took their default value
+        self.expanded = set()  # loop iterables whose items the last evaluation expanded
+        self._memo: dict[tuple[int, Ctx], tuple[Expr, Values, tuple[Note, ...]]] = {}
+        self._active: set[tuple[int, Ctx]] = set()
+        self._frames: list[list[Note]] = []
+        self._work = 0
+
+    # what the index provides
+    def lookup(self, qualname: str, depth: int = 0) -> Values:
+        raise NotImplementedError
+
+    def attribute(self, value: Value, name: str, depth: int) -> Values:
+        raise NotImplementedError
+
+    def class_member(self, qualname: str, name: str, ctx: Ctx, depth: int, instance: bool = True,
+                     after: str | None = None) -> Values | None:
+        raise NotImplementedError
+
+    def targets(self, callee: Expr, ctx: Ctx = EMPTY, depth: int = 0) -> list[Target]:
+        raise NotImplementedError
+
+    def bind(self, target: Target, args: tuple[Expr, ...], kwargs: tuple[tuple[str, Expr], ...],
+             caller: Ctx) -> Ctx:
+        raise NotImplementedError
+
+    def is_enum(self, cls: ClassFacts) -> bool:
+        raise NotImplementedError
+
+    # -- the memo -----------------------------------------------------------------------------------
+
+    def evaluate(self, expr: Expr, ctx: Ctx = EMPTY, depth: int = 0) -> Values:
+        """Every value `expr` may have (at most MAX_ALTERNATIVES; past that, a hole).
+
+        Memoised per (expression, context), with the parameters and loops the evaluation noted, so that
+        helpers calling helpers cost each combination once; a value that needs itself, or more than
+        MAX_WORK steps from one top-level question, becomes a hole instead of running away.
+        """
+        key = (id(expr), ctx)  # the expression by identity: hashing IR trees again and again is the cost
+        hit = self._memo.get(key)
+        if hit is not None and hit[0] is expr:
+            for note in hit[2]:
+                self._note(*note)
+            return hit[1]
+        if not self._frames:
+            self._work = 0
+        self._work += 1
+        if depth > MAX_DEPTH or key in self._active or self._work > MAX_WORK:
+            return [Text((Hole(spelling(expr), "the value is defined too indirectly (or recursively) to follow"),))]
+        self._active.add(key)
+        self._frames.append([])
+        try:
+            values = self._evaluate(expr, ctx, depth)
+        finally:
+            self._active.discard(key)
+            notes = self._frames.pop()
+        if self._frames:
+            self._frames[-1].extend(notes)
+        if len(values) > MAX_ALTERNATIVES:
+            values = [Text((Hole(spelling(expr), f"it has more than {MAX_ALTERNATIVES} possible values"),))]
+        if self._work <= MAX_WORK:  # a truncated answer is not worth remembering
+            self._memo[key] = (expr, values, tuple(notes))  # holding `expr` keeps its id from being reused
+        return values
+
+    def _note(self, kind: str, item: object) -> None:
+        """Remember that an evaluation met an unbound parameter, a default, or expanded a loop."""
+        getattr(self, kind).add(item)
+        if self._frames:
+            self._frames[-1].append((kind, item))
+
+    # -- expressions --------------------------------------------------------------------------------
+
+    def _evaluate(self, expr: Expr, ctx: Ctx, depth: int) -> Values:
+        d = depth + 1
+        if isinstance(expr, Lit):
+            return [Text((expr.text,))]
+        if isinstance(expr, Cat):
+            return list(self.texts([self.evaluate(item, ctx, d) for item in expr.items], expr))
+        if isinstance(expr, Unknown):
+            return [Text((Hole(short(expr.name), expr.origin or f"`{expr.name}` is only known at run time"),))]
+        if isinstance(expr, Glob):
+            return self.lookup(expr.qualname, d)
+        if isinstance(expr, SelfAttr):
+            if not expr.name:
+                cls = self.classes.get(ctx.self_cls or expr.cls)
+                return [Instance(cls, ctx)] if cls else [hole("self")]
+            found = self.class_member(expr.cls, expr.name, ctx, d)
+            if found is None:
+                return [Text((Hole(expr.name, f"`self.{expr.name}` is never assigned a value scopeplan can see"),))]
+            return found
+        if isinstance(expr, Attr):
+            return [v for base in self.evaluate(expr.value, ctx, d) for v in self.attribute(base, expr.name, d)]
+        if isinstance(expr, GetAttr):
+            return self.getattr(expr, ctx, d)
+        if isinstance(expr, Param):
+            return self.parameter(expr, ctx, d)
+        if isinstance(expr, Alt):
+            return unique(v for option in expr.options for v in self.evaluate(option, ctx, d))
+        if isinstance(expr, Seq):
+            return [Sequence(expr.items, ctx)]
+        if isinstance(expr, Dict):
+            return [Mapping(expr.items, ctx)]
+        if isinstance(expr, Each):
+            return self.each(expr, ctx, d)
+        if isinstance(expr, Index):
+            return self.index(expr, ctx, d)
+        if isinstance(expr, Format):
+            return list(self.format(expr, ctx, d))
+        if isinstance(expr, Join):
+            return list(self.join(expr, ctx, d))
+        if isinstance(expr, UrlJoin):
+            return [urljoin(b, u) for b in self.strings(expr.base, ctx, d) for u in self.strings(expr.url, ctx, d)]
+        if isinstance(expr, Strip):
+            return [strip(t, expr.chars, expr.side) for t in self.strings(expr.value, ctx, d)]
+        if isinstance(expr, Result):
+            return self.result(expr, ctx, d)
+        if isinstance(expr, Cond):
+            verdict = self.decide(expr.guard, ctx, d)
+            if verdict is None:
+                return unique([*self.evaluate(expr.then, ctx, d), *self.evaluate(expr.orelse, ctx, d)])
+            return self.evaluate(expr.then if verdict else expr.orelse, ctx, d)
+        if isinstance(expr, Super):
+            cls = self.classes.get(expr.cls)
+            return [SuperRef(cls, expr.cls, ctx)] if cls is not None else [hole("super()")]
+        if isinstance(expr, Range):
+            return [Span(expr.length)]
+        return [hole("value")]
+
+    def getattr(self, expr: GetAttr, ctx: Ctx, depth: int) -> Values:
+        """`getattr(value, name)`: the attribute for each static name; a name known only at run time is a hole."""
+        names = [literal(t) for t in self.strings(expr.name, ctx, depth)]
+        out: Values = []
+        for base in self.evaluate(expr.value, ctx, depth):
+            for name in names:
+                if name is not None and name.isidentifier():
+                    out.extend(self.attribute(base, name, depth))
+                else:
+                    out.append(Text((Hole(spelling(expr.name), "an attribute named at run time (`getattr`)"),)))
+        return unique(out)
+
+    def decide(self, guard: Guard, ctx: Ctx, depth: int = 0) -> bool | None:
+        """True or False when every value the guard can see agrees; None when run time decides."""
+        if guard.op == "truthy":
+            outcomes = {_truth(v) for v in self.evaluate(guard.left, ctx, depth + 1)}
+        else:
+            lefts = [literal(t) for t in self.strings(guard.left, ctx, depth + 1)]
+            if guard.op == "in" and guard.right is not None:
+                rights = [literal(t) for seq in self.evaluate(guard.right, ctx, depth + 1)
+                          if isinstance(seq, Sequence) for item in seq.items
+                          for t in self.strings(item, seq.ctx, depth + 1)]
+            elif guard.right is not None:
+                rights = [literal(t) for t in self.strings(guard.right, ctx, depth + 1)]
+            else:
+                return None
+            if not rights or None in lefts or None in rights:
+                return None
+            wanted = {r.lower() for r in rights if r is not None}
+            outcomes = {left.lower() in wanted for left in lefts if left is not None}
+        if len(outcomes) != 1 or None in outcomes:
+            return None
+        return outcomes.pop() != guard.negate
+
+    def result(self, expr: Result, ctx: Ctx, depth: int) -> Values:
+        """What a call returns: a project function's return value, an instance, or an external's result."""
+        out: Values = []
+        method = method_name(expr.callee)
+        if method in ("items", "keys", "values") and not expr.args:
+            base = _receiver(expr.callee)
+            tables = [v for v in self.evaluate(base, ctx, depth + 1) if isinstance(v, Mapping)]
+            if tables:
+                return [_dict_view(t, method) for t in tables]
+        for target in self.targets(expr.callee, ctx, depth + 1):
+            inner = self.bind(target, expr.args, expr.kwargs, ctx)
+            if target.cls is not None:
+                out.append(Instance(target.cls, inner))
+            elif target.function is not None and target.function.returns is not None:
+                out.extend(self.evaluate(target.function.returns, inner, depth + 1))
+        if not out and isinstance(expr.callee, Glob):
+            for value in self.lookup(expr.callee.qualname, depth + 1):
+                if isinstance(value, External):  # `requests.Session()`, an SDK class: the models read it
+                    out.append(ExternalInstance(value.name, expr.args, expr.kwargs, ctx))
+        if not out:
+            out.append(Text((Hole(short(expr.name), f"return value of `{expr.name}()`"),)))
+        return unique(out)
+
+    def strings(self, expr: Expr, ctx: Ctx, depth: int) -> list[Text]:
+        """The string values of an expression; non-strings become holes."""
+        return [v if isinstance(v, Text) else as_text(v, expr) for v in self.evaluate(expr, ctx, depth)]
+
+    def texts(self, groups: list[Values], expr: Expr) -> list[Text]:
+        """Every concatenation of one value from each group (or a hole past MAX_ALTERNATIVES)."""
+        options = [[v if isinstance(v, Text) else as_text(v, expr) for v in group] for group in groups]
+        total = 1
+        for group in options:
+            total *= len(group)
+        if total > MAX_ALTERNATIVES:
+            return [Text((Hole(spelling(expr), f"it has more than {MAX_ALTERNATIVES} possible values"),))]
+        return unique(Text(concat(p for t in combo for p in t.parts)) for combo in product(*options))
+
+    def parameter(self, param: Param, ctx: Ctx, depth: int) -> Values:
+        """A parameter: what the caller bound, else what its annotation or default says, else a hole."""
+        bound = ctx.bound(param.function, param.name)
+        if bound is not None:
+            expr, outer = bound
+            return self.evaluate(expr, outer, depth)
+        if param.annotation:
+            for value in self.lookup(param.annotation, depth):
+                if isinstance(value, External):
+                    return [ExternalInstance(value.name)]  # `def f(session: requests.Session)`
+                if isinstance(value, ClassRef):
+                    return [Instance(value.facts, Ctx(self_cls=value.facts.qualname))]
+        if param.default is not None and not _is_none(param.default):
+            self._note("defaulted", (param.function, param.name))
+            return self.evaluate(param.default, EMPTY, depth)
+        self._note("unbound", (param.function, param.name))
+        return [Text((Hole(param.name, f"a parameter of `{param.function}`"),))]
+
+    def each(self, expr: Each, ctx: Ctx, depth: int) -> Values:
+        """The items a `for` loop variable takes."""
+        out: Values = []
+        for value in self.evaluate(expr.iterable, ctx, depth):
+            if isinstance(value, Sequence):
+                out.extend(v for item in value.items for v in self.evaluate(item, value.ctx, depth))
+            elif isinstance(value, Mapping):
+                out.extend(Text((key,)) for key, _ in value.items)
+            elif isinstance(value, ClassRef) and self.is_enum(value.facts):
+                out.extend(v for _, item in value.facts.attrs for v in self.evaluate(item, EMPTY, depth)
+                           if isinstance(v, Text))
+            else:
+                out.append(Text((Hole(spelling(expr.iterable), "a loop over values only known at run time"),)))
+                continue
+            self._note("expanded", expr.iterable)  # one site per item: the loop does not multiply them
+        return unique(out)
+
+    def index(self, expr: Index, ctx: Ctx, depth: int) -> Values:
+        """`value[key]` for dicts and lists the code spells out."""
+        keys = self.strings(expr.key, ctx, depth)
+        out: Values = []
+        for value in self.evaluate(expr.value, ctx, depth):
+            if isinstance(value, Mapping):
+                table = dict(value.items)
+                for key in keys:
+                    name = literal(key)
+                    if name is not None and name in table:
+                        out.extend(self.evaluate(table[name], value.ctx, depth))
+                    elif name is None:  # unknown key: any of the values
+                        out.extend(v for _, item in value.items for v in self.evaluate(item, value.ctx, depth))
+                    else:
+                        out.append(hole(name))
+            elif isinstance(value, Sequence):
+                for key in keys:
+                    name = literal(key)
+                    if name is not None and re.fullmatch(r"-?\d{1,9}", name) and (
+                            -len(value.items) <= int(name) < len(value.items)):
+                        out.extend(self.evaluate(value.items[int(name)], value.ctx, depth))
+                    else:
+                        out.append(hole(spelling(expr)))
+            else:
+                out.append(Text((Hole(spelling(expr), "an item of a value scopeplan cannot follow"),)))
+        return unique(out)
+
+    def format(self, expr: Format, ctx: Ctx, depth: int) -> list[Text]:
+        """`template.format(...)` and `template % args`."""
+        args = [self.strings(a, ctx, depth) for a in expr.args]
+        kwargs = {k: self.strings(v, ctx, depth) for k, v in expr.kwargs}
+        out: list[Text] = []
+        for template in self.strings(expr.template, ctx, depth):
+            out.extend(apply_format(template, args, kwargs, expr.style, spelling(expr)))
+        return unique(out)[: MAX_ALTERNATIVES + 1]
+
+    def join(self, expr: Join, ctx: Ctx, depth: int) -> list[Text]:
+        """`sep.join(items)` of a list the code spells out."""
+        out: list[Text] = []
+        for sep in self.strings(expr.sep, ctx, depth):
+            for items in self.evaluate(expr.items, ctx, depth):
+                if isinstance(items, Sequence):
+                    groups: list[Values] = []
+                    for i, item in enumerate(items.items):
+                        if i:
+                            groups.append([sep])
+                        groups.append(list(self.strings(item, items.ctx, depth)))
+                    out.extend(self.texts(groups, expr))
+                else:
+                    out.append(Text((Hole(spelling(expr), "a join of values only known at run time"),)))
+        return unique(out)
+
+
+def _truth(value: Value) -> bool | None:
+    if isinstance(value, (Sequence, Mapping)):
+        return bool(value.items)
+    if isinstance(value, (External, ExternalInstance)):
+        return None
+    if not isinstance(value, Text):
+        return True
+    if any(isinstance(p, str) and p for p in value.parts):
+        return True
+    return False if not value.parts else None
+
+
+def method_name(callee: Expr) -> str | None:
+    """The attribute a call is made through: `x.get(...)` -> "get"."""
+    if isinstance(callee, Attr):
+        return callee.name
+    if isinstance(callee, Glob):
+        return callee.qualname.rpartition(".")[2]
+    return None
+
+
+def _receiver(callee: Expr) -> Expr:
+    if isinstance(callee, Attr):
+        return callee.value
+    return Glob(callee.qualname.rpartition(".")[0]) if isinstance(callee, Glob) else callee
+
+
+def _dict_view(table: Mapping, method: str) -> Sequence:
+    if method == "keys":
+        return Sequence(tuple(Lit(k) for k, _ in table.items), table.ctx)
+    if method == "values":
+        return Sequence(tuple(v for _, v in table.items), table.ctx)
+    return Sequence(tuple(Seq((Lit(k), v)) for k, v in table.items), table.ctx)
+
+
+def unique(values):  # type: ignore[no-untyped-def]
+    """The values in order, each once."""
+    return list(dict.fromkeys(values))
+
+
+def hole(name: str) -> Text:
+    """A string known only at run time."""
+    return Text((Hole(name, f"`{name}` is only known at run time"),))
+
+
+def short(name: str) -> str:
+    """A name short enough for a hole."""
+    name = name.rstrip("()") if name.endswith("()") else name
+    return name if len(name) <= 40 else name[:37] + "..."
+
+
+def spelling(expr: Expr) -> str:
+    """How the code spells an expression, for the name of a hole."""
+    for attr in ("name", "qualname"):
+        value = getattr(expr, attr, None)
+        if isinstance(value, str) and value:
+            return value.rsplit(".", 1)[-1]
+    if isinstance(expr, Each):
+        return spelling(expr.iterable)
+    return "value"
+
+
+def as_text(value: Value, expr: Expr) -> Text:
+    """A value that is not a string, where a string is needed: a hole that says what it is."""
+    name = spelling(expr)
+    if isinstance(value, External):
+        return Text((Hole(value.name.rsplit(".", 1)[-1], f"`{value.name}` comes from outside the project"),))
+    if isinstance(value, ExternalInstance):
+        return Text((Hole(name, f"return value of `{value.name}()`"),))
+    what = {Module: "module", ClassRef: "class", Instance: "instance", Function: "function", Sequence: "seq",
+            Mapping: "dict", SuperRef: "super", Span: "range"}.get(type(value), "value")
+    return Text((Hole(name, f"`{name}` is a {what}, not a string"),))
+
+
+def literal(text: Text) -> str | None:
+    """The text of a string with no holes ("" for the empty string); None when it has holes."""
+    if not text.parts:
+        return ""
+    return text.parts[0] if len(text.parts) == 1 and isinstance(text.parts[0], str) else None
+
+
+def _is_none(expr: Expr) -> bool:
+    return isinstance(expr, Unknown) and expr.name == "None"
+

@@ -1,0 +1,192 @@
+"""What an expression may be at run time, as a typed union, and the contexts values are evaluated in.
+
+Facts (classes, functions, IR) are shared, never copied: values that refer to them compare and hash by
+identity, since hashing a class's facts (or a long list) again for every set of values would dominate a run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Union
+
+from scopeplan.program.strings import Text
+from scopeplan.scanner.facts import ClassFacts, FunctionFacts
+from scopeplan.scanner.ir import Expr
+
+Binding = tuple[tuple[str, str], tuple[Expr, "Ctx"]]  # ((function, parameter), (argument, caller's context))
+Kwargs = tuple[tuple[str, Expr], ...]
+
+
+@dataclass(frozen=True, eq=False)
+class Ctx:
+    """Values bound to parameters when following a call, and the class `self` stands for.
+
+    Two contexts are equal when they bind the same expressions (by identity: they come from the facts)
+    in equal contexts; the hash is computed once, as contexts nest and serve as memo keys.
+    """
+
+    bindings: tuple[Binding, ...] = ()
+    self_cls: str | None = None
+    lookup: dict[str, int] = field(default_factory=dict, compare=False, hash=False)
+
+    def __hash__(self) -> int:
+        cached = self.lookup.get("hash")
+        if cached is None:
+            cached = self.lookup["hash"] = hash(
+                (self.self_cls, tuple((key, id(expr), hash(ctx)) for key, (expr, ctx) in self.bindings)))
+        return cached
+
+    def __eq__(self, other: object) -> bool:
+        if self is other:
+            return True
+        if not isinstance(other, Ctx) or hash(self) != hash(other) or self.self_cls != other.self_cls:
+            return False
+        return len(self.bindings) == len(other.bindings) and all(
+            k1 == k2 and e1 is e2 and c1 == c2
+            for (k1, (e1, c1)), (k2, (e2, c2)) in zip(self.bindings, other.bindings))
+
+    def bound(self, function: str, name: str) -> tuple[Expr, Ctx] | None:
+        """What the caller gave a parameter, if it is bound."""
+        for key, value in self.bindings:
+            if key == (function, name):
+                return value
+        return None
+
+
+EMPTY = Ctx()
+
+
+class _Identity:
+    """Equality and hash by the identity of the facts a value refers to, and its context."""
+
+    __slots__ = ()
+
+    def _key(self) -> tuple[object, ...]:
+        raise NotImplementedError
+
+    def __hash__(self) -> int:
+        return hash(tuple(id(k) if not isinstance(k, (str, int, Ctx, type(None))) else k for k in self._key()))
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return False
+        mine, theirs = self._key(), other._key()  # type: ignore[attr-defined]
+        return all(a is b or (isinstance(a, (str, int, Ctx)) and a == b) for a, b in zip(mine, theirs))
+
+
+@dataclass(frozen=True, slots=True)
+class Module:
+    """A module of the project."""
+
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class External:
+    """A name from outside the project: a library function or class (`requests.get`, `requests.Session`)."""
+
+    name: str
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class ExternalInstance(_Identity):
+    """What calling an external name returned: `requests.Session()`, `RecordOperations("Leads")`."""
+
+    name: str  # the external callee, canonical (`requests.Session`)
+    args: tuple[Expr, ...] = ()
+    kwargs: Kwargs = ()
+    ctx: Ctx = EMPTY  # where the arguments are evaluated
+
+    def _key(self) -> tuple[object, ...]:
+        return (self.name, self.args, self.kwargs, self.ctx)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class ClassRef(_Identity):
+    """A class of the project, as a value (`Leads`, not `Leads()`)."""
+
+    facts: ClassFacts
+
+    def _key(self) -> tuple[object, ...]:
+        return (self.facts,)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Instance(_Identity):
+    """An instance of a project class; `ctx` binds its constructor's parameters and names its class."""
+
+    facts: ClassFacts
+    ctx: Ctx
+
+    def _key(self) -> tuple[object, ...]:
+        return (self.facts, self.ctx)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Function(_Identity):
+    """A project function or method; a method looked up on an object is bound to `self_cls`."""
+
+    facts: FunctionFacts
+    ctx: Ctx = EMPTY
+    self_cls: str | None = None
+
+    def _key(self) -> tuple[object, ...]:
+        return (self.facts, self.ctx, self.self_cls)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Sequence(_Identity):
+    """A literal list or tuple, its items evaluated in `ctx`."""
+
+    items: tuple[Expr, ...]
+    ctx: Ctx = EMPTY
+
+    def _key(self) -> tuple[object, ...]:
+        return (self.items, self.ctx)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Mapping(_Identity):
+    """A literal dict with string keys, its values evaluated in `ctx`."""
+
+    items: tuple[tuple[str, Expr], ...]
+    ctx: Ctx = EMPTY
+
+    def _key(self) -> tuple[object, ...]:
+        return (self.items, self.ctx)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class SuperRef(_Identity):
+    """`super()` inside the methods of class `cls`, for the object `ctx.self_cls` names."""
+
+    facts: ClassFacts
+    cls: str
+    ctx: Ctx
+
+    def _key(self) -> tuple[object, ...]:
+        return (self.facts, self.cls, self.ctx)
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """`range(...)` with a static length."""
+
+    length: int
+
+
+Value = Union[Text, Module, External, ExternalInstance, ClassRef, Instance, Function, Sequence, Mapping, SuperRef,
+              Span]
+Values = list[Value]
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """A project function a call reaches; `offset` skips `self`; `cls` is set for a constructor call."""
+
+    function: FunctionFacts | None
+    self_cls: str | None
+    offset: int
+    receiver: Ctx | None
+    cls: ClassFacts | None
+    via_self: bool = False  # called on `self` or `super()`: `self` stays the caller's object
