@@ -510,6 +510,11 @@ def class_rows(classes: dict[str, ClassDef], executor: Executor, version: str) -
                 made = returned_instance(executor, cls, ctor, fn, [a.arg for a in fn.args.args], True)
                 if made is not None and made["class"] == cls.name:
                     factories[name] = {"params": [a.arg for a in fn.args.args], "binds": made["binds"]}
+        fields = {}
+        for st, ref in executor.new(State({}, {}), cls.name, [Sym(f"ctor.{p}") for p in ctor], {}):
+            for key, value in st.heap[ref.oid].items():
+                if isinstance(value, Sym) and value.name.count(".") == 1 and fields.get(key, value.name) == value.name:
+                    fields[key] = value.name  # a path through `obj.<field>` of an object the caller passes
         methods, returns = {}, {}
         for name, fn in sorted(cls.methods.items()):
             if name.startswith("_") or _is_static(fn):
@@ -522,9 +527,9 @@ def class_rows(classes: dict[str, ClassDef], executor: Executor, version: str) -
             made = returned_instance(executor, cls, ctor, fn, params, False)
             if made is not None and made["class"] in executor.classes:
                 returns[name] = {"line": fn.lineno, "params": params, **made}
-        if methods or returns:
+        if methods or returns or fields:  # fields alone: an object passed to a method (ZCRMJunctionRecord)
             out[cls.name] = {"file": cls.file, "line": cls.node.lineno, "constructor": ctor, "factories": factories,
-                             "methods": methods, "returns": returns}
+                             "fields": fields, "methods": methods, "returns": returns}
     for row in out.values():  # only factories of classes whose methods call something
         row["returns"] = {k: v for k, v in row["returns"].items() if v["class"] in out}
     return out
