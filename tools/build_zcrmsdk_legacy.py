@@ -611,7 +611,10 @@ def _table(version: str, sdk: Path) -> dict:
     default_version = re.search(r'API_VERSION\]\s*=\s*"(v[\d.]+)"', utility)
     default_host = re.search(r'API_BASEURL\]\s*=\s*"([^"]+)"', utility)
     oauth = (sdk / "OAuthClient.py").read_text("utf-8")
-    profile_scope = re.search(r"(AAAserver\.profile\.Read)", oauth)
+    metadata = next(sdk.parent.glob("zcrmsdk-*.dist-info/METADATA")).read_text("utf-8")
+    # The SDK's own error message (2.x) or its README (both lines) names the scope the user lookup needs.
+    scope = re.compile(r"(?i)(aaaserver\.profile\.read)")
+    profile_scope = scope.search(oauth) or scope.search(metadata)
     return {
         "version": version,
         "api_version_default": default_version.group(1) if default_version else None,

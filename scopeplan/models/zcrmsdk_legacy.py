@@ -274,7 +274,9 @@ def _symbol(project: Project, symbol: str, receiver: Instance, given: dict, spel
     """Every string a path symbol may be: `ctor.module_apiname`, `arg.entityID`, `ctor.parent_record.entity_id`."""
     head, name, *fields = symbol.split(".")
     if head == "attr":
-        return [Text((Hole(name, f"`{name}` is set on the object after `{spelled}`'s get_instance()"),))]
+        spelling = ".".join([name, *fields])
+        return [Text((Hole((fields or [name])[-1], f"`{spelling}` is set on the object after get_instance(), "
+                                                   f"before `{spelled}()`"),))]
     bound = receiver.bound(name) if head == "ctor" else given.get(name)
     if bound is None:
         return [Text((Hole(name, f"`{name}` is not given to `{spelled}()`"),))]
@@ -299,3 +301,53 @@ def _joined(parts: tuple) -> tuple:
         elif part != "":
             out.append(part)
     return tuple(out)
+
+
+# -- cases: (id, source, [(line, method, url)]) that must be recognised, and look-alikes that must not -----
+
+_IMPORT = "from zcrmsdk import ZCRMRestClient, ZCRMModule, ZCRMRecord, ZCRMOrganization\n"  # line 1
+_API = "https://www.zohoapis.com/crm/v2/"
+
+CASES: tuple[tuple[str, str, tuple[tuple[int, str, str], ...]], ...] = (
+    ("module-get-instance", _IMPORT + 'ZCRMModule.get_instance("Leads").get_records()\n',
+     ((2, "GET", _API + "Leads"),)),
+    ("package-attribute-and-parameters", 'import zcrmsdk\ndef one(m, i):\n    return zcrmsdk.ZCRMModule(m).get_record(i)\n'
+                                         'one("Contacts", 5)\n',
+     ((4, "GET", _API + "Contacts/5"),)),
+    ("record-update", _IMPORT + 'ZCRMRecord.get_instance("Deals", 7).update()\n', ((2, "PUT", _API + "Deals/7"),)),
+    ("record-create-in-a-variable", _IMPORT + 'rec = ZCRMRecord("Accounts", None)\nrec.set_field_value("a", 1)\n'
+                                              'rec.create()\n',
+     ((4, "POST", _API + "Accounts"),)),
+    ("org-users", _IMPORT + 'ZCRMOrganization.get_instance().get_all_users()\n', ((2, "GET", _API + "users"),)),
+    ("current-user-query", _IMPORT + 'ZCRMRestClient.get_instance().get_current_user()\n',
+     ((2, "GET", _API + "users?type=CurrentUser"),)),
+    ("rest-client-modules", _IMPORT + 'ZCRMRestClient.get_instance().get_all_modules()\n',
+     ((2, "GET", _API + "settings/modules"),)),
+    ("factory-method-chain", _IMPORT + 'client = ZCRMRestClient.get_instance()\n'
+                                       'client.get_module_instance("Vendors").search_records("x")\n',
+     ((3, "GET", _API + "Vendors/search"),)),
+    ("related-list-literal", _IMPORT + 'ZCRMRecord.get_instance("Leads", 3).get_notes()\n',
+     ((2, "GET", _API + "Leads/3/Notes"),)),
+    ("submodule-import-and-handler", 'from zcrmsdk.Operations import ZCRMRecord\n'
+                                     'from zcrmsdk.Handler import EntityAPIHandler\n'
+                                     'EntityAPIHandler.get_instance(ZCRMRecord("Quotes", 9)).delete_record()\n',
+     ((3, "DELETE", _API + "Quotes/9"),)),
+    ("config-version-and-host", _IMPORT + 'ZCRMRestClient.initialize({"apiBaseUrl": "www.zohoapis.eu", '
+                                          '"apiVersion": "v2.1"})\nZCRMModule.get_instance("Leads").get_records()\n',
+     ((3, "GET", "https://www.zohoapis.eu/crm/v2.1/Leads"),)),
+    ("loop-over-modules", _IMPORT + 'for m in ["Leads", "Deals"]:\n    ZCRMModule.get_instance(m).delete_records([1])\n',
+     ((3, "DELETE", _API + "Deals"), (3, "DELETE", _API + "Leads"))),
+    ("initialize-makes-no-crm-call", _IMPORT + 'ZCRMRestClient.initialize({"client_id": "x"})\n', ()),
+)
+
+NOT_CASES: tuple[tuple[str, str], ...] = (
+    ("zoho-books-wrapper", 'from books.service.ZohoBooks import ZohoBooks\n'
+                           'ZohoBooks("token", "org").get_contacts_api().get_contacts()\n'),
+    ("zoho-desk-look-alike", 'from zohodesk import ZCRMModule\nZCRMModule.get_instance("Tickets").get_records()\n'),
+    ("a-project-class-of-the-same-name", 'class ZCRMRecord:\n    def __init__(self, m, i):\n        self.m = m\n'
+                                         '    def update(self):\n        return self.m\n'
+                                         'ZCRMRecord("Leads", 1).update()\n'),
+    ("generated-sdk-is-the-other-model", 'from zcrmsdk.src.com.zoho.crm.api.record import RecordOperations\n'
+                                         'RecordOperations().get_records("Leads")\n'),
+    ("dict-update-on-a-parameter", 'def f(params):\n    params.update({"a": 1})\n'),
+)

@@ -1,0 +1,121 @@
+"""zcrmsdk 1.x/2.x as a table: every operation row of the wheels, the model's CASES and NOT_CASES."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from scopeplan.model import Url
+from scopeplan.models import zcrmsdk_legacy as legacy
+from scopeplan.program.project import Project
+from scopeplan.scanner import scan_source
+
+
+def _sites(files: dict[str, str]):
+    """(line, method, url) of every zcrmsdk 1.x/2.x site the files make, each invoke judged where it is."""
+    facts = [scan_source(text.encode(), Path(name)) for name, text in files.items()]
+    assert all(f.error is None for f in facts), [f.error for f in facts]
+    project = Project(facts)
+    from scopeplan.sites.follow import call_sites
+
+    found = call_sites(project, lambda site: isinstance(site.url, Url) and not site.url.holes)
+    return sorted({(s.location.line, s.method, str(s.url)) for s in found if s.library.startswith("zcrmsdk ")})
+
+
+@pytest.mark.parametrize("source,expected", [c[1:] for c in legacy.CASES], ids=[c[0] for c in legacy.CASES])
+def test_cases(source, expected):
+    assert _sites({"app.py": source}) == sorted(expected)
+
+
+@pytest.mark.parametrize("source", [c[1] for c in legacy.NOT_CASES], ids=[c[0] for c in legacy.NOT_CASES])
+def test_not_cases(source):
+    assert _sites({"app.py": source}) == []
+
+
+# -- every row of the table, from the wheels: construct the object, call the method, compare the path -------
+
+def _rows():
+    for version, package in legacy.table()["packages"].items():
+        for cls, row in package["classes"].items():
+            for method, spec in row["methods"].items():
+                for request in spec["requests"]:
+                    yield pytest.param(version, cls, method, request, id=f"{version}-{cls}.{method}-{request['http_method']}")
+
+
+def _object_for(fields: list[str], version: str, values: dict, prefix: str) -> str:
+    """Source that builds an SDK object whose `fields` hold distinct literals (recorded in `values`)."""
+    classes = legacy.table()["packages"][version]["classes"]
+    preferred = ["ZCRMRecord", "ZCRMJunctionRecord", "ZCRMModule", "ZCRMTag", "ZCRMUser"]
+    for name in preferred + sorted(classes):
+        row = classes.get(name)
+        if row and all(f in row["fields"] for f in fields) and all(
+                row["fields"][f].count(".") == 1 for f in fields):
+            args = []
+            for param in row["constructor"]:
+                literal = f"{prefix}_{param}"
+                for f in fields:
+                    if row["fields"][f] == f"ctor.{param}":
+                        values[f] = literal
+                args.append(repr(literal))
+            return f"zcrmsdk.{_where(row)}{name}({', '.join(args)})"
+    raise AssertionError(f"no SDK class has the fields {fields}")
+
+
+def _where(row: dict) -> str:
+    return "Handler." if row["file"] == "Handler.py" else ""
+
+
+def _call_source(version: str, cls: str, method: str, request: dict) -> tuple[str, str]:
+    """(source, expected path) for one table row; each placeholder gets its own literal."""
+    row = legacy.table()["packages"][version]["classes"][cls]
+    spec = row["methods"][method]
+    wanted = {h["name"] for h in request["placeholders"]}
+    expected = {}
+
+    def value(source: str, param: str) -> str:
+        fields = sorted({n.split(".", 2)[2] for n in wanted if n.startswith(f"{source}.{param}.")})
+        if fields:
+            found: dict = {}
+            text = _object_for(fields, version, found, f"{source}_{param}")
+            for f in fields:
+                expected[f"{source}.{param}.{f}"] = found[f]
+            return text
+        expected[f"{source}.{param}"] = f"{source}_{param}"
+        return repr(f"{source}_{param}")
+
+    ctor = ", ".join(value("ctor", p) for p in row["constructor"])
+    args = ", ".join(value("arg", p) for p in spec["params"])
+    source = f"import zcrmsdk\nobj = zcrmsdk.{_where(row)}{cls}({ctor})\nobj.{method}({args})\n"
+    path = re.sub(r"\{([\w.]+)\}", lambda m: expected.get(m.group(1), "{%s}" % m.group(1).rsplit(".", 1)[-1]),
+                  request["path"])
+    return source, path + ("?" + request["query"] if request["query"] else "")
+
+
+@pytest.mark.parametrize("version,cls,method,request_row", list(_rows()))
+def test_every_table_row(version, cls, method, request_row):
+    source, path = _call_source(version, cls, method, request_row)
+    found = [s for s in _sites({"row.py": source}) if s[1] == request_row["http_method"]]
+    urls = {url.split("/crm/v2/", 1)[1] for _line, _method, url in found}
+    assert path in urls, source
+
+
+def test_the_table_names_where_each_row_came_from():
+    for version, package in legacy.table()["packages"].items():
+        for cls, row in package["classes"].items():
+            assert row["file"].endswith(".py") and row["line"] > 0
+            for spec in row["methods"].values():
+                assert spec["line"] > 0 and all(r["handler_line"] > 0 for r in spec["requests"])
+
+
+def test_the_hidden_calls_are_zoho_accounts_not_crm():
+    """Token refresh and the grant-token user lookup go to Zoho Accounts; only the latter needs a scope."""
+    for package in legacy.table()["packages"].values():
+        calls = {c["function"].rsplit(".", 1)[1]: c for c in package["implicit_calls"]}
+        assert calls["refresh_access_token"]["path"] == "/oauth/v2/token" and calls["refresh_access_token"]["scope"] is None
+        assert calls["get_user_email_from_iam"]["scope"].lower() == "aaaserver.profile.read"
+
+
+def test_both_lines_call_v2_by_default():
+    assert {p["api_version_default"] for p in legacy.table()["packages"].values()} == {"v2"}
