@@ -27,7 +27,8 @@ from importlib import resources
 from typing import Any
 
 from scopeplan.model import CallSite, Hole, Location, TraceStep, Url
-from scopeplan.program.project import EMPTY, Ctx, Obj, Project, Text, method_name
+from scopeplan.program.project import EMPTY, Ctx, Obj, Project, method_name
+from scopeplan.program.strings import Text
 from scopeplan.scanner.facts import FileFacts, Invoke
 from scopeplan.scanner.ir import Attr, Expr, Glob, Lit, Param, Result, Unknown
 
@@ -35,6 +36,9 @@ ROOT = "zcrmsdk"
 SUBMODULES = frozenset({"Operations", "Org", "RestClient", "Handler"})  # `zcrmsdk.Operations.ZCRMRecord`
 GENERIC = frozenset({"get", "update", "create", "delete", "merge"})  # too common to guess on a bare parameter
 DEFAULT_HOST, DEFAULT_VERSION = "www.zohoapis.com", "v2"
+Args = tuple[Expr, ...]
+Kwargs = tuple[tuple[str, Expr], ...]
+Bound = dict[str, tuple[Expr, Ctx]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,7 +136,7 @@ def instances(project: Project, expr: Expr, ctx: Ctx = EMPTY, depth: int = 0) ->
             return made
     out = []
     for value in project.evaluate(expr, ctx):
-        if isinstance(value, Obj) and value.kind == "foreign":
+        if isinstance(value, Obj) and value.kind == "foreign" and isinstance(value.extra, tuple):
             found = _parse(str(value.ref))
             if found is not None:
                 args, kwargs = value.extra
@@ -140,7 +144,7 @@ def instances(project: Project, expr: Expr, ctx: Ctx = EMPTY, depth: int = 0) ->
     return list(dict.fromkeys(out))
 
 
-def _construct(cls: str, factory: str | None, args: tuple, kwargs: tuple, ctx: Ctx) -> Instance:
+def _construct(cls: str, factory: str | None, args: Args, kwargs: Kwargs, ctx: Ctx) -> Instance:
     row = next(r for v in versions() if (r := _class(v, cls)) is not None)
     if factory is None or factory not in row["factories"]:
         return Instance(cls, tuple(_bind(row["constructor"], args, kwargs, ctx).items()))
@@ -168,7 +172,7 @@ def _returned(inner: Instance, expr: Result, ctx: Ctx) -> Instance | None:
     return Instance(spec["class"], tuple(binds))
 
 
-def _bind(names: list[str], args: tuple, kwargs: tuple, ctx: Ctx) -> dict[str, tuple[Expr, Ctx]]:
+def _bind(names: list[str], args: Args, kwargs: Kwargs, ctx: Ctx) -> Bound:
     bound = {name: (arg, ctx) for name, arg in zip(names, args)}
     bound.update((key, (arg, ctx)) for key, arg in kwargs if key in names)
     return bound
@@ -204,14 +208,15 @@ def is_legacy_call(project: Project, invoke: Invoke) -> bool:
             and callee.name not in GENERIC)
 
 
-_CONFIG: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # Project -> (host, version)
+_CONFIG: weakref.WeakKeyDictionary[Project, tuple[str, str]] = weakref.WeakKeyDictionary()  # (host, version)
 
 
 def config(project: Project) -> tuple[str, str]:
     """apiBaseUrl and apiVersion: what every `ZCRMRestClient.initialize({...})` of the project agrees on."""
     if project in _CONFIG:
         return _CONFIG[project]
-    hosts, versions_seen = set(), set()
+    hosts: set[str] = set()
+    versions_seen: set[str] = set()
     for facts in project.files:
         for invoke in facts.invokes:
             if method_name(invoke.callee) != "initialize" or not invoke.args:
@@ -219,7 +224,9 @@ def config(project: Project) -> tuple[str, str]:
             if not any(c.method == "initialize" for c in legacy_calls(project, invoke)):
                 continue
             for value in project.evaluate(invoke.args[0]):
-                table_ = dict(value.ref) if isinstance(value, Obj) and value.kind == "dict" else {}
+                if not (isinstance(value, Obj) and value.kind == "dict" and isinstance(value.ref, tuple)):
+                    continue
+                table_: dict[str, Expr] = dict(value.ref)
                 for key, into in (("apiBaseUrl", hosts), ("apiVersion", versions_seen)):
                     texts = project.strings(table_[key], value.ctx or EMPTY, 0) if key in table_ else []
                     into.update(t.parts[0] for t in texts if len(t.parts) == 1 and isinstance(t.parts[0], str))
@@ -232,7 +239,7 @@ def config(project: Project) -> tuple[str, str]:
 # -- call sites -------------------------------------------------------------------------------------------
 
 def legacy_sites(project: Project, facts: FileFacts, invoke: Invoke, ctx: Ctx = EMPTY, at: Invoke | None = None,
-                 at_file: str | None = None, trace: tuple = ()) -> list[CallSite]:
+                 at_file: str | None = None, trace: tuple[TraceStep, ...] = ()) -> list[CallSite]:
     """The CRM calls a zcrmsdk 1.x/2.x call makes (none for `initialize`: it only reads configuration)."""
     where = at or invoke
     location = Location(at_file or facts.path, where.line, where.column)
@@ -256,7 +263,7 @@ def legacy_sites(project: Project, facts: FileFacts, invoke: Invoke, ctx: Ctx = 
     return list(dict.fromkeys(out))
 
 
-def _paths(project: Project, request: dict, receiver: Instance, given: dict, spelled: str) -> list[Text]:
+def _paths(project: Project, request: dict[str, Any], receiver: Instance, given: Bound, spelled: str) -> list[Text]:
     groups: list[list[Text | Obj]] = []
     path: str = request["path"]
     pos = 0
@@ -270,7 +277,7 @@ def _paths(project: Project, request: dict, receiver: Instance, given: dict, spe
     return project.texts(groups, Unknown(spelled))
 
 
-def _symbol(project: Project, symbol: str, receiver: Instance, given: dict, spelled: str, depth: int) -> list[Text]:
+def _symbol(project: Project, symbol: str, receiver: Instance, given: Bound, spelled: str, depth: int) -> list[Text]:
     """Every string a path symbol may be: `ctor.module_apiname`, `arg.entityID`, `ctor.parent_record.entity_id`."""
     head, name, *fields = symbol.split(".")
     if head == "attr":
@@ -293,8 +300,8 @@ def _symbol(project: Project, symbol: str, receiver: Instance, given: dict, spel
     return out or [Text((Hole(fields[-1], f"`{name}.{'.'.join(fields)}` of an object scopeplan cannot follow"),))]
 
 
-def _joined(parts: tuple) -> tuple:
-    out: list = []
+def _joined(parts: tuple[str | Hole, ...]) -> tuple[str | Hole, ...]:
+    out: list[str | Hole] = []
     for part in parts:
         if isinstance(part, str) and out and isinstance(out[-1], str):
             out[-1] += part

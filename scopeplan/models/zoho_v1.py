@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -55,7 +56,7 @@ def parse(path: str) -> tuple[str, str] | None:
     return (match.group("module"), match.group("method")) if match else None
 
 
-def migrate(resolution: Resolution, version: str, judge) -> Migration | None:
+def migrate(resolution: Resolution, version: str, judge: Callable[[CallSite], Resolution | None]) -> Migration | None:
     """The replacement of one deprecated v1 call; `judge` resolves a CallSite (the plan's matcher)."""
     found = parse(resolution.path or "")
     if found is None:

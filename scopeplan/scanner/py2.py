@@ -12,6 +12,7 @@ site keeps the line the file has; a translation that would move lines is refused
 from __future__ import annotations
 
 from functools import cache
+from typing import Any
 
 # Syntax only. Left out on purpose: fix_tuple_params (adds lines), fix_unicode (renames `unicode`),
 # fix_urllib / fix_imports (rename modules), fix_dict / fix_map / ... (change what code computes).
@@ -19,7 +20,7 @@ FIXERS = ("print", "except", "exec", "repr", "ne", "numliterals", "raise", "pare
 
 
 @cache
-def _tool():
+def _tool() -> Any:
     from fissix.refactor import RefactoringTool  # imported here: only Python 2 files need it
 
     return RefactoringTool([f"fissix.fixes.fix_{name}" for name in FIXERS])
@@ -44,7 +45,7 @@ def translate(text: str) -> str | None:
     return out
 
 
-def _drop_ur_prefixes(tree) -> None:
+def _drop_ur_prefixes(tree: Any) -> None:
     """`ur"\\d"` is a raw unicode literal in Python 2 and a syntax error in Python 3: `r"\\d"` is the same str."""
     from fissix.pgen2 import token
 
@@ -53,7 +54,7 @@ def _drop_ur_prefixes(tree) -> None:
             leaf.value = leaf.value[1:]
 
 
-def parse_python2(text: str):
+def parse_python2(text: str) -> Any:
     """The libcst module of a Python 2 file's translation, or None when neither grammar accepts the file."""
     import libcst as cst
 
