@@ -255,7 +255,8 @@ def legacy_sites(project: Project, facts: FileFacts, invoke: Invoke, ctx: Ctx = 
         for request in spec["requests"]:
             for text in _paths(project, request, call.receiver, given, spelled):
                 query = "?" + request["query"] if request["query"] else ""
-                parts = (f"https://{host}/crm/{api_version}/", *text.parts, *((query,) if query else ()))
+                base = host if host.startswith("http") else f"https://{host}"  # Request.py adds https:// if absent
+                parts = (f"{base.rstrip('/')}/crm/{api_version}/", *text.parts, *((query,) if query else ()))
                 out.append(CallSite(location=location, function=where.function,
                                     library=library(call.version, call.receiver.cls, call.method),
                                     method=request["http_method"], url=Url(_joined(parts)),
@@ -342,6 +343,13 @@ CASES: tuple[tuple[str, str, tuple[tuple[int, str, str], ...]], ...] = (
     ("config-version-and-host", _IMPORT + 'ZCRMRestClient.initialize({"apiBaseUrl": "www.zohoapis.eu", '
                                           '"apiVersion": "v2.1"})\nZCRMModule.get_instance("Leads").get_records()\n',
      ((3, "GET", "https://www.zohoapis.eu/crm/v2.1/Leads"),)),
+    ("config-host-with-scheme", _IMPORT + 'ZCRMRestClient.initialize({"apiBaseUrl": "https://www.zohoapis.in"})\n'
+                                          'ZCRMModule.get_instance("Leads").get_records()\n',
+     ((3, "GET", "https://www.zohoapis.in/crm/v2/Leads"),)),
+    ("star-import", 'from zcrmsdk import *\nZCRMRecord.get_instance("Leads", 1).delete()\n',
+     ((2, "DELETE", _API + "Leads/1"),)),
+    ("module-only-known-at-run-time-is-a-hole", _IMPORT + 'def f(m):\n    return ZCRMModule.get_instance(m).get_records()\n',
+     ((3, "GET", _API + "{m}"),)),
     ("loop-over-modules", _IMPORT + 'for m in ["Leads", "Deals"]:\n    ZCRMModule.get_instance(m).delete_records([1])\n',
      ((3, "DELETE", _API + "Deals"), (3, "DELETE", _API + "Leads"))),
     ("initialize-makes-no-crm-call", _IMPORT + 'ZCRMRestClient.initialize({"client_id": "x"})\n', ()),
