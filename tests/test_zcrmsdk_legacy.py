@@ -14,8 +14,8 @@ from scopeplan.scanner import scan_source
 
 
 def _sites(files: dict[str, str]):
-    """(line, method, url) of every zcrmsdk 1.x/2.x site the files make, each invoke judged where it is."""
-    facts = [scan_source(text.encode(), Path(name)) for name, text in files.items()]
+    """(line, method, url) of every zcrmsdk 1.x/2.x site the files make, after following callers."""
+    facts = [scan_source(text.encode(), Path(name)) for name in files for text in (files[name],)]
     assert all(f.error is None for f in facts), [f.error for f in facts]
     project = Project(facts)
     from scopeplan.sites.follow import call_sites
@@ -24,13 +24,39 @@ def _sites(files: dict[str, str]):
     return sorted({(s.location.line, s.method, str(s.url)) for s in found if s.library.startswith("zcrmsdk ")})
 
 
+def _path(url: str) -> str:
+    return "/" + url.split("/", 3)[3].split("?")[0]
+
+
 @pytest.mark.parametrize("source,expected", [c[1:] for c in legacy.CASES], ids=[c[0] for c in legacy.CASES])
-def test_cases(source, expected):
-    assert _sites({"app.py": source}) == sorted(expected)
+def test_cases_are_this_models(source, expected):
+    """The CASES (also run through the whole pipeline by test_models.py) come from this model, not another."""
+    assert [(line, method, _path(url)) for line, method, url in _sites({"app.py": source})] == sorted(
+        (line, method, path) for line, method, path, _status in expected)
+
+
+HOSTS = [  # what `ZCRMRestClient.initialize({...})` says; Request.py adds https:// only when it is absent
+    ("default", "{}", "https://www.zohoapis.com/crm/v2/Leads"),
+    ("eu-and-version", '{"apiBaseUrl": "www.zohoapis.eu", "apiVersion": "v2.1"}', "https://www.zohoapis.eu/crm/v2.1/Leads"),
+    ("with-scheme", '{"apiBaseUrl": "https://www.zohoapis.in"}', "https://www.zohoapis.in/crm/v2/Leads"),
+]
+
+
+@pytest.mark.parametrize("config,url", [h[1:] for h in HOSTS], ids=[h[0] for h in HOSTS])
+def test_host_and_version_come_from_initialize(config, url):
+    source = (f"from zcrmsdk import ZCRMRestClient, ZCRMModule\nZCRMRestClient.initialize({config})\n"
+              'ZCRMModule.get_instance("Leads").get_records()\n')
+    assert _sites({"app.py": source}) == [(3, "GET", url)]
 
 
 @pytest.mark.parametrize("source", [c[1] for c in legacy.NOT_CASES], ids=[c[0] for c in legacy.NOT_CASES])
 def test_not_cases(source):
+    assert _sites({"app.py": source}) == []
+
+
+def test_the_generated_sdk_is_the_other_models():
+    """`zcrmsdk.src...` (zohocrmsdk2-0, zcrmsdk 3.x) shares the import root: its calls are zoho_sdk's, not ours."""
+    source = 'from zcrmsdk.src.com.zoho.crm.api.record import RecordOperations\nRecordOperations().get_records("Leads")\n'
     assert _sites({"app.py": source}) == []
 
 
