@@ -72,7 +72,8 @@ def migrate(resolution: Resolution, version: str, judge: Callable[[CallSite], Re
     for slot in _SLOT.finditer(template):
         parts.append(template[pos:slot.start()])
         name = slot.group(1)
-        parts.append(known if name == "module" and known else Hole(name, "from the v1 call's parameters"))
+        given = known if name == "module" else _query(resolution, name)
+        parts.append(given or Hole(name, "from the v1 call's parameters"))
         pos = slot.end()
     parts.append(template[pos:])
     url = Url(tuple(p for p in parts if p != ""))
@@ -82,6 +83,14 @@ def migrate(resolution: Resolution, version: str, judge: Callable[[CallSite], Re
     scopes = judged.scopes if judged is not None and judged.status in ("matched", "unresolved") else ()
     shown = str(url)[len(HOST):].split("?")[0]
     return Migration(resolution, row["v1"], known, row["http_method"], shown, tuple(scopes), row["url"], row["note"])
+
+
+def _query(resolution: Resolution, name: str) -> str | None:
+    """A literal v1 query parameter that becomes a path segment (`parentModule=Accounts`)."""
+    if name != "parentModule" or not isinstance(resolution.site.url, Url):
+        return None
+    match = re.search(r"[?&]parentModule=([A-Za-z_][\w]*)(?:&|$)", str(resolution.site.url))
+    return table()["modules"].get(match.group(1), match.group(1)) if match else None
 
 
 def migrations(plan: Plan) -> list[Migration]:
