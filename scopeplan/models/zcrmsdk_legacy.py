@@ -29,11 +29,14 @@ from typing import Any
 from scopeplan.model import CallSite, Hole, Location, TraceStep, Url
 from scopeplan.program.project import EMPTY, Ctx, Obj, Project, method_name
 from scopeplan.program.strings import Text
-from scopeplan.scanner.facts import FileFacts, Invoke
+from scopeplan.scanner.facts import ClassFacts, FileFacts, Invoke
 from scopeplan.scanner.ir import Attr, Expr, Glob, Lit, Param, Result, Unknown
 
 ROOT = "zcrmsdk"
 SUBMODULES = frozenset({"Operations", "Org", "RestClient", "Handler"})  # `zcrmsdk.Operations.ZCRMRecord`
+# The SDK's own files: a project that vendors a copy of the SDK (or is the SDK) is not read from inside them.
+SDK_FILES = SUBMODULES | {"Request", "Utility", "OAuthClient", "OAuthUtility", "Persistence", "Response",
+                          "CLException", "Path"}
 GENERIC = frozenset({"get", "update", "create", "delete", "merge"})  # too common to guess on a bare parameter
 DEFAULT_HOST, DEFAULT_VERSION = "www.zohoapis.com", "v2"
 Args = tuple[Expr, ...]
@@ -106,6 +109,10 @@ def library(version: str, cls: str, method: str) -> str:
 def _parse(ref: str) -> tuple[str, str | None] | None:
     """(class, factory) of a dotted name: `zcrmsdk.ZCRMModule.get_instance` -> (ZCRMModule, get_instance)."""
     parts = ref.split(".")
+    if len(parts) >= 2 and parts[0] in SUBMODULES:  # Python 2's implicit relative import inside the SDK's
+        parts = [ROOT, *parts]  # package (its Test.py, vendored copies): `from Operations import ZCRMModule`
+        if not any((_class(v, parts[2]) or {}).get("file") == f"{parts[1]}.py" for v in versions()):
+            return None
     if len(parts) < 2 or parts[0] != ROOT:
         return None
     rest = parts[2:] if parts[1] in SUBMODULES else parts[1:]
@@ -141,7 +148,26 @@ def instances(project: Project, expr: Expr, ctx: Ctx = EMPTY, depth: int = 0) ->
             if found is not None:
                 args, kwargs = value.extra
                 out.append(_construct(found[0], found[1], args, kwargs, value.ctx or EMPTY))
+        elif isinstance(value, Obj) and value.kind == "instance" and isinstance(value.ref, ClassFacts):
+            vendored = _vendored(value.ref.qualname, value.ctx)
+            if vendored is not None:
+                out.append(vendored)
     return list(dict.fromkeys(out))
+
+
+def _vendored(qualname: str, ctx: Ctx | None) -> Instance | None:
+    """An instance of the SDK's own class when the project holds a copy of the SDK (2018 code often vendored
+    it, with Python 2 relative imports: `from Operations import ZCRMModule`): bound by its `__init__`."""
+    module, _, cls = qualname.rpartition(".")
+    if module.rpartition(".")[2] not in SUBMODULES:
+        return None
+    row = next((r for v in versions() if (r := _class(v, cls)) is not None and r["file"] == module.rpartition(".")[2]
+                + ".py"), None)
+    if row is None:
+        return None
+    init = f"{module}:{cls}.__init__"
+    binds = [(p, b) for p in row["constructor"] if ctx is not None and (b := ctx.bound(init, p)) is not None]
+    return Instance(cls, tuple(binds))
 
 
 def _construct(cls: str, factory: str | None, args: Args, kwargs: Kwargs, ctx: Ctx) -> Instance:
@@ -185,6 +211,8 @@ def legacy_calls(project: Project, invoke: Invoke, ctx: Ctx = EMPTY) -> list[Leg
     method = method_name(invoke.callee)
     if method is None or method not in method_names():
         return []
+    if invoke.function.partition(":")[0].rpartition(".")[2] in SDK_FILES:
+        return []  # inside a vendored copy of the SDK: its own plumbing, not the project's calls
     if not isinstance(invoke.callee, Attr):  # `ZCRMRestClient.initialize(config)`: a static method
         found = _parse(invoke.callee.qualname.rpartition(".")[0]) if (
             method == "initialize" and isinstance(invoke.callee, Glob)) else None
@@ -348,6 +376,9 @@ CASES: tuple[tuple[str, str, tuple[tuple[int, str, str, str], ...]], ...] = (
      ((3, "GET", "/crm/v2/Leads", "matched"),)),
     ("star-import", 'from zcrmsdk import *\nZCRMRecord.get_instance("Leads", 1).delete()\n',
      ((2, "DELETE", "/crm/v2/Leads/1", "matched"),)),
+    ("python2-implicit-relative-import", 'from Operations import ZCRMRecord\n'
+                                         'ZCRMRecord.get_instance("Leads", 5).get()\n',
+     ((2, "GET", "/crm/v2/Leads/5", "matched"),)),
     ("module-only-known-at-run-time-is-a-hole", _IMPORT + 'def f(m):\n    return ZCRMModule.get_instance(m).get_records()\n',
      ((3, "GET", "/crm/v2/{m}", "unresolved"),)),
     ("loop-over-modules", _IMPORT + 'for m in ["Leads", "Deals"]:\n    ZCRMModule.get_instance(m).delete_records([1])\n',
@@ -362,5 +393,6 @@ NOT_CASES: tuple[tuple[str, str], ...] = (
     ("a-project-class-of-the-same-name", 'class ZCRMRecord:\n    def __init__(self, m, i):\n        self.m = m\n'
                                          '    def update(self):\n        return self.m\n'
                                          'ZCRMRecord("Leads", 1).update()\n'),
+    ("own-operations-module-with-another-class", 'from Operations import Deploy\nDeploy.get_instance("x").get_records()\n'),
     ("dict-update-on-a-parameter", 'def f(params):\n    params.update({"a": 1})\n'),
 )
