@@ -145,3 +145,23 @@ def test_the_hidden_calls_are_zoho_accounts_not_crm():
 
 def test_both_lines_call_v2_by_default():
     assert {p["api_version_default"] for p in legacy.table()["packages"].values()} == {"v2"}
+
+
+VENDORED_OPERATIONS = '''class ZCRMModule(object):
+    def __init__(self, module_apiname):
+        self.api_name = module_apiname
+
+    @staticmethod
+    def get_instance(module_apiname):
+        return ZCRMModule(module_apiname)
+
+    def get_records(self, page=1):
+        return MassEntityAPIHandler.get_instance(self).get_records(page)
+'''
+
+
+def test_a_vendored_copy_of_the_sdk_is_read_at_the_project_s_calls_only():
+    """2018 code often shipped the SDK in its tree: its classes are project classes, read by their __init__."""
+    files = {"zcrmsdk/__init__.py": "", "zcrmsdk/Operations.py": VENDORED_OPERATIONS,
+             "app.py": 'from zcrmsdk.Operations import ZCRMModule\nZCRMModule.get_instance("Leads").get_records()\n'}
+    assert _sites(files) == [(2, "GET", "https://www.zohoapis.com/crm/v2/Leads")]
