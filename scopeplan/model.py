@@ -186,6 +186,7 @@ class Plan:
     errors: tuple[FileError, ...]
     files_scanned: int
     entry_points: tuple[EntryPoint, ...] = ()
+    python2: tuple[str, ...] = ()  # files read as Python 2 (translated in memory): a notice, not an error
     budget: Budget | None = None
     tests_skipped: int = 0  # test files left out (`include-tests = true` scans them)
     warnings: tuple[FileError, ...] = ()  # e.g. a file that names Zoho CRM but gave no call site

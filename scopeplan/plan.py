@@ -68,6 +68,7 @@ def plan(root: Path, catalogue: Catalogue, compact: bool = False, config: Config
         + tuple(FileError(f.path, problem) for f in facts for problem in f.problems),
         files_scanned=len(facts),
         entry_points=points,
+        python2=tuple(sorted(f.path for f in facts if f.python2)),
         budget=budget,
         tests_skipped=tests_skipped,
         warnings=_silent(project, resolutions),

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+# zcrmsdk calls are read (models/zcrmsdk_legacy.py), but not on an SDK object kept in a dict filled at run time.
 LEGACY = '''import zcrmsdk
 from zcrmsdk import ZCRMRestClient, ZCRMModule
 
-def leads():
+def leads(modules):
     ZCRMRestClient.initialize({})
-    return ZCRMModule.get_instance("Leads").get_records()
+    return modules["Leads"].get_records()
 '''
 
 

@@ -43,6 +43,26 @@ def _scan(plan: Plan) -> list[str]:
         if group:
             out += [f"### {title} ({len(group)})", "",
                     *_table(("where", "call", "reason"), [(_where(r), f"`{_call(r)}`", r.reason) for r in group])]
+    return out + legacy_section(plan)
+
+
+def legacy_section(plan: Plan) -> list[str]:
+    """Legacy v1 calls, their replacement and its scopes; then the files read as Python 2 (a notice)."""
+    from scopeplan.models.zoho_v1 import migrations
+
+    out: list[str] = []
+    moves = migrations(plan)
+    if moves:
+        rows = [(_where(m.resolution), f"`{m.v1_method}` ({m.module or '?'})",
+                 f"`{m.http_method} {m.path}`" if m.path else "no v2 counterpart known",
+                 ", ".join(f"`{s}`" for s in m.scopes) or "?", f"[diff page]({m.source})" if m.source else "")
+                for m in moves]
+        out += [f"### Legacy v1 calls ({len(moves)})", "",
+                *_table(("where", "v1 call", "replacement", "scopes after migrating", "source"), rows)]
+    if plan.python2:
+        out += [f"### Read as Python 2 ({len(plan.python2)})", "",
+                "Translated to Python 3 in memory, line for line: " + ", ".join(f"`{p}`" for p in plan.python2)
+                + ".", ""]
     return out
 
 

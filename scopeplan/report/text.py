@@ -61,6 +61,7 @@ def render(plan: Plan, drift: Drift | None = None) -> str:
             out.append(f"{title}: {len(group)}")
             out.extend(f"  {r.site.location.file}:{r.site.location.line}: {r.reason}" for r in group)
             out.append("")
+    out.extend(legacy_section(plan))
     if plan.errors:
         out.append(f"Files that could not be scanned: {len(plan.errors)}")
         out.extend(f"  {e.file}: {e.message}" for e in plan.errors)
@@ -69,6 +70,29 @@ def render(plan: Plan, drift: Drift | None = None) -> str:
         out.append(f"Files that name Zoho CRM but gave no call site (check them by hand): {len(plan.warnings)}")
         out.extend(f"  {e.file}: {e.message}" for e in plan.warnings)
     return "\n".join(out).rstrip("\n") + "\n"
+
+
+def legacy_section(plan: Plan) -> list[str]:
+    """Legacy v1 calls with what to call instead, and the files read as Python 2 (a notice, not an error)."""
+    from scopeplan.models.zoho_v1 import migrations
+
+    out: list[str] = []
+    moves = migrations(plan)
+    if moves:
+        out.append(f"Legacy v1 calls: {len(moves)} (port each to the current API)")
+        for m in moves:
+            where = f"{m.resolution.site.location.file}:{m.resolution.site.location.line}"
+            target = f"{m.http_method} {m.path}" if m.path else "no v2 counterpart known"
+            out.append(f"  {where}: {m.v1_method} ({m.module or '?'}) -> {target}"
+                       + (f"  needs {', '.join(m.scopes)}" if m.scopes else ""))
+            if m.source:
+                out.append(f"      {m.source}")
+        out.append("")
+    if plan.python2:
+        out.append(f"Read as Python 2 (translated in memory, same lines): {len(plan.python2)}")
+        out.extend(f"  {path}" for path in plan.python2)
+        out.append("")
+    return out
 
 
 TOP_ENTRY_POINTS = 10

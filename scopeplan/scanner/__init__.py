@@ -14,7 +14,7 @@ import os
 import time
 import tokenize
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from scopeplan.scanner.facts import FileFacts
@@ -269,16 +269,23 @@ def scan_source(data: bytes, relative: Path) -> FileFacts:
     text = decode(data, path, name)
     if isinstance(text, FileFacts):
         return text
+    python2 = False
     try:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError as exc:
-        hint = " (Python 2 code?)" if _looks_like_python2(text) else ""
-        return FileFacts(path, name, error=f"not valid Python 3{hint}: line {exc.raw_line}, column "
-                                           f"{exc.raw_column + 1}: {exc.message}")
+        from scopeplan.scanner.py2 import parse_python2  # only a file Python 3 rejects pays for it
+
+        module = parse_python2(text)
+        if module is None:
+            hint = " (Python 2 code?)" if _looks_like_python2(text) else ""
+            return FileFacts(path, name, error=f"not valid Python 3{hint}: line {exc.raw_line}, column "
+                                               f"{exc.raw_column + 1}: {exc.message}")
+        text, python2 = module.code, True
     except (RecursionError, MemoryError, ValueError) as exc:
         return FileFacts(path, name, error=f"cannot parse the file: {type(exc).__name__}")
     try:
-        return walk(module, path, name, text, package)
+        facts = walk(module, path, name, text, package)
+        return replace(facts, python2=True) if python2 else facts
     except RecursionError:
         return FileFacts(path, name, error="the file nests too deeply to analyse")
     except Exception as exc:  # a bug in scopeplan must cost one file, not the run

@@ -43,7 +43,8 @@ def fingerprint() -> str:
         version = Path(list(spec.submodule_search_locations)[0], "_version.py")
         digest.update(version.read_bytes() if version.is_file() else b"?")
     models = sorted((_SCANNER.parent / "models").glob("*.py"))  # the prefilter reads the models' names
-    for source in [*sorted(_SCANNER.glob("*.py")), *models, _SCANNER.parent / "data" / "sdk_methods.json"]:
+    tables = [_SCANNER.parent / "data" / name for name in ("sdk_methods.json", "zcrmsdk_legacy.json")]
+    for source in [*sorted(_SCANNER.glob("*.py")), *models, *tables]:
         if source.is_file():  # the SDK table decides which calls are SDK calls (and what the prefilter keeps)
             digest.update(source.name.encode() + b"\0" + source.read_bytes() + b"\0")
     return digest.hexdigest()[:24]

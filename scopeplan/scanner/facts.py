@@ -64,6 +64,7 @@ class FileFacts:
     classes: tuple[ClassFacts, ...] = ()
     functions: tuple[FunctionFacts, ...] = ()
     invokes: tuple[Invoke, ...] = ()
+    python2: bool = False  # read as Python 2: translated to Python 3 in memory, same lines (scanner/py2.py)
     error: str | None = None
     problems: tuple[str, ...] = ()  # e.g. unknown hint comments: reported, the file is still analysed
     signs: tuple[str, ...] = ()  # what in the file names Zoho CRM: "imports zcrmsdk (line 3)", "names /crm/v2/..."

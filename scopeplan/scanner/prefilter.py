@@ -65,6 +65,7 @@ def _sdk_roots() -> set[str]:
 def call_names() -> frozenset[str]:
     """Method and function names a call must end with to be read as an HTTP or SDK call."""
     names = set(clients.CLIENT_METHODS) | {name.rpartition(".")[2] for name in clients.HTTP_FUNCTIONS}
+    names |= _legacy_method_names()  # zcrmsdk 1.x/2.x
     try:
         from scopeplan.models import zoho_sdk as sdk
 
@@ -72,6 +73,15 @@ def call_names() -> frozenset[str]:
     except Exception:
         return frozenset()  # unknown: every call counts (see Closure.start)
     return frozenset(names)
+
+
+def _legacy_method_names() -> frozenset[str]:
+    try:
+        from scopeplan.models import zcrmsdk_legacy
+
+        return zcrmsdk_legacy.method_names()
+    except Exception:  # no table: the seed keyword still keeps zcrmsdk files
+        return frozenset()
 
 
 _ROOTS = _http_names()
@@ -91,7 +101,7 @@ def summarise(data: bytes, module: str, package: bool) -> Summary:
     # The same sign of Zoho plan._about_zoho asks of an unresolved call (its names come from these bytes or
     # from the module path), plus hint comments: a bad one is reported whatever the file does.
     seed = (b"zoho" in low or (b"crm" in low and _CRM_WORD.search(low) is not None) or b"scopeplan" in data
-            or _ZOHO_NAME.search(module) is not None)
+            or _ZOHO_NAME.search(module) is not None or b"zcrmsdk" in low)  # the 2018 SDK names no host
     refs = imports(data, module, package) if b"import" in data else ()
     return Summary(seed, refs)  # HTTP alone is no seed: an unknown URL with no sign of Zoho is not reported
 

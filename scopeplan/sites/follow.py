@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from scopeplan.model import CallSite, Hole, TraceStep, Url
+from scopeplan.models import zcrmsdk_legacy as legacy
 from scopeplan.models import zoho_sdk as sdk
 from scopeplan.sites import loops
 from scopeplan.scanner.facts import FileFacts, Invoke
@@ -30,7 +31,8 @@ def call_sites(project: Project, complete: Callable[[CallSite], bool],
     out: list[CallSite] = []
     for facts in project.files:
         for invoke in facts.invokes:
-            if not http_calls(project, invoke) and not sdk.is_sdk_call(project, invoke):
+            if not http_calls(project, invoke) and not sdk.is_sdk_call(project, invoke) and not (
+                    legacy.is_legacy_call(project, invoke)):
                 continue
 
             def make(ctx, at_facts, at, trace, facts=facts, invoke=invoke):
@@ -38,6 +40,7 @@ def call_sites(project: Project, complete: Callable[[CallSite], bool],
                 found = [site for call in http_calls(project, invoke, ctx)
                          for site in sites_of(project, facts, invoke, call, ctx, at, at_facts.path, trace)]
                 found += sdk.sdk_sites(project, facts, invoke, ctx, at, at_facts.path, trace)
+                found += legacy.legacy_sites(project, facts, invoke, ctx, at, at_facts.path, trace)
                 around = loops.bounds(project, invoke.loops, ctx, facts.path)
                 return hinted([replace(s, loops=around) for s in found], invoke, at, modules)
 
