@@ -27,9 +27,10 @@ from importlib import resources
 from typing import Any
 
 from scopeplan.model import CallSite, Hole, Location, TraceStep, Url
-from scopeplan.program.project import EMPTY, Ctx, Obj, Project, method_name
+from scopeplan.program.project import EMPTY, Ctx, ExternalInstance, Mapping, Project, Value, method_name
+from scopeplan.program.project import Instance as ProjectInstance
 from scopeplan.program.strings import Text
-from scopeplan.scanner.facts import ClassFacts, FileFacts, Invoke
+from scopeplan.scanner.facts import FileFacts, Invoke
 from scopeplan.scanner.ir import Attr, Expr, Glob, Lit, Param, Result, Unknown
 
 ROOT = "zcrmsdk"
@@ -143,13 +144,12 @@ def instances(project: Project, expr: Expr, ctx: Ctx = EMPTY, depth: int = 0) ->
             return made
     out = []
     for value in project.evaluate(expr, ctx):
-        if isinstance(value, Obj) and value.kind == "foreign" and isinstance(value.extra, tuple):
-            found = _parse(str(value.ref))
+        if isinstance(value, ExternalInstance):
+            found = _parse(value.name)
             if found is not None:
-                args, kwargs = value.extra
-                out.append(_construct(found[0], found[1], args, kwargs, value.ctx or EMPTY))
-        elif isinstance(value, Obj) and value.kind == "instance" and isinstance(value.ref, ClassFacts):
-            vendored = _vendored(value.ref.qualname, value.ctx)
+                out.append(_construct(found[0], found[1], value.args, value.kwargs, value.ctx))
+        elif isinstance(value, ProjectInstance):
+            vendored = _vendored(value.facts.qualname, value.ctx)
             if vendored is not None:
                 out.append(vendored)
     return list(dict.fromkeys(out))
@@ -252,11 +252,11 @@ def config(project: Project) -> tuple[str, str]:
             if not any(c.method == "initialize" for c in legacy_calls(project, invoke)):
                 continue
             for value in project.evaluate(invoke.args[0]):
-                if not (isinstance(value, Obj) and value.kind == "dict" and isinstance(value.ref, tuple)):
+                if not isinstance(value, Mapping):
                     continue
-                table_: dict[str, Expr] = dict(value.ref)
+                table_: dict[str, Expr] = dict(value.items)
                 for key, into in (("apiBaseUrl", hosts), ("apiVersion", versions_seen)):
-                    texts = project.strings(table_[key], value.ctx or EMPTY, 0) if key in table_ else []
+                    texts = project.strings(table_[key], value.ctx, 0) if key in table_ else []
                     into.update(t.parts[0] for t in texts if len(t.parts) == 1 and isinstance(t.parts[0], str))
     chosen = (hosts.pop() if len(hosts) == 1 else DEFAULT_HOST,
               versions_seen.pop() if len(versions_seen) == 1 else DEFAULT_VERSION)
@@ -293,7 +293,7 @@ def legacy_sites(project: Project, facts: FileFacts, invoke: Invoke, ctx: Ctx = 
 
 
 def _paths(project: Project, request: dict[str, Any], receiver: Instance, given: Bound, spelled: str) -> list[Text]:
-    groups: list[list[Text | Obj]] = []
+    groups: list[list[Value]] = []
     path: str = request["path"]
     pos = 0
     for hole in request["placeholders"]:
