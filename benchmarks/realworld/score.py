@@ -124,9 +124,19 @@ def ratio(a: int, b: int) -> float | None:
     return None if b == 0 else round(a / b, 3)
 
 
-def accepted_lines(label: dict) -> set[int]:
-    """The lines where a finding may stand for a label: the HTTP call, its retry twins, the fixing callers."""
-    return {label["line"], *label.get("also_lines", ()), *label.get("fix_lines", ())}
+def accepted_lines(label: dict) -> set[tuple[str, int]]:
+    """Where a finding may stand for a label: the HTTP call, its retry twins, the fixing callers.
+
+    `also_lines` and `fix_lines` hold line numbers in the label's file, or "path:line" strings for other files.
+    """
+    out = {(label["file"], label["line"])}
+    for x in (*label.get("also_lines", ()), *label.get("fix_lines", ())):
+        if isinstance(x, int):
+            out.add((label["file"], x))
+        else:
+            file, _, line = x.rpartition(":")
+            out.add((file, int(line)))
+    return out
 
 
 def _method_ok(label: dict, method: str | None, *, need: bool) -> bool:
@@ -139,7 +149,7 @@ def _method_ok(label: dict, method: str | None, *, need: bool) -> bool:
 
 def finds(label: dict, f: dict) -> bool:
     """Whether a finding is a correct report of a statically resolvable label."""
-    return (label["resolvable"] and f["file"] == label["file"] and f["line"] in accepted_lines(label)
+    return (label["resolvable"] and (f["file"], f["line"]) in accepted_lines(label)
             and _method_ok(label, f["method"], need=True) and same_path(label["path"], f["path"])
             and f["status"] in _statuses(label))
 
@@ -152,7 +162,7 @@ def _statuses(label: dict) -> list[str]:
 
 def honest(label: dict, f: dict) -> bool:
     """Whether a finding is an honest `unresolved` at one of the label's lines (method, when given, agreeing)."""
-    return (f["status"] == "unresolved" and f["file"] == label["file"] and f["line"] in accepted_lines(label)
+    return (f["status"] == "unresolved" and (f["file"], f["line"]) in accepted_lines(label)
             and _method_ok(label, f["method"], need=False))
 
 
@@ -182,12 +192,12 @@ def score(cb: dict, plan: dict) -> Result:
             r.honest += 1
             continue
         r.missed.append({k: lab.get(k) for k in ("id", "file", "line", "method", "path", "resolvable")}
-                        | {"reported_there": [_brief(f) for f in findings if f["file"] == lab["file"]
-                                              and f["line"] in accepted_lines(lab)]})
+                        | {"reported_there": [_brief(f) for f in findings
+                                              if (f["file"], f["line"]) in accepted_lines(lab)]})
     negatives = {(n["file"], n["line"]) for n in cb.get("negatives", [])}
     for f in findings:
         ok = (any(finds(lab, f) or honest(lab, f) for lab in labels)
-              or any(honest(lab, f) for lab in optional))
+              or any(finds(lab, f) or honest(lab, f) for lab in optional))
         if ok:
             r.correct += 1
             continue
