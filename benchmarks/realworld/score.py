@@ -205,8 +205,8 @@ def score(cb: dict, plan: dict) -> Result:
         r.negatives_hit += neg
         r.wrong.append(_brief(f) | {"negative": neg})
     scopes = plan.get("scopes", [])
-    documented = sorted({s for lab in labels if lab["resolvable"] for s in lab.get("scopes", ()) if "{" not in s},
-                        key=str.lower)
+    documented = sorted({s for lab in labels if lab["resolvable"] for s in lab.get("scopes", ()) if "{" not in s}
+                        | set(cb.get("implicit_scopes", ())), key=str.lower)
     r.scopes_documented = len(documented)
     r.scopes_covered = sum(covered(scopes, s) for s in documented)
     r.extra_scopes = sorted(s for s in scopes if not any(covers(s, d) or covers(d, s) for d in documented))
