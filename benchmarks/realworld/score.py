@@ -303,6 +303,26 @@ def details(r: Result) -> str:
     return "\n".join(out)
 
 
+def show_labels(cb: dict) -> str:
+    """Each label next to the source line it names, to check a label file by eye."""
+    root = fetch.root(cb)
+
+    def text(file: str, line: int) -> str:
+        try:
+            return (root / file).read_text(errors="replace").splitlines()[line - 1].strip()[:100]
+        except (OSError, IndexError):
+            return "!! no such line"
+
+    out = [f"## {cb['name']} {cb['version']}"]
+    for s in cb["sites"]:
+        out.append(f"  {s['id']:24} {s['file']}:{s['line']}  {text(s['file'], s['line'])}")
+        for file, line in sorted(accepted_lines(s) - {(s["file"], s["line"])}):
+            out.append(f"  {'':24}   also {file}:{line}  {text(file, line)}")
+    for n in cb.get("negatives", []):
+        out.append(f"  {'negative':24} {n['file']}:{n['line']}  {text(n['file'], n['line'])}")
+    return "\n".join(out)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("names", nargs="*", help="codebases (label file stem or package name); default all")
@@ -310,7 +330,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("-v", "--verbose", action="store_true", help="list every miss and wrong finding")
     ap.add_argument("--scopeplan", default=f"{sys.executable} -m scopeplan",
                     help="the command that runs scopeplan (default: this interpreter's -m scopeplan)")
+    ap.add_argument("--show-labels", action="store_true",
+                    help="print every label beside the source line it names (no scan), to check labels")
     args = ap.parse_args(argv)
+    if args.show_labels:
+        for cb in fetch.codebases(args.names):
+            print(show_labels(cb))
+        return 0
     results = [run(cb, args.scopeplan.split()) for cb in fetch.codebases(args.names)]
     if args.json:
         print(json.dumps({"codebases": [r.row() for r in results], "total": total(results).row()},
