@@ -94,8 +94,29 @@ def unpack(cb: dict) -> Path:
 
 
 def root(cb: dict) -> Path:
-    """The folder scopeplan scans for one codebase."""
-    return unpack(cb) / cb["root"]
+    """The folder scopeplan scans for one codebase.
+
+    With `include` (paths relative to `root`), the folder holds only those files, copied at the same relative
+    paths into cache/src/<name>.include/: user code shipped inside an SDK is scanned without the SDK's own
+    internals, as an application would be scanned with the SDK installed.
+    """
+    tree = unpack(cb) / cb["root"]
+    if not cb.get("include"):
+        return tree
+    dest = CACHE / "src" / f"{cb['name']}.include"
+    stamp = dest / ".sha256"
+    want = cb["sha256"] + "\n" + "\n".join(cb["include"])
+    if stamp.exists() and stamp.read_text() == want:
+        return dest
+    if dest.exists():
+        shutil.rmtree(dest)
+    tmp = Path(tempfile.mkdtemp(dir=dest.parent))
+    for rel in cb["include"]:
+        (tmp / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(tree / rel, tmp / rel)
+    (tmp / ".sha256").write_text(want)
+    tmp.replace(dest)
+    return dest
 
 
 def _mk(p: Path) -> Path:

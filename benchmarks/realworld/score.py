@@ -271,7 +271,8 @@ def table(results: list[Result]) -> str:
     head = ("| codebase | version | labels (resolvable) | recall resolvable | recall all | findings | precision "
             "| scope recall | negatives hit |\n|---|---|---|---|---|---|---|---|---|")
     lines = [head]
-    for r in [*results, total(results)]:
+    rows = [*results, total(results)]
+    for r in rows:
         d = r.row()
         if r.error:
             lines.append(f"| {r.name} | {r.version} | {r.labels} ({r.resolvable}) | {r.error} |||||")
@@ -280,7 +281,19 @@ def table(results: list[Result]) -> str:
         lines.append(f"| {name} | {r.version} | {r.labels} ({r.resolvable}) | {fmt(d['recall_resolvable'])} "
                      f"| {fmt(d['recall_all'])} | {r.findings} | {fmt(d['precision'])} | {fmt(d['scope_recall'])} "
                      f"| {r.negatives_hit} |")
+    macro = macro_average(results)
+    lines.append(f"| *mean of codebases* | | | {fmt(macro['recall_resolvable'])} | {fmt(macro['recall_all'])} | "
+                 f"| {fmt(macro['precision'])} | {fmt(macro['scope_recall'])} | |")
     return "\n".join(lines)
+
+
+def macro_average(results: list[Result]) -> dict:
+    """Each ratio averaged over the codebases where it is defined (each codebase weighs the same)."""
+    out = {}
+    for key in ("recall_resolvable", "recall_all", "precision", "scope_recall"):
+        values = [r.row()[key] for r in results if not r.error and r.row()[key] is not None]
+        out[key] = None if not values else round(sum(values) / len(values), 3)
+    return out
 
 
 def details(r: Result) -> str:
@@ -339,7 +352,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     results = [run(cb, args.scopeplan.split()) for cb in fetch.codebases(args.names)]
     if args.json:
-        print(json.dumps({"codebases": [r.row() for r in results], "total": total(results).row()},
+        print(json.dumps({"codebases": [r.row() for r in results], "total": total(results).row(),
+                          "mean_of_codebases": macro_average(results)},
                          indent=2, sort_keys=True))
         return 0
     print(table(results))
