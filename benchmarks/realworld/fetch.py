@@ -55,6 +55,7 @@ def download(cb: dict) -> Path:
         with tempfile.TemporaryDirectory(dir=dl) as tmp:
             kind = ["--only-binary", ":all:"] if cb["filename"].endswith(".whl") else ["--no-binary", ":all:"]
             cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--disable-pip-version-check", "-q",
+                   "--ignore-requires-python",  # never installed: a package for a newer Python is still read
                    *kind, "-d", tmp, f"{cb['package']}=={cb['version']}"]
             subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
             got = Path(tmp) / cb["filename"]
