@@ -225,3 +225,30 @@ def _sleeps(files: Iterable[FileFacts]) -> tuple[set[str], set[str]]:
                 functions.add(invoke.function)
                 loops.update(f"{facts.path}:{loop.line}" for loop in invoke.loops)
     return loops, functions
+
+
+def describe(a: Advice) -> str:
+    """The advice in one sentence, with its numbers."""
+    if isinstance(a, BatchWrites):
+        if a.iterations is None:
+            numbers = (f"per 100 records that is 100 calls and 100 credits one at a time, 1 call and "
+                       f"{BATCH // PER_CREDIT} credits as one batch")
+        else:
+            numbers = (f"{a.iterations} records: {a.calls_now} calls and {a.credits_now} credits one at a time, "
+                       f"{a.calls_after} call{'s' if a.calls_after != 1 else ''} and {a.credits_after} "
+                       f"credit{'s' if a.credits_after != 1 else ''} in batches")
+        return (f"{a.endpoint} runs once per item of the {a.loop}; insert/update/upsert take up to {BATCH} records "
+                f"per call at 1 credit per {PER_CREDIT} records: {numbers}")
+    if isinstance(a, UseComposite):
+        return (f"{len(a.sites)} calls in {a.function} ({', '.join(a.endpoints)}) cost {a.credits_now} credits; "
+                f"if they do not depend on each other's results, one composite request (up to {COMPOSITE_MAX} "
+                f"sub-requests) costs {a.credits_after} and also needs {a.extra_scope}")
+    if isinstance(a, CoqlTier):
+        return (f"its LIMIT is in the {a.tier} tier: {a.credits_now} credits per query; LIMIT 200 or less costs "
+                f"{a.credits_after} (worth it when a call needs at most 200 rows)")
+    if isinstance(a, SearchInLoop):
+        now = "1 credit per item" if a.iterations is None else f"{a.credits_now} credits for {a.iterations} items"
+        return (f"{a.endpoint} runs once per item of the {a.loop} ({now}); one COQL query with "
+                f"`WHERE ... in (...)` and LIMIT 200 or less costs {a.credits_after} credit and needs {a.extra_scope}")
+    return (f"{a.endpoint} is polled by the {a.loop} with no sleep between polls: every poll costs a credit, "
+            f"as fast as the network answers; wait between polls (e.g. `time.sleep(30)`)")
