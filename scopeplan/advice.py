@@ -109,13 +109,18 @@ def advise(resolutions: Iterable[Resolution], edges: Iterable[tuple[str, str, tu
     sites = [r for r in resolutions if r.status == "matched" and not r.site.ignored and not r.site.implicit]
     edges = list(edges)
     quiet = _sleeps(files)
+    callers: dict[str, list[tuple[str, tuple[LoopBound, ...]]]] = {}
+    for caller, callee, around in edges:
+        if caller != callee:
+            callers.setdefault(callee, []).append((caller, around))
     out: list[Advice] = []
     for r in sites:
-        out.extend(_batch(r))
-        out.extend(_search(r))
+        loop = _loop(r) or _caller_loop(r.site.function, callers)
+        out.extend(_batch(r, loop))
+        out.extend(_search(r, loop))
         out.extend(_tier(r))
         out.extend(_poll(r, edges, quiet))
-    out.extend(_composite(sites))
+    out.extend(_composite(sites, callers))
     unique = list(dict.fromkeys(out))
     return tuple(sorted(unique, key=_order))
 
@@ -130,9 +135,23 @@ def _loop(r: Resolution) -> LoopBound | None:
     return next((loop for loop in r.site.loops if not loop.per_item), None)
 
 
-def _batch(r: Resolution) -> list[Advice]:
+def _caller_loop(function: str, callers, depth: int = 0) -> LoopBound | None:
+    """A loop around a call of the function (or of its callers): the helper runs once per iteration."""
+    if depth > 5:
+        return None
+    for caller, around in sorted(callers.get(function, ()), key=lambda c: c[0]):
+        loop = next((loop for loop in around if not loop.per_item), None)
+        if loop is not None:
+            return loop
+    for caller, _ in sorted(callers.get(function, ()), key=lambda c: c[0]):
+        loop = _caller_loop(caller, callers, depth + 1)
+        if loop is not None:
+            return loop
+    return None
+
+
+def _batch(r: Resolution, loop: LoopBound | None) -> list[Advice]:
     match = _RECORDS.match(r.endpoint or "")
-    loop = _loop(r)
     if loop is None or match is None or r.site.method not in ("POST", "PUT", "PATCH"):
         return []
     module = match.group(1)
@@ -145,8 +164,7 @@ def _batch(r: Resolution) -> list[Advice]:
                         None if n is None else math.ceil(n / PER_CREDIT))]
 
 
-def _search(r: Resolution) -> list[Advice]:
-    loop = _loop(r)
+def _search(r: Resolution, loop: LoopBound | None) -> list[Advice]:
     if loop is None or not _SEARCH.match(r.endpoint or "") or r.site.method != "GET":
         return []
     return [SearchInLoop(r.site.location, _endpoint(r), loop.describe(), loop.bound, loop.bound)]
@@ -186,7 +204,8 @@ def _poll(r: Resolution, edges, quiet: tuple[set, set]) -> list[Advice]:
     return []
 
 
-def _composite(sites: list[Resolution]) -> list[Advice]:
+def _composite(sites: list[Resolution], callers) -> list[Advice]:
+    """Calls one function makes, itself or through helpers it calls once (no loop), grouped by 5."""
     groups: dict[str, list[Resolution]] = {}
     for r in sites:
         if _loop(r) is not None or r.max_credits != 1 or _NO_COMPOSITE.search(r.endpoint or ""):
@@ -194,6 +213,9 @@ def _composite(sites: list[Resolution]) -> list[Advice]:
         if r.api_version in ("v1", "v2", "v2.1"):
             continue  # the composite API is documented from v3
         groups.setdefault(r.site.function, []).append(r)
+        for caller, around in callers.get(r.site.function, ()):
+            if not any(not loop.per_item for loop in around):
+                groups.setdefault(caller, []).append(r)
     out: list[Advice] = []
     for function, group in sorted(groups.items()):
         calls = sorted({(r.site.location.file, r.site.location.line, r.site.location.column, _endpoint(r)): r

@@ -14,9 +14,9 @@ def nightly_export():
     """Read-only: last week's won deals for the warehouse, and a full Deals export."""
     won = crm.coql("select Deal_Name, Amount from Deals where Stage = 'Closed Won' limit 250")
     job_id = crm.start_bulk_read()
-    while crm.bulk_state(job_id) != "COMPLETED":
-        pass
-    return won, job_id
+    while True:
+        if crm.bulk_state(job_id) == "COMPLETED":
+            return won, job_id
 
 
 @shared_task
