@@ -64,10 +64,8 @@ def framework(decorator: str) -> str | None:
     """The framework that runs a function with this decorator, or None."""
     if decorator in NOT_ENTRY:
         return None
-    for key, name in FRAMEWORKS:
-        if decorator == key or decorator.endswith("." + key):
-            return name
-    return None
+    found = [(len(key), name) for key, name in FRAMEWORKS if decorator == key or decorator.endswith("." + key)]
+    return max(found)[1] if found else None  # the most specific key: `airflow.decorators.task` over `task`
 
 
 @dataclass(frozen=True, slots=True)
