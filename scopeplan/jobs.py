@@ -120,10 +120,10 @@ def jobs(resolutions: Iterable[Resolution], edges: Iterable[tuple[str, str, tupl
     `functions` are (qualname, decorators) of every project function; `points` the credits stage's answers.
     """
     resolutions = [r for r in resolutions if not r.site.ignored]
-    graph: dict[str, set[str]] = {}
+    graph: dict[str, list[tuple[str, tuple[LoopBound, ...]]]] = {}
     called: set[str] = set()
-    for caller, callee, _ in edges:
-        graph.setdefault(caller, set()).add(callee)
+    for caller, callee, loops in edges:
+        graph.setdefault(caller, []).append((callee, loops))
         if caller != callee:
             called.add(callee)
     by_function: dict[str, list[Resolution]] = {}
@@ -153,34 +153,68 @@ def jobs(resolutions: Iterable[Resolution], edges: Iterable[tuple[str, str, tupl
             continue
         needed = algebra.minimal(s for r in under if r.status == "matched" for s in r.scopes)
         point = worst.get(fn)
-        out.append(Job(fn, tuple(why[fn]), tuple(needed), _edges(under),
+        out.append(Job(fn, tuple(why[fn]), tuple(needed), _edges(under, reached),
                        point.worst_case if point else None, point.unbounded_because if point else None))
     return tuple(out)
 
 
-def _reach(graph: dict[str, set[str]], start: str) -> set[str]:
+Times = tuple[int | None, str | None]  # how often a function runs per run of the job; None: unbounded, and why
+
+
+def _reach(graph, start: str) -> dict[str, Times]:
+    """Every function the job reaches, and how many times it runs: each call counts, loops multiply."""
     seen, todo = {start}, [start]
     while todo:
-        for callee in graph.get(todo.pop(), ()):
+        for callee, _ in graph.get(todo.pop(), ()):
             if callee not in seen:
                 seen.add(callee)
                 todo.append(callee)
-    return seen
+    into: dict[str, list[tuple[str, tuple[LoopBound, ...]]]] = {}
+    for caller in seen:
+        for callee, loops in graph.get(caller, ()):
+            into.setdefault(callee, []).append((caller, loops))
+    times: dict[str, Times] = {}
+    active: set[str] = set()
+
+    def count(fn: str) -> Times:
+        if fn in times:
+            return times[fn]
+        if fn in active:
+            return None, f"recursion through {fn}"
+        active.add(fn)
+        total: Times = (1, None) if fn == start else (0, None)
+        for caller, loops in sorted(into.get(fn, ()), key=lambda c: c[0]):
+            n, why = count(caller) if caller != fn else (None, f"recursion in {fn}")
+            for loop in loops:
+                if n is None:
+                    break
+                n, why = (None, loop.describe()) if loop.bound is None else (n * loop.bound, None)
+            if total[0] is not None:
+                total = (None, why) if n is None else (total[0] + n, None)
+        active.discard(fn)
+        times[fn] = total
+        return total
+
+    for fn in sorted(seen):
+        count(fn)
+    return times
 
 
-def _edges(under: list[Resolution]) -> tuple[Edge, ...]:
+def _edges(under: list[Resolution], times: dict[str, Times]) -> tuple[Edge, ...]:
     groups: dict[tuple[str, str], list[Resolution]] = {}
     for r in under:
         groups.setdefault((endpoint_of(r), r.status), []).append(r)
     out = []
     for (endpoint, status), sites in sorted(groups.items()):
-        total, why = 0, None
+        total: int | None = 0
+        why = None
         for r in sites:
             cost, reason = site_cost(r)
-            if cost is None:
-                total, why = None, reason
+            n, path_why = times.get(r.site.function, (1, None))
+            if cost is None or n is None:
+                total, why = None, reason or path_why
                 break
-            total += cost
+            total += cost * n
         scopes = tuple(sorted({s for r in sites for s in r.scopes}))
         out.append(Edge(endpoint, status, scopes, tuple(sites), total if status == "matched" else None,
                         why if status == "matched" else None))
