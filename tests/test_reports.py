@@ -42,7 +42,7 @@ def test_every_format_is_covered():
     assert sorted(FORMATS) == sorted(SUFFIX)
 
 
-@pytest.mark.parametrize("fmt", ["sarif", "markdown"])
+@pytest.mark.parametrize("fmt", ["sarif", "markdown", "html"])
 @pytest.mark.parametrize("sample", [p.name for p in SAMPLES])
 def test_scan_report(plans, sample, fmt):
     golden(f"{sample}.{SUFFIX[fmt]}", FORMATS[fmt](plans[sample]))
