@@ -40,7 +40,7 @@ def render(plan: Plan, drift: Drift | None = None) -> str:
     """The report as one HTML file, deterministic, with nothing fetched from anywhere."""
     matched = [r for r in plan.resolutions if r.status == "matched" and not r.site.ignored]
     out = ["<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
-           f"<title>scopeplan report: {escape(plan.root)}</title>", f"<style>{STYLE}</style>", "</head>", "<body>",
+           "<title>scopeplan report</title>", f"<style>{STYLE}</style>", "</head>", "<body>",
            f"<h1>scopeplan: {len(plan.scopes)} least-privilege scope{'s' if len(plan.scopes) != 1 else ''} for "
            f"{len(matched)} Zoho CRM call site{'s' if len(matched) != 1 else ''}</h1>",
            f'<p class="muted">{plan.files_scanned} files scanned · catalogue {escape(plan.catalogue.api_version)} '
