@@ -145,8 +145,9 @@ def jobs(resolutions: Iterable[Resolution], edges: Iterable[tuple[str, str, tupl
             if fn == pattern or fnmatch.fnmatchcase(fn, pattern):
                 why.setdefault(fn, []).append(Configured(pattern))
     worst = {p.function: p for p in points}
+    reaching = _callers_of(graph, set(by_function))  # only these can have a call site under them
     out = []
-    for fn in sorted(why):
+    for fn in sorted(set(why) & reaching):
         reached = _reach(graph, fn)
         under = [r for g in sorted(reached) for r in by_function.get(g, ())]
         if not under:
@@ -156,6 +157,21 @@ def jobs(resolutions: Iterable[Resolution], edges: Iterable[tuple[str, str, tupl
         out.append(Job(fn, tuple(why[fn]), tuple(needed), _edges(under, reached),
                        point.worst_case if point else None, point.unbounded_because if point else None))
     return tuple(out)
+
+
+def _callers_of(graph, targets: set[str]) -> set[str]:
+    """The targets and every function that reaches one of them."""
+    into: dict[str, set[str]] = {}
+    for caller, calls in graph.items():
+        for callee, _ in calls:
+            into.setdefault(callee, set()).add(caller)
+    seen, todo = set(targets), list(targets)
+    while todo:
+        for caller in into.get(todo.pop(), ()):
+            if caller not in seen:
+                seen.add(caller)
+                todo.append(caller)
+    return seen
 
 
 Times = tuple[int | None, str | None]  # how often a function runs per run of the job; None: unbounded, and why
