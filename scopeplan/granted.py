@@ -59,9 +59,9 @@ Origin = AuthorizationUrl | TokenRequest | ScopeSetting | ScopeArgument | Consol
 
 @dataclass(frozen=True, slots=True)
 class Place:
-    """One place a scope set is requested."""
+    """One place a scope set is requested; the API console has no place in the code (None)."""
 
-    location: Location
+    location: Location | None
     origin: Origin
 
 
@@ -127,7 +127,7 @@ def check(resolutions: Iterable[Resolution], needed: Iterable[str], requested: I
         groups.setdefault(text, []).append(place)
     if console:
         groups.setdefault(",".join(console), []).append(
-            Place(Location(console_source or "--granted", 0, 0), Console(console_source or "--granted")))
+            Place(None, Console(console_source or "--granted")))
     merged: dict[tuple, list[Place]] = {}
     partial: dict[tuple, str | None] = {}
     for text, places in groups.items():
@@ -178,6 +178,8 @@ def _judge(names: tuple[str, ...], places, needed: list[str], sites: list[Resolu
 
 
 def _place_order(p: Place):
+    if p.location is None:
+        return ("", 0, 0, p.origin.label)
     return (p.location.file, p.location.line, p.location.column, p.origin.label)
 
 

@@ -12,8 +12,8 @@ MISMATCH = "the call fails with 401 OAUTH_SCOPE_MISMATCH"
 
 def place(p: Place) -> str:
     """`authorization URL at app/auth.py:12`."""
-    if p.location.line == 0:
-        return f"{p.origin.label} ({p.location.file})"
+    if p.location is None:
+        return f"{p.origin.label} ({getattr(p.origin, 'source', '')})"
     name = getattr(p.origin, "name", None)
     return f"{p.origin.label}{f' {name}' if name else ''} at {where(p.location)}"
 
@@ -95,8 +95,10 @@ def to_dict(plan: Plan) -> dict:
     return {
         "granted": [{
             "scopes": list(g.scopes),
-            "requested_at": [{"file": p.location.file, "line": p.location.line, "origin": p.origin.label,
-                              **({"name": p.origin.name} if hasattr(p.origin, "name") else {})} for p in g.places],
+            "requested_at": [{"file": p.location.file if p.location else None,
+                              "line": p.location.line if p.location else None, "origin": p.origin.label,
+                              **({"name": p.origin.name} if hasattr(p.origin, "name") else {}),
+                              **({"source": p.origin.source} if hasattr(p.origin, "source") else {})} for p in g.places],
             "over_granted": [{"scope": o.scope, "instead": list(getattr(o, "instead", ()))} for o in g.over],
             "under_granted": [{"scope": m.scope, "call_sites": [{"file": s.file, "line": s.line} for s in m.sites]}
                               for m in g.under],
