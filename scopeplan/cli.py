@@ -111,19 +111,40 @@ def scan(path: Path, catalogue_spec, compact, cache, workers, strict, fmt: str, 
 @click.option("--credit-tolerance", type=click.FloatRange(min=0), metavar="PERCENT",
               help="Allowed rise of worst-case credits over the baseline. Default: [tool.scopeplan], else 0.")
 @click.option("--fail-on-unused", is_flag=True, help="Exit 1 also when the baseline grants scopes no call needs.")
+@click.option("--granted", "granted_scopes", metavar="SCOPES",
+              help="Scopes configured in the Zoho API console, comma separated: exit 1 when the code needs one "
+                   "they do not grant. Default: [tool.scopeplan] granted. Without a baseline file only this is checked.")
 def check(path: Path, catalogue_spec, compact, cache, workers, strict, fmt, output, baseline_file,
-          credit_tolerance, fail_on_unused: bool) -> None:
-    """Fail (exit 1) when PATH needs scopes or credits its committed baseline does not grant."""
+          credit_tolerance, fail_on_unused: bool, granted_scopes: str | None) -> None:
+    """Fail (exit 1) when PATH needs scopes or credits its committed baseline (or --granted) does not grant."""
     from scopeplan import baseline
     from scopeplan.drift import diff
 
+    granted = _granted(granted_scopes)
     conf = _config(path, catalogue_spec, compact=compact, strict=strict, baseline=_from_cwd(baseline_file),
-                   credit_tolerance=credit_tolerance, cache=cache, workers=workers)
-    approved = baseline.load(_beside(path, conf.baseline))
+                   credit_tolerance=credit_tolerance, cache=cache, workers=workers, granted=granted,
+                   granted_source="--granted" if granted else None)
+    target = _beside(path, conf.baseline)
+    approved = None if conf.granted and not target.exists() else baseline.load(target)
     result = _plan(path, conf)
-    drift = diff(approved, result, tolerance=conf.credit_tolerance, strict=conf.strict, fail_on_unused=fail_on_unused)
+    drift = None if approved is None else diff(approved, result, tolerance=conf.credit_tolerance, strict=conf.strict,
+                                               fail_on_unused=fail_on_unused)
     _emit(result, drift, fmt, output)
-    sys.exit(EXIT_INCOMPLETE if conf.strict and result.errors else EXIT_DRIFT if drift.failed else EXIT_OK)
+    under = any(g.console and g.under for g in result.grants)
+    sys.exit(EXIT_INCOMPLETE if conf.strict and result.errors else
+             EXIT_DRIFT if under or (drift is not None and drift.failed) else EXIT_OK)
+
+
+def _granted(value: str | None) -> tuple[str, ...] | None:
+    """`--granted "A,B"` as canonical scopes; a string that is not a scope is a usage error."""
+    if value is None:
+        return None
+    from scopeplan.scopes import ScopeError, parse
+
+    try:
+        return tuple(str(parse(s)) for s in value.replace(" ", ",").split(",") if s)
+    except ScopeError as exc:
+        raise click.BadParameter(str(exc), param_hint="--granted") from None
 
 
 @main.command("baseline")

@@ -33,6 +33,8 @@ class Config:
     credit_tolerance: float = 0.0  # percent
     cache_max_age_days: int = 7
     compact: bool = False
+    granted: tuple[str, ...] = ()  # scopes configured in the Zoho API console (`check --granted`)
+    granted_source: str = ""  # "--granted" or the pyproject.toml they came from
     strict: bool = False
     cache: bool = True
     workers: int = 0  # 0: one per core
@@ -47,6 +49,7 @@ _KEYS: dict[str, tuple[str, type | tuple[type, ...], str]] = {
     "include": ("include", list, "a list of glob strings"),
     "exclude": ("exclude", list, "a list of glob strings"),
     "entry-points": ("entry_points", list, "a list of functions, e.g. \"pkg.mod:Class.method\""),
+    "granted": ("granted", list, "a list of scope strings configured in the Zoho API console"),
     "modules": ("modules", dict, "a table of function -> list of module API names"),
     "edition": ("edition", str, "a string: free, standard, professional, enterprise or ultimate"),
     "users": ("users", int, "an integer: the number of user licences"),
@@ -95,6 +98,8 @@ def from_table(table: object, where: str) -> Config:
         if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
             raise ConfigError(f"{where}: tool.scopeplan.{key} must be {what}, got {value!r}")
         values[name] = _convert(key, value, where, what)
+    if "granted" in values:
+        values["granted_source"] = f"{Path(where).name} [tool.scopeplan] granted"
     return Config(**values)
 
 
@@ -102,6 +107,10 @@ def _convert(key: str, value, where: str, what: str):
     def bad():
         return ConfigError(f"{where}: tool.scopeplan.{key} must be {what}, got {value!r}")
 
+    if key == "granted":
+        if not all(isinstance(v, str) for v in value):
+            raise bad()
+        return tuple(value)
     if key in ("include", "exclude", "entry-points"):
         if not all(isinstance(v, str) for v in value):
             raise bad()

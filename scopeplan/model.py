@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the stages that own these types import model.py themselves
+    from scopeplan.advice import Advice
+    from scopeplan.granted import GrantCheck
+    from scopeplan.jobs import Job, Split
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,6 +191,10 @@ class Plan:
     compact: bool
     errors: tuple[FileError, ...]
     files_scanned: int
+    grants: tuple[GrantCheck, ...] = ()  # requested scope sets (and the console's) vs what the code needs
+    jobs: tuple[Job, ...] = ()  # scopes per entry point
+    splits: tuple[Split, ...] = ()  # read-only jobs sharing a token with writers
+    advice: tuple[Advice, ...] = ()  # credits you can save
     entry_points: tuple[EntryPoint, ...] = ()
     python2: tuple[str, ...] = ()  # files read as Python 2 (translated in memory): a notice, not an error
     budget: Budget | None = None

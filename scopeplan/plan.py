@@ -11,7 +11,7 @@ from scopeplan.config import Config
 from scopeplan.matcher import Matcher
 from scopeplan.model import Catalogue, FileError, Plan, Resolution, Url
 from scopeplan.scanner import discover, scan
-from scopeplan import credits
+from scopeplan import advice, credits, granted, jobs
 from scopeplan.sites.follow import call_edges, call_sites
 from scopeplan.sites.http import looks_like_a_call
 from scopeplan.program.project import Project
@@ -54,21 +54,34 @@ def plan(root: Path, catalogue: Catalogue, compact: bool = False, config: Config
             resolutions.append(resolution)
     resolutions = _one_each(sorted(set(resolutions), key=_order))
     points = credits.entry_points(resolutions, call_edges(project), config.entry_points)
+    edges = call_edges(project)
+    decorated = tuple(fn.qualname for fn in project.functions.values()
+                      if any(jobs.framework(d) for d in fn.decorators))
+    if decorated:  # a framework runs these on its own: entry points even where something calls them
+        points = credits.entry_points(resolutions, edges, (*config.entry_points, *decorated))
     budget = None
     if config.edition:
         budget = credits.budget(points, config.edition, config.users or 0, dict(config.runs_per_day),
                                 {k: dict(v) for k, v in config.edition_limits})
+    chosen = _scopes(resolutions, compact)
+    found_jobs = jobs.jobs(resolutions, edges, ((f.qualname, f.decorators) for f in project.functions.values()),
+                           config.entry_points, points)
     return Plan(
         root=root.as_posix(),
         catalogue=catalogue,
         resolutions=tuple(resolutions),
-        scopes=_scopes(resolutions, compact),
+        scopes=chosen,
         compact=compact,
         errors=tuple(FileError(f.path, f.error) for f in facts if f.error)
         + tuple(FileError(f.path, problem) for f in facts for problem in f.problems),
         files_scanned=len(facts),
         entry_points=points,
         python2=tuple(sorted(f.path for f in facts if f.python2)),
+        grants=granted.check(resolutions, _needed(resolutions), granted.requested(project, root),
+                             config.granted, config.granted_source),
+        jobs=found_jobs,
+        splits=jobs.splits(found_jobs),
+        advice=advice.advise(resolutions, edges, project.files),
         budget=budget,
         tests_skipped=tests_skipped,
         warnings=_silent(project, resolutions),
@@ -127,6 +140,11 @@ def is_test(relative: str) -> bool:
     *folders, name = relative.split("/")
     return (any(f in _TEST_DIRS for f in folders) or name == "conftest.py"
             or (name.startswith("test_") or name.endswith("_test.py")) and name.endswith(".py"))
+
+
+def _needed(resolutions: list[Resolution]) -> list[str]:
+    """The least-privilege scope set (never compacted: a grant is judged against what the calls need)."""
+    return scope_algebra.minimal(s for r in resolutions if r.status == "matched" and not r.site.ignored for s in r.scopes)
 
 
 def _scopes(resolutions: list[Resolution], compact: bool) -> tuple[tuple[str, tuple[Resolution, ...]], ...]:

@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = sorted(p for p in (ROOT / "sample_projects").iterdir() if p.is_dir())
 GOLDEN = Path(__file__).parent / "golden" / "reports"
 UPDATE = os.environ.get("SCOPEPLAN_UPDATE_GOLDEN") == "1"
-SUFFIX = {"text": "txt", "json": "json", "sarif": "sarif", "markdown": "md"}
+SUFFIX = {"text": "txt", "json": "json", "sarif": "sarif", "markdown": "md", "html": "html"}
 
 
 def golden(name: str, rendered: str) -> None:
@@ -42,7 +42,7 @@ def test_every_format_is_covered():
     assert sorted(FORMATS) == sorted(SUFFIX)
 
 
-@pytest.mark.parametrize("fmt", ["sarif", "markdown"])
+@pytest.mark.parametrize("fmt", ["sarif", "markdown", "html"])
 @pytest.mark.parametrize("sample", [p.name for p in SAMPLES])
 def test_scan_report(plans, sample, fmt):
     golden(f"{sample}.{SUFFIX[fmt]}", FORMATS[fmt](plans[sample]))

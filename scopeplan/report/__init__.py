@@ -4,7 +4,7 @@ from collections.abc import Callable
 
 from scopeplan.drift import Drift
 from scopeplan.model import Plan
-from scopeplan.report import json_report, markdown, sarif, text
+from scopeplan.report import html, json_report, markdown, sarif, text
 
 Renderer = Callable[[Plan, Drift | None], str]
 
@@ -13,4 +13,5 @@ FORMATS: dict[str, Renderer] = {
     "json": json_report.render,
     "sarif": sarif.render,
     "markdown": markdown.render,
+    "html": html.render,
 }

@@ -8,6 +8,7 @@ from scopeplan import credits
 from scopeplan.baseline import per_run_worst_case
 from scopeplan.drift import Drift
 from scopeplan.model import STATUSES, Plan, Resolution, Unresolved
+from scopeplan.report import privilege
 
 SCHEMA = "scopeplan.plan/1"
 
@@ -44,6 +45,7 @@ def to_dict(plan: Plan) -> dict:
     matched = [r for r in plan.resolutions if r.status == "matched" and not r.site.ignored]
     cat = plan.catalogue
     return {
+        **privilege.to_dict(plan),
         "schema": SCHEMA,
         "catalogue": {"source": cat.source, "api_version": cat.api_version, "derived": cat.derived,
                       "digest": cat.digest, "endpoints": len(cat.endpoints)},

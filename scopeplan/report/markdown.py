@@ -5,6 +5,7 @@ from __future__ import annotations
 from scopeplan.baseline import endpoint_key, per_run_worst_case
 from scopeplan.drift import Drift
 from scopeplan.model import Plan, Resolution, Unresolved
+from scopeplan.report import privilege
 from scopeplan.report.text import credit_label, credits, verdict
 
 _SECTIONS = (("unresolved", "Unresolved calls (scopeplan could not tell)"),
@@ -15,6 +16,7 @@ _SECTIONS = (("unresolved", "Unresolved calls (scopeplan could not tell)"),
 def render(plan: Plan, drift: Drift | None = None) -> str:
     """GitHub-flavoured markdown, deterministic: the scan summary, or the check verdict when `drift` is given."""
     out = _check(plan, drift) if drift is not None else _scan(plan)
+    out += privilege.markdown_lines(plan, only_grants=drift is not None)
     if plan.errors:
         out += [f"### Files that could not be scanned ({len(plan.errors)})", "",
                 *_table(("file", "error"), [(f"`{e.file}`", e.message) for e in plan.errors])]

@@ -8,6 +8,7 @@ from __future__ import annotations
 from scopeplan.baseline import endpoint_key
 from scopeplan.drift import CreditChange, Drift
 from scopeplan.model import Plan, Resolution, Unresolved
+from scopeplan.report import privilege
 
 _MARK = {"matched": "ok", "unmatched": "??", "unresolved": "..", "deprecated": "v1"}
 
@@ -48,6 +49,7 @@ def render(plan: Plan, drift: Drift | None = None) -> str:
         out.append(f"Credits, each matched call once: {best} at best, {worst} at worst")
         out.append("")
     out.extend(_entry_points(plan))
+    out.extend(privilege.text_lines(plan))
     ignored = [r for r in plan.resolutions if r.site.ignored]
     if ignored:
         out.append(f"Ignored by `# scopeplan: ignore`: {len(ignored)}")
@@ -204,6 +206,7 @@ def _check(plan: Plan, drift: Drift) -> str:
         out.append(f"The catalogue changed since the baseline ({drift.catalogue_digests[0][:19]} -> "
                    f"{drift.catalogue_digests[1][:19]}):")
         out.extend(f"  {c.endpoint}: {c.change}" for c in drift.catalogue)
+    out.extend(line for line in privilege.text_lines(plan, only_grants=True) if line)
     if plan.errors:
         out.append(f"Files that could not be scanned (their calls are missing from this check): {len(plan.errors)}")
         out.extend(f"  {e.file}: {e.message}" for e in plan.errors)

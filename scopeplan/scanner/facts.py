@@ -41,6 +41,7 @@ class FunctionFacts:
     returns: Expr | None
     line: int
     cls: str | None = None  # "pkg.mod.Class" for methods
+    decorators: tuple[str, ...] = ()  # qualified when imported ("celery.shared_task"), else spelled ("app.route")
 
 
 @dataclass(frozen=True, slots=True)

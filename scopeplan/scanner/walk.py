@@ -320,8 +320,12 @@ class _Walker:
             params.append(self.param(qualname, p, -1))
         if isinstance(ps.star_kwarg, cst.Param):
             params.append(Param(qualname, ps.star_kwarg.name.value, -2))  # **kwargs
+        decorators = []
         for d in node.decorators:
-            self.fold(d.decorator)
+            folded = self.fold(d.decorator)
+            callee = folded.callee if isinstance(folded, Result) else folded
+            decorators.append(callee.qualname if isinstance(callee, Glob) else self.code(
+                d.decorator.func if isinstance(d.decorator, cst.Call) else d.decorator))
         env: dict[str, Expr] = {p.name: p for p in params}
         static = any(isinstance(d.decorator, cst.Name) and d.decorator.value == "staticmethod" for d in node.decorators)
         if in_class and params and not static:
@@ -335,7 +339,7 @@ class _Walker:
         self.functions.append(FunctionFacts(
             qualname=qualname, params=tuple(params), line=self.line(node),
             returns=(returns[0] if len(returns) == 1 else Alt(tuple(returns))) if returns else None,
-            cls=outer.cls if in_class else None,
+            cls=outer.cls if in_class else None, decorators=tuple(decorators),
         ))
         if outer.is_function or outer.cls is None:
             outer.env[node.name.value] = Glob(qualname.replace(":", "."))

@@ -1,0 +1,94 @@
+"""Scopes per job: entry points by framework decorator, by configuration and by having no caller; split advice."""
+
+from __future__ import annotations
+
+import pytest
+
+from scopeplan.jobs import Configured, Decorated, Uncalled, framework
+
+FRAMEWORKS = [
+    ("celery.shared_task", "Celery task"), ("proj.celery.app.task", "task (Celery/Airflow)"),
+    ("click.command", "click command"), ("cli.command", "CLI command"), ("rq.decorators.job", "RQ job"),
+    ("web.app.app.route", "Flask/FastAPI route"), ("router.get", "HTTP route"), ("api.post", "HTTP route"),
+    ("rest_framework.decorators.api_view", "Django REST view"),
+    ("django.views.decorators.http.require_POST", "Django view"), ("mcp.tool", "MCP tool"),
+    ("server.mcp.tool", "MCP tool"), ("airflow.decorators.task", "Airflow task"), ("airflow.decorators.dag", "Airflow DAG"),
+]
+NOT_FRAMEWORKS = ["property", "staticmethod", "functools.lru_cache", "functools.wraps", "contextlib.contextmanager",
+                  "pytest.fixture", "retry", "app.errorhandler", "cache.memoize"]
+
+
+@pytest.mark.parametrize("decorator, name", FRAMEWORKS)
+def test_framework_decorators(decorator, name):
+    assert framework(decorator) == name
+
+
+@pytest.mark.parametrize("decorator", NOT_FRAMEWORKS)
+def test_decorators_that_do_not_make_an_entry_point(decorator):
+    assert framework(decorator) is None
+
+
+JOBS = {
+    "app/crm.py": '''
+        import requests
+        API = "https://www.zohoapis.com/crm/v8"
+        def leads():
+            return requests.get(API + "/Leads")
+        def drop(lead_id):
+            requests.delete(f"{API}/Leads/{lead_id}")
+    ''',
+    "app/tasks.py": '''
+        from celery import shared_task
+        from app import crm
+        @shared_task
+        def export():
+            return crm.leads()
+        @shared_task
+        def purge():
+            for lead in crm.leads():
+                crm.drop(lead["id"])
+        def run_all():
+            export()
+            purge()
+    ''',
+}
+
+
+def test_each_job_gets_the_scopes_under_it(project):
+    result = project(JOBS)
+    jobs = {j.function: j for j in result.jobs}
+    assert jobs["app.tasks:export"].scopes == ("ZohoCRM.modules.leads.READ",)
+    assert jobs["app.tasks:purge"].scopes == ("ZohoCRM.modules.leads.DELETE", "ZohoCRM.modules.leads.READ")
+    # a Celery task called by another function is still an entry point: the worker runs it on its own
+    assert jobs["app.tasks:export"].why == (Decorated("celery.shared_task", "Celery task"),)
+    assert Uncalled() in jobs["app.tasks:run_all"].why
+    assert {e.function for e in result.entry_points} >= {"app.tasks:export", "app.tasks:purge", "app.tasks:run_all"}
+
+
+def test_a_read_only_job_sharing_a_token_with_a_deleting_one_is_told_to_split(project):
+    (split,) = project(JOBS).splits
+    assert split.job == "app.tasks:export"
+    assert split.needs == ("ZohoCRM.modules.leads.READ",)
+    assert split.spared == ("ZohoCRM.modules.leads.DELETE",)
+    assert "app.tasks:purge" in split.writers
+
+
+def test_no_split_when_nothing_deletes(project):
+    files = dict(JOBS)
+    files["app/crm.py"] = files["app/crm.py"].split("        def drop")[0]
+    files["app/tasks.py"] = files["app/tasks.py"].split("        @shared_task\n        def purge")[0]
+    assert project(files).splits == ()
+
+
+def test_configured_entry_points(tmp_path, small_catalogue):
+    import textwrap
+
+    from scopeplan.config import load
+    from scopeplan.plan import plan
+
+    for name, source in JOBS.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(textwrap.dedent(source))
+    (tmp_path / "pyproject.toml").write_text('[tool.scopeplan]\nentry-points = ["app.crm:le*"]\n')
+    jobs = {j.function: j for j in plan(tmp_path, small_catalogue, config=load(tmp_path)).jobs}
+    assert Configured("app.crm:le*") in jobs["app.crm:leads"].why
