@@ -313,6 +313,8 @@ MODULE_RULES = [
          rf"^/{ID}(/photo|/Attachments(/{ID})?|/Locking_Information__s(/{ID})?|/actions/download_fields_attachment)?$",
          "ZohoCRM.modules.{t}.{op}", sources=("apis_samples", "attachments_v8", "photo_docs", "default_ops"), tags=("doc",),
          note="record by id, photo, Attachments, Locking_Information__s, download_fields_attachment"),
+    Rule("record_notes_create", rf"^/{ID}/Notes$", "ZohoCRM.modules.{t}.{op}", ops={"POST": "CREATE"},
+         sources=("notes_docs",), tags=("doc",), note="the parent's CREATE (and ZohoCRM.modules.notes.CREATE: a conjunction)"),
     Rule("related_records", rf"^/{ID}/{RL}(/{ID})?$", "ZohoCRM.modules.{t}.{op}",
          sources=("apis_samples", "default_ops"), tags=("infer",),
          note="parent-module scope, as in the /Deals/{{id}}/Attachments sample; the related module may need READ too"),
@@ -427,6 +429,9 @@ SUPPORT = [
      frozenset({"Leads", "Accounts", "Contacts", "Deals", "Campaigns", "Tasks", "Cases", "Events", "Calls", "Solutions",
                 "Products", "Vendors", "Price_Books", "Quotes", "Sales_Orders", "Purchase_Orders", "Invoices", "{{module}}",
                 "Appointments__s", "Services__s", "Notes"}), "attachments_v8"),
+    ("notes", rf"^/{ID}/Notes$", ("POST",),
+     frozenset({"Leads", "Accounts", "Contacts", "Deals", "Campaigns", "Tasks", "Cases", "Events", "Calls", "Solutions",
+                "Products", "Vendors", "Price_Books", "{{module}}", *_INVENTORY}), "notes_docs"),
 ]
 
 # Pairs the SDK lacks but documentation has.  Composite: zoho-facts.md 6 and oas
@@ -436,6 +441,8 @@ EXTRA_PAIRS = [
     ("POST", f"{API}/__composite_requests"),
     ("PUT", f"{API}/{{{{module}}}}/{{{{id}}}}/actions/send_mail"),
     ("PUT", f"{API}/{{{{module}}}}/{{{{id}}}}/Attachments"),
+    # Create Notes of a record: POST {module_api_name}/{record_id}/Notes (the SDK posts to /Notes only)
+    ("POST", f"{API}/{{{{module}}}}/{{{{id}}}}/Notes"),
 ]
 
 
