@@ -19,7 +19,8 @@ _DCS = r"(?:com|eu|in|com\.au|jp|com\.cn|ca|sa|uk|ae)"
 # legacy crm.zoho.* host that v1 (and early v2 code) used. Other Zoho hosts (accounts, books, desk) are not CRM.
 _CRM_HOST = re.compile(
     rf"^(?:(?:www|sandbox|developer|content)\.)?zohoapis\.{_DCS}$"
-    rf"|^(?:crm|crmsandbox)\.zoho\.{_DCS}$|^crm\.zohocloud\.ca$|^upload\.zohocloud\.ca$|^files\.zoho\.sa$",
+    rf"|^(?:crm|crmsandbox)\.zoho\.{_DCS}$|^crm\.zohocloud\.ca$|^upload\.zohocloud\.ca$|^files\.zoho\.sa$"
+    rf"|^upload\.zoho\.{_DCS}$",  # the bulk-write upload host of the v2 upload-file page
     re.IGNORECASE,
 )
 LEGACY_REASON = "Zoho CRM API v1 (/crm/private/...) reached end of life on 2018-12-31; port it to v2 or later"

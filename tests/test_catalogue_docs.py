@@ -34,6 +34,7 @@ FAMILIES = [
      ("ZohoCRM.settings.mailmerge.CREATE", "ZohoWriter.documentEditor.ALL", "ZohoWriter.merge.ALL"),
      f"{D}/v8/download-mail-merge.html"),
     ("POST", "https://content.zohoapis.com/crm/v8/upload", ("ZohoFiles.files.ALL",), f"{D}/v2/bulk-write/upload-file.html"),
+    ("POST", "https://upload.zoho.com/crm/v2/upload", ("ZohoFiles.files.ALL",), f"{D}/v2/bulk-write/upload-file.html"),
     ("POST", f"{H}/crm/v8/files", ("ZohoCRM.files.CREATE",), f"{D}/v2.1/upload-files-to-zfs.html"),
     ("POST", f"{H}/crm/v8/Quotes/1/actions/convert", ("ZohoCRM.mass_convert.quotes.CREATE",), f"{D}/v6/inventory-convert.html"),
     ("POST", f"{H}/crm/v8/Leads/1/actions/unblock_email", ("ZohoCRM.send_mail.leads.CREATE",), f"{D}/v8/unblock-emails.html"),
