@@ -184,6 +184,8 @@ def test_rule_samples(ops, method, path, scope, lo, hi):
     ("POST", "/crm/v8/Vendors/{{id}}/actions/convert"),  # convert: Leads; inventory convert Quotes, Sales_Orders
     ("POST", "/crm/v8/Cases/{{id}}/actions/convert"),
     ("POST", "/crm/v8/{{module}}/{{id}}/actions/convert"),
+    ("POST", "/crm/v8/Vendors/actions/mass_convert"),  # mass convert: Leads, and Quotes/Sales_Orders (inventory)
+    ("GET", "/crm/v8/{{module}}/actions/mass_convert"),
     ("GET", "/crm/v8/Appointments_Rescheduled_History__s/{{id}}/Attachments"),
 ])
 def test_no_phantom_operations(ops, method, path):
