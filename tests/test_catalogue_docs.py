@@ -101,6 +101,8 @@ def test_body_family_gets_the_documented_scopes(tmp_path, bundled, name, source,
 def test_conjunctions_name_their_page(tmp_path, bundled):
     [r] = _plan(tmp_path, f'requests.get("{H}/crm/v8/Deals/7/Attachments")', bundled).resolutions
     assert r.conjunctions == (("ZohoCRM.modules.attachments.READ", f"{D}/v8/get-attachments.html"),)
+    [r] = _plan(tmp_path, f'requests.delete("{H}/crm/v8/Deals/7/Attachments/8")', bundled).resolutions
+    assert r.conjunctions == (("ZohoCRM.modules.attachments.DELETE", f"{D}/v8/delete-attachments.html"),)
     [r] = _plan(tmp_path, f'requests.get("{H}/crm/v8/Deals/7")', bundled).resolutions
     assert r.conjunctions == ()
 
