@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, replace
-from functools import lru_cache
-from importlib import resources
 
 from scopeplan import scopes
+from scopeplan.catalogue import conjunctions
 from scopeplan.model import CallSite, Catalogue, Endpoint, Hole, Operation, Resolution, Unresolved, Url
 
 _HOLE = re.compile(r"\x01(\d+)\x02")
-_PLACEHOLDER = re.compile(r"^\{\{(\w+)\}\}$")
+_PLACEHOLDER = re.compile(r"^(?:\{\{(\w+)\}\}|<<(\w+)>>)$")  # Zoho's {{id}}, or the <<id>> spelling
 _VERSION = re.compile(r"^v\d+(?:\.\d+)?$")
 _PREFIX = re.compile(r"^/crm/(?:(bulk|email)/)?([^/]+)(/.*)?$")
 _LEGACY = re.compile(r"^/crm/private/(?:json|xml)(?:/|$)", re.IGNORECASE)
@@ -21,7 +19,8 @@ _DCS = r"(?:com|eu|in|com\.au|jp|com\.cn|ca|sa|uk|ae)"
 # legacy crm.zoho.* host that v1 (and early v2 code) used. Other Zoho hosts (accounts, books, desk) are not CRM.
 _CRM_HOST = re.compile(
     rf"^(?:(?:www|sandbox|developer|content)\.)?zohoapis\.{_DCS}$"
-    rf"|^(?:crm|crmsandbox)\.zoho\.{_DCS}$|^crm\.zohocloud\.ca$|^upload\.zohocloud\.ca$|^files\.zoho\.sa$",
+    rf"|^(?:crm|crmsandbox)\.zoho\.{_DCS}$|^crm\.zohocloud\.ca$|^upload\.zohocloud\.ca$|^files\.zoho\.sa$"
+    rf"|^upload\.zoho\.{_DCS}$",  # the bulk-write upload host of the v2 upload-file page
     re.IGNORECASE,
 )
 LEGACY_REASON = "Zoho CRM API v1 (/crm/private/...) reached end of life on 2018-12-31; port it to v2 or later"
@@ -47,7 +46,7 @@ class Matcher:
             if parsed is None:
                 continue
             kind, _version, rest = parsed
-            names = tuple(m.group(1) if (m := _PLACEHOLDER.match(s)) else None for s in rest)
+            names = tuple((m.group(1) or m.group(2)) if (m := _PLACEHOLDER.match(s)) else None for s in rest)
             segments = tuple(None if n is not None else s.lower() for s, n in zip(rest, names))
             literal = tuple(int(s is not None) for s in segments)
             template = _Template(endpoint, kind, segments, names, (sum(literal), *literal))
@@ -87,8 +86,10 @@ class Matcher:
         method = site.method
         segments = [None if _HOLE.search(s) else s.lower() for s in rest]  # None: unknown at run time
         exact, speculative = [], []
+        # Zoho documents some operations for some modules only: a {{module}} template does not stand for the others
+        unsupported = conjunctions.unsupported("/" + "/".join(rest), method)
         for template in self._groups.get((kind, len(rest)), ()):
-            if template.endpoint.operation(method) is None:
+            if template.endpoint.operation(method) is None or (unsupported and "module" in template.names):
                 continue
             fit = _fit(template, segments, rest)
             if fit is not None:
@@ -97,43 +98,57 @@ class Matcher:
                     (speculative if fit else exact).append((template, scope))
         candidates = exact + speculative
         if not candidates:
-            known = self._groups.get((kind, len(rest)), ())
-            reason = f"no catalogue endpoint for {method} {path}"
-            if any(_fit(t, segments, rest) is not None for t in known):
-                reason += " (the path exists, but not with this method)"
-            return Resolution(site, "unmatched", path, api_version, reason=reason)
+            return Resolution(site, "unmatched", path, api_version,
+                              reason=self._unmatched(kind, rest, segments, method, path))
         template, scope = (exact or speculative)[0]
         unknown = any(s is None for s in segments)
         if unknown and any(other != scope for _, other in candidates):
             return Resolution(site, "unresolved", path, api_version, reason=_ambiguity(rest, holes, candidates))
         op: Operation = template.endpoint.operation(method)
-        extra = _conjunctions(template.endpoint.template, method)
+        filled = _filled(template, rest, kind)
+        added = conjunctions.needed(filled, method, getattr(site, "body_modules", None))
+        source = conjunctions.body_source(filled)
+        extra = [*added.scopes, *((s, source) for s in site.body_scopes)]
+        # a conjunction the catalogue scope already grants is not one (a catalogue may name it itself)
+        extra = sorted({(s, url) for s, url in extra if not scopes.covers(scope, s)})
+        if added.pending:
+            return Resolution(site, "unresolved", path, api_version, endpoint=template.endpoint.template,
+                              reason=_pending(scope, extra, added.pending))
         return Resolution(
             site, "matched", path, api_version, endpoint=template.endpoint.template,
-            scopes=tuple(scopes.minimal([scope, *site.body_scopes, *extra])),
+            scopes=tuple(scopes.minimal([scope, *(s for s, _ in extra)])),
             min_credits=op.min_credits, max_credits=op.max_credits,
+            conjunctions=tuple(extra),
         )
 
-
-@lru_cache(maxsize=1)
-def _rules() -> tuple:
-    doc = json.loads(resources.files("scopeplan.data").joinpath("conjunctions.json").read_text("utf-8"))
-    return tuple((r["method"], re.compile(r["path"]), r.get("module_only", False), tuple(r["scopes"]))
-                 for r in doc["rules"])
-
-
-def _conjunctions(template: str, method: str) -> list[str]:
-    """Scopes an endpoint needs besides its catalogue scope (documented conjunctions, data/conjunctions.json)."""
-    out = []
-    for rule_method, pattern, module_only, extra in _rules():
-        m = pattern.match(template)
-        if rule_method == method and m and (not module_only or _is_module(m.group("module"))):
-            out.extend(extra)
-    return out
+    def _unmatched(self, kind: str, rest: list[str], segments: list, method: str, path: str) -> str:
+        """Why nothing matched: another method only, a module Zoho does not document, or no such path."""
+        head = f"no catalogue endpoint for {method} {path}"
+        row = conjunctions.unsupported("/" + "/".join(rest), method)
+        if row is not None:
+            return f"{head}: Zoho documents {row.operation} only for {row.shown} ({row.source})"
+        methods = sorted({op.method for t in self._groups.get((kind, len(rest)), ())
+                          if _fit(t, segments, rest) is not None
+                          for op in t.endpoint.operations if _scope(t, rest, op.method) is not None})
+        if methods:
+            return f"{head}: the path exists, but not with this method (it has {', '.join(methods)})"
+        return f"{head}: no such path in the catalogue"
 
 
-def _is_module(segment: str) -> bool:
-    return bool(_PLACEHOLDER.match(segment)) or scopes.module_token(segment) is not None
+def _filled(template: _Template, rest: list[str], kind: str) -> str:
+    """The template's path with the call's literal segments in its placeholders (`{{module}}` -> `Invoices__c`)."""
+    _kind, version, own = _split(template.endpoint.template) or (kind, "v0", list(rest))
+    parts = [have if name is not None and not _HOLE.search(have) else want
+             for want, have, name in zip(own, rest, template.names)]
+    prefix = "/crm/" + ("" if kind == "crm" else kind + "/") + version
+    return prefix + "".join("/" + p for p in parts)
+
+
+def _pending(scope: str, extra: list[tuple[str, str]], pending) -> str:
+    """An unresolved call keeps what is certain, and says what would settle the rest."""
+    certain = ", ".join(scopes.minimal([scope, *(s for s, _ in extra)]))
+    rest = "; ".join(f"{template} where {{module}} is {what} ({url})" for template, url, what in pending)
+    return f"needs {certain} and {rest}: the request body that says it is not known here"
 
 
 def _render(url: Url) -> tuple[str, list[Hole]]:
@@ -225,6 +240,9 @@ def _scope(template: _Template, rest: list[str], method: str) -> str | None:
             return None
         if token != "custom":
             scope = re.sub(r"\.custom\.", f".{token}.", scope, flags=re.IGNORECASE)
+    for name, segment in zip(template.names, rest):
+        if name == "related_list" and not _HOLE.search(segment) and not segment[:1].isupper():
+            return None  # related lists are API names (`Notes`, `Contact_Roles`); `photo` or `actions` is not one
     return scope
 
 

@@ -155,6 +155,8 @@ class Resolution:
     min_credits: int | None = None
     max_credits: int | None = None
     reason: str | None = None
+    # scopes added to the catalogue's by a documented conjunction, with the doc page: (scope, url), sorted
+    conjunctions: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,21 +30,27 @@ class ScopeError(ValueError):
 
 
 def parse(text: str) -> Scope:
-    """Parse a scope, case-insensitively: service and op keep Zoho's case, the rest is lower-cased."""
+    """Parse a scope, case-insensitively: service and op keep Zoho's case, a ZohoCRM scope's middle is lower-cased.
+
+    Other services keep their spelling (`ZohoWriter.documentEditor.ALL`, as their pages write it); `covers`
+    compares them case-insensitively all the same.
+    """
     parts = text.strip().split(".")
     if len(parts) < 3 or not all(parts):
         raise ScopeError(f"not a scope: {text!r} (expected ZohoCRM.<family>[.<resource>].<operation>)")
-    service = "ZohoCRM" if parts[0].lower() == "zohocrm" else parts[0]
-    return Scope(service, parts[1].lower(), tuple(p.lower() for p in parts[2:-1]), parts[-1].upper())
+    crm = parts[0].lower() == "zohocrm"
+    service = "ZohoCRM" if crm else parts[0]
+    middle = [p.lower() if crm else p for p in parts[1:-1]]
+    return Scope(service, middle[0], tuple(middle[1:]), parts[-1].upper())
 
 
 def covers(granted: str | Scope, needed: str | Scope) -> bool:
     """True when holding `granted` allows what `needed` allows (ALL, WRITE, family-wide scopes)."""
     g = granted if isinstance(granted, Scope) else parse(granted)
     n = needed if isinstance(needed, Scope) else parse(needed)
-    if (g.service.lower(), g.family) != (n.service.lower(), n.family):
+    if (g.service.lower(), g.family.lower()) != (n.service.lower(), n.family.lower()):
         return False  # families are independent: modules.ALL grants no settings, coql or bulk scope
-    if n.resource[: len(g.resource)] != g.resource:
+    if tuple(r.lower() for r in n.resource[: len(g.resource)]) != tuple(r.lower() for r in g.resource):
         return False
     if g.op == n.op:
         return True
@@ -54,7 +60,10 @@ def covers(granted: str | Scope, needed: str | Scope) -> bool:
 
 def minimal(needed: Iterable[str]) -> list[str]:
     """The least-privilege set: each needed scope once (canonical spelling), minus those another covers."""
-    unique = {str(parse(s)): parse(s) for s in needed}
+    unique: dict[str, Scope] = {}
+    for s in needed:
+        unique.setdefault(str(parse(s)).lower(), parse(s))  # one spelling per scope: the first seen
+    unique = {str(scope): scope for scope in unique.values()}
     keep = [
         name
         for name, scope in unique.items()

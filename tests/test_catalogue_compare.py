@@ -141,7 +141,7 @@ def test_diff_command(tmp_path):
     old.write_text(json.dumps({"__apis": [{"path": LEADS[0].replace("{v}", "v8"), "operation_types": LEADS[1]}]}))
     new.write_text(json.dumps({"__apis": [{"path": DEALS[0].replace("{v}", "v8"), "operation_types": DEALS[1]}]}))
     result = CliRunner().invoke(main, ["catalogue", "diff", str(old), str(new)])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output  # they differ, like diff(1)
     assert "Endpoints added: 1\n  + /crm/v8/Deals  GET ZohoCRM.modules.deals.READ (1)\n" in result.stdout
     assert "Endpoints removed: 1\n  - /crm/v8/Leads  GET ZohoCRM.modules.leads.READ (1); POST" in result.stdout
 
@@ -152,3 +152,52 @@ def test_diff_command_with_a_bad_catalogue_exits_3(tmp_path):
     result = CliRunner().invoke(main, ["catalogue", "diff", "bundled", str(bad)])
     assert result.exit_code == 3
     assert result.stderr.startswith("scopeplan: error: catalogue ") and "entry 0" in result.stderr
+
+
+def test_diff_command_exits_0_when_the_same_and_writes_json_atomically(tmp_path):
+    out = tmp_path / "d" / "diff.json"
+    result = CliRunner().invoke(main, ["catalogue", "diff", "bundled", "bundled", "--format", "json", "--output", str(out)])
+    assert (result.exit_code, result.stdout) == (0, "")
+    data = json.loads(out.read_text())
+    assert data["same"] is True and data["changes"] == [] and data["old"]["digest"] == data["new"]["digest"]
+    assert [p.name for p in out.parent.iterdir()] == ["diff.json"]  # no temp file left
+
+
+def test_diff_json_lists_the_changes(tmp_path):
+    old, new = tmp_path / "old.json", tmp_path / "new.json"
+    old.write_text(json.dumps({"__apis": [{"path": LEADS[0].replace("{v}", "v8"), "operation_types": LEADS[1]}]}))
+    new.write_text(json.dumps({"__apis": [{"path": LEADS[0].replace("{v}", "v8").replace("{{", "<<").replace("}}", ">>"),
+                                           "operation_types": LEADS[1]}]}))
+    same = CliRunner().invoke(main, ["catalogue", "diff", str(old), str(new), "--format", "json"])
+    assert same.exit_code == 0 and json.loads(same.stdout)["same"]  # <<x>> is {{x}}
+
+
+def test_show_endpoint_lists_scope_conjunctions_and_pages():
+    result = CliRunner().invoke(main, ["catalogue", "show", "bundled", "--endpoint", "GET /crm/v8/Deals/<<id>>/Attachments"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[1].split()[:2] == ["GET", "ZohoCRM.modules.deals.READ"]
+    assert ("and    ZohoCRM.modules.attachments.READ  (conjunction: "
+            "https://www.zoho.com/crm/developer/docs/api/v8/get-attachments.html)") in result.stdout
+
+
+def test_show_endpoint_json_by_a_call_path(tmp_path):
+    out = tmp_path / "show.json"
+    result = CliRunner().invoke(main, ["catalogue", "show", "bundled", "--endpoint", "POST /crm/v8/Leads/42/Notes",
+                                       "--format", "json", "--output", str(out)])
+    assert result.exit_code == 0, result.output
+    data = json.loads(out.read_text())
+    assert data["endpoint"] == "/crm/v8/Leads/{{id}}/Notes"
+    [post] = data["operations"]
+    assert post["oauth_scope"] == "ZohoCRM.modules.leads.CREATE" and post["infer"] is False
+    assert [c["scope"] for c in post["conjunctions"]] == ["ZohoCRM.modules.notes.CREATE"]
+
+
+def test_show_summary_json():
+    result = CliRunner().invoke(main, ["catalogue", "show", "--format", "json"])
+    data = json.loads(result.stdout)
+    assert data["derived"] is True and data["operations"] == sum(data["methods"].values())
+
+
+def test_show_unknown_endpoint_is_a_usage_error():
+    result = CliRunner().invoke(main, ["catalogue", "show", "--endpoint", "GET /crm/v8/nothing/here/at/all"])
+    assert result.exit_code == 2

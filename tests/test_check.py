@@ -179,8 +179,10 @@ from crm_sync.settings import ZOHO_API_BASE
 
 
 def add_note(parent_id, text):
-    resp = requests.post(f"{ZOHO_API_BASE}/Notes", json={"data": [{"Parent_Id": parent_id, "Note_Content": text}]},
-                         headers=auth_headers())
+    # reading notes needs notes.READ alone; creating one at /Notes also needs the parent's module scope
+    # (https://zoho.com/crm/developer/docs/api/v2.1/create-notes.html), which this body does not name
+    resp = requests.get(f"{ZOHO_API_BASE}/Notes", params={"parent_id": parent_id, "text": text},
+                        headers=auth_headers())
     resp.raise_for_status()
 '''
 DEALS = '''\
@@ -231,8 +233,8 @@ def test_done_when_scenario_in_a_scratch_git_repo(tmp_path, monkeypatch):
     (repo / "crm_sync" / "notes.py").write_text(NOTES)
     result = run("check")
     assert result.exit_code == 1
-    assert "New scope ZohoCRM.modules.notes.CREATE" in result.stdout
-    assert "POST /crm/v8/Notes" in result.stdout and "crm_sync/notes.py:9  crm_sync.notes:add_note" in result.stdout
+    assert "New scope ZohoCRM.modules.notes.READ" in result.stdout
+    assert "GET /crm/v8/Notes" in result.stdout and "crm_sync/notes.py:11  crm_sync.notes:add_note" in result.stdout
     (repo / "crm_sync" / "notes.py").unlink()
 
     # removing a call makes it suggest dropping the scope

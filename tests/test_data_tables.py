@@ -16,7 +16,7 @@ TOOLS = REPO / "tools"
 REFERENCE = REPO.parent / "shared" / "reference" / "sdk_endpoints_v8.json"
 
 SCOPE_RE = re.compile(
-    r"^ZohoCRM\.[a-z][a-z_]*(\.[A-Za-z][A-Za-z0-9_]*)?\.(ALL|READ|CREATE|UPDATE|DELETE|WRITE|CUSTOM)$")
+    r"^Zoho(?:CRM|Files)\.[a-z][a-z_]*(\.[A-Za-z][A-Za-z0-9_]*)?\.(ALL|READ|CREATE|UPDATE|DELETE|WRITE|CUSTOM)$")
 METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE"}
 
 
@@ -153,7 +153,20 @@ def test_known_operations(ops):
     ("POST", "/crm/v8/{{module}}/actions/remove_tags", "ZohoCRM.modules.custom.UPDATE", 1, 50),
     ("POST", "/crm/bulk/v8/read", "ZohoCRM.bulk.READ", 50, 50),
     ("POST", "/crm/bulk/v8/write", "ZohoCRM.bulk.CREATE", 500, 500),
-    ("POST", "/crm/v8/upload", "ZohoCRM.files.CREATE", 1, 1),
+    # the bulk-write upload is ZohoFiles: https://zoho.com/crm/developer/docs/api/v2/bulk-write/upload-file.html
+    ("POST", "/crm/v8/upload", "ZohoFiles.files.ALL", 1, 1),
+    # inventory convert: https://zoho.com/crm/developer/docs/api/v6/inventory-convert.html
+    ("POST", "/crm/v8/Quotes/{{id}}/actions/convert", "ZohoCRM.mass_convert.quotes.CREATE", 1, 1),
+    # https://www.zoho.com/crm/developer/docs/api/v8/unblock-emails.html
+    ("POST", "/crm/v8/Leads/{{id}}/actions/unblock_email", "ZohoCRM.send_mail.leads.CREATE", 1, 1),
+    # https://www.zoho.com/crm/developer/docs/api/v8/cadences/unenroll.html
+    ("POST", "/crm/v8/Leads/actions/unenrol_from_cadences", "ZohoCRM.modules.leads.CREATE", 1, 1),
+    # https://zoho.com/crm/developer/docs/api/v8/backup-history.html
+    ("GET", "/crm/bulk/v8/backup/history", "ZohoCRM.bulk.backup.READ", 1, 1),
+    # https://zoho.com/crm/developer/docs/api/v7/zia-enrichment/get-ppl-config.html
+    ("GET", "/crm/v8/__zia_people_enrichment", "ZohoCRM.settings.intelligence.READ", 1, 1),
+    # https://zoho.com/crm/developer/docs/api/v8/associate-users-territory.html
+    ("PUT", "/crm/v8/settings/territories/{{id}}/users", "ZohoCRM.settings.territories.ALL", 1, 1),
     ("GET", "/crm/v8/functions/{{function_name}}/actions/execute", "ZohoCRM.functions.execute.READ", 1, 1),
     ("POST", "/crm/v8/functions/{{function_name}}/actions/execute", "ZohoCRM.functions.execute.CREATE", 1, 1),
     ("GET", "/crm/v8/settings/modules", "ZohoCRM.settings.modules.READ", 1, 1),
@@ -162,6 +175,21 @@ def test_known_operations(ops):
 ])
 def test_rule_samples(ops, method, path, scope, lo, hi):
     assert _op(ops, method, path) == {"method": method, "oauth_scope": scope, "min_credits": lo, "max_credits": hi}
+
+
+@pytest.mark.parametrize("method,path", [
+    ("GET", "/crm/v8/Deals/{{id}}/photo"),  # photo: Leads, Contacts, Accounts, Products, Vendors, custom
+    ("POST", "/crm/v8/Tasks/{{id}}/photo"),
+    ("POST", "/crm/v8/Vendors/{{id}}/actions/send_mail"),  # send_mail: the v2.1 page's ten modules
+    ("POST", "/crm/v8/Vendors/{{id}}/actions/convert"),  # convert: Leads; inventory convert Quotes, Sales_Orders
+    ("POST", "/crm/v8/Cases/{{id}}/actions/convert"),
+    ("POST", "/crm/v8/{{module}}/{{id}}/actions/convert"),
+    ("POST", "/crm/v8/Vendors/actions/mass_convert"),  # mass convert: Leads, and Quotes/Sales_Orders (inventory)
+    ("GET", "/crm/v8/{{module}}/actions/mass_convert"),
+    ("GET", "/crm/v8/Appointments_Rescheduled_History__s/{{id}}/Attachments"),
+])
+def test_no_phantom_operations(ops, method, path):
+    assert (method, path) not in ops
 
 
 def test_hard_coded_sdk_module_paths_kept(ops):

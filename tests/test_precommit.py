@@ -30,8 +30,8 @@ from crm_sync.settings import ZOHO_API_BASE
 
 
 def add_note(parent_id, text):
-    return requests.post(f"{ZOHO_API_BASE}/Notes", json={"data": [{"Parent_Id": parent_id, "Note_Content": text}]},
-                         headers=auth_headers())
+    return requests.get(f"{ZOHO_API_BASE}/Notes", params={"parent_id": parent_id, "text": text},
+                        headers=auth_headers())
 '''
 
 pytestmark = [
@@ -93,5 +93,5 @@ def test_the_hook_passes_then_fails_on_a_commit_that_needs_a_new_scope(tmp_path,
     failed = _try_repo(hook_repo, project, env)
     assert failed.returncode == 1, failed.stdout + failed.stderr
     assert "Failed" in failed.stdout and "exit code: 1" in failed.stdout
-    assert "New scope ZohoCRM.modules.notes.CREATE" in failed.stdout
+    assert "New scope ZohoCRM.modules.notes.READ" in failed.stdout
     assert "crm_sync/notes.py:8  crm_sync.notes:add_note" in failed.stdout

@@ -40,7 +40,7 @@ SDK_KEY = "zohocrmsdk8_0"
 API = "/crm/v8"
 
 SCOPE_RE = re.compile(
-    r"^ZohoCRM\.[a-z][a-z_]*(\.[A-Za-z][A-Za-z0-9_]*)?\.(ALL|READ|CREATE|UPDATE|DELETE|WRITE|CUSTOM)$")
+    r"^Zoho(?:CRM|Files)\.[a-z][a-z_]*(\.[A-Za-z][A-Za-z0-9_]*)?\.(ALL|READ|CREATE|UPDATE|DELETE|WRITE|CUSTOM)$")
 
 # --------------------------------------------------------------------------------------
 # Source keys.  Every rule cites one or more of these; the README lists them in full.
@@ -82,9 +82,56 @@ SOURCES = {
     "oas_scopes": "[oas] zoho/crm-oas v8.0 common.json scope names (names only; per-operation OAS scopes are unreliable); zoho-facts.md 2.2, 1.6",
     "sdk_readme": "[sdk] zohocrmsdk8-0 7.0.0 METADATA: find_user 'requires the ZohoCRM.users.READ and ZohoCRM.org.READ scopes'",
     "pipedream_1312": "[3p] PipedreamHQ/pipedream#1312 (ZohoCRM.functions.execute.READ|CREATE); zoho-facts.md 2.2",
+    "attachments_v8": "[doc] https://www.zoho.com/crm/developer/docs/api/v8/get-attachments.html, .../v8/upload-attachment.html, "
+                      ".../v8/delete-attachments.html, https://zoho.com/crm/developer/docs/api/v8/download-attachments.html "
+                      "(ZohoCRM.modules.{module_name}.{operation_type} (and) ZohoCRM.modules.attachments.{operation_type}; "
+                      "supported modules listed per page)",
+    "photo_docs": "[doc] https://zoho.com/crm/developer/docs/api/v2/upload-image.html and "
+                  "https://prewww.zoho.com/crm/developer/docs/api/v5/download-image.html (Supported modules: Leads, Contacts, "
+                  "Accounts, Products, Vendors, and custom modules; ZohoCRM.modules.{module_name}.{operation_type})",
+    "send_mail_v21": "[doc] https://www.zoho.com/crm/developer/docs/api/v2.1/send-mail.html (Supported modules: Leads, Contacts, "
+                     "Deals, Accounts, Sales Orders, Purchase Orders, Invoices, Quotes, Cases, and Custom; "
+                     "ZohoCRM.send_mail.{module_name}.CREATE)",
+    "convert_lead_docs": "[doc] https://www.zoho.com/crm/developer/docs/api/v8/convert-lead.html (Leads only; "
+                         "ZohoCRM.modules.leads.{operation_type}, CREATE) and the api-limits pages (5 credits)",
+    "inventory_convert_v6": "[doc] https://zoho.com/crm/developer/docs/api/v6/inventory-convert.html "
+                            "(ZohoCRM.mass_convert.{module}.CREATE; Quotes and Sales_Orders only)",
+    "unblock_email_v8": "[doc] https://www.zoho.com/crm/developer/docs/api/v8/unblock-emails.html (ZohoCRM.send_mail.{module}.CREATE)",
+    "cadences_v8": "[doc] https://www.zoho.com/crm/developer/docs/api/v8/cadences/unenroll.html and .../v8/cadences/enroll.html "
+                   "(ZohoCRM.modules.{module}.CREATE)",
+    "backup_history_v8": "[doc] https://zoho.com/crm/developer/docs/api/v8/backup-history.html (ZohoCRM.bulk.backup.READ)",
+    "zia_people_v7": "[doc] https://zoho.com/crm/developer/docs/api/v7/zia-enrichment/get-ppl-config.html (ZohoCRM.settings.intelligence.READ)",
+    "search_v8": "[doc] https://www.zoho.com/crm/developer/docs/api/v8/search-records.html "
+                 "(ZohoCRM.modules.{module_name}.{operation_type} (and) ZohoSearch.securesearch.READ)",
+    "contact_roles_deal": "[doc] https://zoho.com/crm/developer/docs/api/v2.1/get-contact-roles-of-a-specific-deal.html and "
+                          "https://www.zoho.com/crm/developer/docs/api/v8/get-contact-roles-of-a-specific-deal.html "
+                          "(ZohoCRM.modules.contacts.{op} (and) ZohoCRM.modules.deals.{op}; READ)",
+    "territory_users_v8": "[doc] https://zoho.com/crm/developer/docs/api/v8/associate-users-territory.html (ZohoCRM.settings.territories.All "
+                          "(and) ZohoCRM.users.All) and https://zoho.com/crm/developer/docs/api/v7/disassociate-users-territory.html",
+    "upload_file_v2": "[doc] https://zoho.com/crm/developer/docs/api/v2/bulk-write/upload-file.html (scope=ZohoFiles.files.ALL; "
+                      "host upload.zoho.com / content.zohoapis.com)",
+    "zfs_files_v21": "[doc] https://www.zoho.com/crm/developer/docs/api/v2.1/upload-files-to-zfs.html (ZohoCRM.files.{operation_type})",
+    "bulk_write_job": "[doc] https://www.zoho.com/crm/developer/docs/api/bulk-write/create-job.html (ZohoCRM.bulk.CREATE (and) "
+                      "ZohoCRM.modules.{module_name}.CREATE)",
+    "add_tags_v8": "[doc] https://www.zoho.com/crm/developer/docs/api/v8/add-tags.html (CREATE on the page; the __apis sample says "
+                   "UPDATE: conflict, the __apis value wins)",
+    "notes_docs": "[doc] https://zoho.com/crm/developer/docs/api/v2.1/create-notes.html and "
+                  "https://zoho.com/crm/developer/docs/api/v7/update-notes.html (ZohoCRM.modules.{module_name}.{op} (and) "
+                  "ZohoCRM.modules.notes.{op})",
     "default_ops": "[doc] pattern of the __apis samples (GET->READ, POST->CREATE, PUT->UPDATE, DELETE->DELETE on Attachments, photo, "
                    "Locking_Information__s) and of per-API 'Possible operation types'; PATCH->UPDATE is [infer]",
 }
+
+URL = re.compile(r"https?://[^\s,;)]+")
+
+# Where Zoho's own __apis sample and a page disagree: the __apis value (what the server says about itself) wins.
+CONFLICTS = [
+    {"operation": "POST /crm/v8/{module}/actions/add_tags",
+     "apis": "ZohoCRM.modules.{module}.UPDATE, credits 1..50 (tools/doc_apis_v7.json)",
+     "page": "CREATE (or WRITE/ALL): https://www.zoho.com/crm/developer/docs/api/v8/add-tags.html; "
+             "1 credit per 50 records: https://www.zoho.com/developer/docs/vertical-solutions/api/v2/api-limits.html",
+     "resolution": "the __apis value wins"},
+]
 
 DEFAULT_OPS = {"GET": "READ", "POST": "CREATE", "PUT": "UPDATE", "PATCH": "UPDATE", "DELETE": "DELETE"}
 
@@ -175,10 +222,10 @@ RL = r"\{\{related_list\}\}"
 MODULE_RULES = [
     Rule("send_mail", rf"^/{ID}/actions/send_mail$", "ZohoCRM.send_mail.{t}.{op}",
          ops={"POST": "CREATE", "PUT": "CREATE"}, credits={"POST": (20, 20), "PUT": (20, 20)},
-         sources=("apis_samples",), tags=("doc", "infer"),
-         note="samples exist for Quotes, Invoices, Sales_Orders (POST and PUT); other modules follow the same pattern [infer]"),
+         sources=("send_mail_v21", "apis_samples"), tags=("doc",),
+         note="only the page's supported modules (SUPPORT); PUT and credits from the __apis samples"),
     Rule("mail_merge_send_sign", rf"^/{ID}/actions/(send_mail_merge|sign_mail_merge)$", "ZohoCRM.settings.mailmerge.{op}",
-         ops={"POST": "CREATE"}, sources=("mail_merge_docs",), tags=("doc", "infer"),
+         ops={"POST": "CREATE"}, sources=("mail_merge_docs",), tags=("doc",),
          note="also needs ZohoWriter.documentEditor.ALL, ZohoWriter.merge.ALL (+ ZohoCRM.settings.emails.ALL for send, "
               "ZohoSign.documents.ALL for sign); credits undocumented, 1 assumed [infer]"),
     Rule("mail_merge_download", rf"^/{ID}/actions/download_mail_merge$", "ZohoCRM.settings.mailmerge.{op}",
@@ -187,41 +234,52 @@ MODULE_RULES = [
     Rule("merge", rf"^/{ID}/actions/merge$", "ZohoCRM.modules.{t}.{op}",
          ops={"GET": "READ", "POST": "CREATE"}, credits={"POST": (50, 50)},
          sources=("apis_samples",), tags=("doc",), note="merge POST is CREATE and costs 50; GET merge status 1"),
-    Rule("tags_mass", r"^/actions/(add_tags|remove_tags)$", "ZohoCRM.modules.{t}.{op}",
-         ops={"POST": "UPDATE"}, credits={"POST": (1, 50)}, sources=("apis_samples", "api_limits"), tags=("doc", "infer"),
-         note="add_tags documented (min 1, max 50: __apis sample; VS table says 1 per 50 records: conflict, worst case 50 kept); "
-              "remove_tags by symmetry [infer]"),
+    Rule("tags_mass_add", r"^/actions/add_tags$", "ZohoCRM.modules.{t}.{op}",
+         ops={"POST": "UPDATE"}, credits={"POST": (1, 50)}, sources=("apis_samples", "add_tags_v8", "api_limits"), tags=("doc",),
+         note="UPDATE and 1..50 from the __apis sample; the add-tags page says CREATE and the VS table 1 per 50 records: "
+              "conflicts recorded, the __apis value wins"),
+    Rule("tags_mass", r"^/actions/remove_tags$", "ZohoCRM.modules.{t}.{op}",
+         ops={"POST": "UPDATE"}, credits={"POST": (1, 50)}, sources=("apis_samples", "api_limits"), tags=("infer",),
+         note="remove_tags by symmetry with the add_tags sample [infer]"),
     Rule("tags_single", rf"^/{ID}/actions/(add_tags|remove_tags)$", "ZohoCRM.modules.{t}.{op}",
          ops={"POST": "UPDATE"}, sources=("apis_samples", "api_limits"), tags=("doc", "infer"),
          note="op as the mass variant; one record can cost at most 1 credit (1 per 50 records) [infer]"),
-    Rule("territories", rf"^(/{ID})?/actions/(assign_territories|remove_territories)$", "ZohoCRM.modules.{t}.{op}",
-         ops={"POST": "UPDATE"}, sources=("apis_samples",), tags=("doc", "infer"),
-         note="samples: Deals/{{id}}/assign_territories, {{module}}/{{id}}/remove_territories (1/1); mass variants [infer]"),
+    Rule("territories", rf"^/{ID}/actions/(assign_territories|remove_territories)$", "ZohoCRM.modules.{t}.{op}",
+         ops={"POST": "UPDATE"}, sources=("apis_samples",), tags=("doc",),
+         note="samples: Deals/{{id}}/assign_territories, {{module}}/{{id}}/remove_territories (1/1)"),
+    Rule("territories_mass", r"^/actions/(assign_territories|remove_territories)$", "ZohoCRM.modules.{t}.{op}",
+         ops={"POST": "UPDATE"}, sources=("apis_samples",), tags=("infer",),
+         note="the many-records forms, as the one-record samples [infer]"),
     Rule("convert_lead", rf"^/{ID}/actions/convert$", "ZohoCRM.modules.{t}.{op}", modules=frozenset({"Leads"}),
-         ops={"POST": "CREATE"}, credits={"POST": (5, 5)}, sources=("api_limits", "default_ops"), tags=("doc", "infer"),
-         note="5 credits [doc]; CREATE is the POST default [infer]"),
-    Rule("convert_inventory", rf"^/{ID}/actions/convert$", "ZohoCRM.modules.{t}.{op}",
-         ops={"POST": "CREATE"}, sources=("default_ops",), tags=("infer",),
-         note="inventory conversion (Quotes -> Sales_Orders/Invoices); scope and credit not documented"),
+         ops={"POST": "CREATE"}, credits={"POST": (5, 5)}, sources=("convert_lead_docs", "api_limits"), tags=("doc",),
+         note="Leads only; 5 credits"),
+    Rule("convert_inventory", rf"^/{ID}/actions/convert$", "ZohoCRM.mass_convert.{t}.{op}",
+         modules=frozenset({"Quotes", "Sales_Orders"}), ops={"POST": "CREATE"}, sources=("inventory_convert_v6",), tags=("doc",),
+         note="inventory conversion (Quotes -> Sales_Orders/Invoices, Sales_Orders -> Invoices); credits not documented, 1 kept"),
     Rule("mass_convert", r"^/actions/mass_convert$", "ZohoCRM.mass_convert.{t}.{op}",
-         ops={"POST": "CREATE", "GET": "READ"}, sources=("mass_convert_docs",), tags=("doc", "infer"),
-         note="documented for leads (CREATE, READ) and Quotes/Sales_Orders (READ); other modules and credits [infer]"),
+         ops={"POST": "CREATE", "GET": "READ"}, sources=("mass_convert_docs", "inventory_convert_v6"), tags=("doc",),
+         note="Leads (CREATE, READ) and Quotes/Sales_Orders (inventory; READ on the status page, CREATE on the convert "
+              "page) only (SUPPORT); credits not documented, 1 kept"),
     Rule("mass_update", r"^/actions/mass_update$", "ZohoCRM.mass_update.{t}.{op}",
          ops={"POST": "UPDATE", "GET": "READ"}, sources=("mass_update_docs", "select_scopes"), tags=("doc",)),
     Rule("mass_delete", r"^/actions/mass_delete$", "ZohoCRM.mass_delete.{t}.{op}",
-         ops={"POST": "DELETE", "GET": "READ"}, sources=("mass_delete_v8",), tags=("doc", "infer"),
-         note="POST documented; GET (job status) READ [infer]; credits per 100 records are [3p] only, 1 kept"),
+         ops={"POST": "DELETE"}, sources=("mass_delete_v8",), tags=("doc",),
+         note="credits per 100 records are [3p] only, 1 kept"),
+    Rule("mass_delete_status", r"^/actions/mass_delete$", "ZohoCRM.mass_delete.{t}.{op}",
+         ops={"GET": "READ"}, sources=("mass_delete_v8",), tags=("infer",), note="GET (job status) READ [infer]"),
     Rule("change_owner", rf"^(/{ID})?/actions/change_owner$", "ZohoCRM.change_owner.{op}",
          ops={"POST": "CREATE"}, sources=("change_owner_v8",), tags=("doc",)),
     Rule("mass_change_owner", r"^/actions/mass_change_owner$", "ZohoCRM.change_owner.{op}",
          ops={"POST": "CREATE", "GET": "READ"}, sources=("change_owner_v8",), tags=("infer",),
          note="by analogy with change_owner"),
-    Rule("share", rf"^/{ID}/actions/share$", "ZohoCRM.share.{s}.{op}",
-         sources=("share_v8", "default_ops"), tags=("doc", "infer"),
-         note="POST CREATE and GET READ documented; PUT UPDATE, DELETE DELETE [infer]"),
-    Rule("share_emails", rf"^(/{ID})?/actions/(share_emails|unshare_emails)$", "ZohoCRM.modules.{t}.{op}",
-         ops={"POST": "CREATE"}, sources=("share_emails_v8",), tags=("doc", "infer"),
-         note="share_emails documented; unshare_emails by analogy [infer]"),
+    Rule("share", rf"^/{ID}/actions/share$", "ZohoCRM.share.{s}.{op}", ops={"POST": "CREATE", "GET": "READ"},
+         sources=("share_v8",), tags=("doc",), note="POST CREATE and GET READ documented"),
+    Rule("share_update", rf"^/{ID}/actions/share$", "ZohoCRM.share.{s}.{op}", ops={"PUT": "UPDATE", "DELETE": "DELETE"},
+         sources=("share_v8", "default_ops"), tags=("infer",), note="PUT UPDATE, DELETE DELETE by method [infer]"),
+    Rule("share_emails", rf"^(/{ID})?/actions/share_emails$", "ZohoCRM.modules.{t}.{op}",
+         ops={"POST": "CREATE"}, sources=("share_emails_v8",), tags=("doc",)),
+    Rule("unshare_emails", rf"^(/{ID})?/actions/unshare_emails$", "ZohoCRM.modules.{t}.{op}",
+         ops={"POST": "CREATE"}, sources=("share_emails_v8",), tags=("infer",), note="unshare_emails by analogy [infer]"),
     Rule("emails_sharing_details", rf"^/{ID}/__emails_sharing_details$", "ZohoCRM.modules.{t}.{op}",
          sources=("apis_samples",), tags=("doc",)),
     Rule("emails", rf"^/{ID}/Emails(/.*)?$", "ZohoCRM.modules.{t}.{op}",
@@ -238,17 +296,26 @@ MODULE_RULES = [
     Rule("records", r"^$", "ZohoCRM.modules.{t}.{op}", credits={"POST": (1, 10), "PUT": (1, 10)},
          sources=("apis_samples", "api_limits", "kaizen60", "default_ops"), tags=("doc",),
          note="insert/update 1 per 10 records (max 100) -> 1..10; get 1 (a cvid query parameter is not modelled)"),
-    Rule("search", r"^/search$", "ZohoCRM.modules.{t}.{op}", sources=("default_ops",), tags=("infer",),
-         note="search = module READ, 1 credit (zoho-facts 3.3 [infer])"),
+    Rule("search", r"^/search$", "ZohoCRM.modules.{t}.{op}", ops={"GET": "READ"}, sources=("search_v8",), tags=("doc",),
+         note="module READ (and ZohoSearch.securesearch.READ: a conjunction); 1 credit [infer]"),
     Rule("related_records_count", rf"^/{ID}/actions/get_related_records_count$", "ZohoCRM.modules.{t}.{op}",
          ops={"POST": "READ"}, sources=("default_ops",), tags=("infer",), note="a read sent as POST, like coql"),
-    Rule("record_state_actions", rf"^(/{ID})?/actions/(unblock_email|enrol_in_cadences|unenrol_from_cadences|cancel)$",
+    Rule("unblock_email", rf"^(/{ID})?/actions/unblock_email$", "ZohoCRM.send_mail.{t}.{op}", ops={"POST": "CREATE"},
+         sources=("unblock_email_v8",), tags=("doc",)),
+    Rule("cadences", rf"^(/{ID})?/actions/(enrol_in_cadences|unenrol_from_cadences)$", "ZohoCRM.modules.{t}.{op}",
+         ops={"POST": "CREATE"}, sources=("cadences_v8",), tags=("doc",)),
+    Rule("record_state_actions", rf"^(/{ID})?/actions/cancel$",
          "ZohoCRM.modules.{t}.{op}", ops={"POST": "UPDATE"}, sources=("default_ops",), tags=("infer",),
-         note="actions that change existing records: UPDATE, by analogy with add_tags/assign_territories"),
+         note="Events cancel changes an existing record: UPDATE, by analogy with add_tags/assign_territories [infer]"),
+    Rule("deal_contact_roles", rf"^/{ID}/Contact_Roles(/{ID})?$", "ZohoCRM.modules.{t}.{op}",
+         modules=frozenset({"Deals"}), ops={"GET": "READ"}, sources=("contact_roles_deal",), tags=("doc",),
+         note="deals READ (and contacts READ: a conjunction)"),
     Rule("record_subresources_documented",
          rf"^/{ID}(/photo|/Attachments(/{ID})?|/Locking_Information__s(/{ID})?|/actions/download_fields_attachment)?$",
-         "ZohoCRM.modules.{t}.{op}", sources=("apis_samples", "default_ops"), tags=("doc",),
+         "ZohoCRM.modules.{t}.{op}", sources=("apis_samples", "attachments_v8", "photo_docs", "default_ops"), tags=("doc",),
          note="record by id, photo, Attachments, Locking_Information__s, download_fields_attachment"),
+    Rule("record_notes_create", rf"^/{ID}/Notes$", "ZohoCRM.modules.{t}.{op}", ops={"POST": "CREATE"},
+         sources=("notes_docs",), tags=("doc",), note="the parent's CREATE (and ZohoCRM.modules.notes.CREATE: a conjunction)"),
     Rule("related_records", rf"^/{ID}/{RL}(/{ID})?$", "ZohoCRM.modules.{t}.{op}",
          sources=("apis_samples", "default_ops"), tags=("infer",),
          note="parent-module scope, as in the /Deals/{{id}}/Attachments sample; the related module may need READ too"),
@@ -296,9 +363,9 @@ OTHER_RULES = [
          tags=("doc", "infer"),
          note="scopes page lists users.ALL; SDK README names users.READ; other ops [infer]; "
               "/users/{{id}}/territories also concerns settings.territories"),
-    Rule("files", rf"^{API}/files$", "ZohoCRM.files.{op}", sources=("select_scopes",), tags=("doc",)),
-    Rule("upload", rf"^{API}/upload$", "ZohoCRM.files.{op}", ops={"POST": "CREATE"}, sources=("select_scopes",),
-         tags=("infer",), note="bulk-write file upload on the file-upload host; the bulk-write job itself needs ZohoCRM.bulk.CREATE"),
+    Rule("files", rf"^{API}/files$", "ZohoCRM.files.{op}", sources=("zfs_files_v21", "select_scopes"), tags=("doc",)),
+    Rule("upload", rf"^{API}/upload$", "ZohoFiles.files.{op}", ops={"POST": "ALL"}, sources=("upload_file_v2",),
+         tags=("doc",), note="bulk-write file upload on the file-upload host (not ZohoCRM.files, which is /files: ZFS)"),
     Rule("functions", rf"^{API}/functions/\{{\{{function_name\}}\}}/actions/execute$", "ZohoCRM.functions.execute.{op}",
          sources=("pipedream_1312",), tags=("3p",)),
     Rule("watch", rf"^{API}/actions/watch$", "ZohoCRM.notifications.{op}", sources=("notifications_v7", "default_ops"),
@@ -307,6 +374,8 @@ OTHER_RULES = [
          sources=("signals_docs",), tags=("doc",), note="the only documented scope is ZohoCRM.signals.ALL"),
     Rule("features", rf"^{API}/__features(/.*)?$", "ZohoCRM.features.{op}", sources=("apis_page",), tags=("infer",),
          note="'features' is a family in the __apis filter list; the exact string is unverified"),
+    Rule("zia_people", rf"^{API}/__zia_people_enrichment(/.*)?$", "ZohoCRM.settings.intelligence.{op}", ops={"GET": "READ"},
+         sources=("zia_people_v7",), tags=("doc",)),
     Rule("zia_enrichment", rf"^{API}/(__zia_org_enrichment|__zia_people_enrichment|settings/zia/data_enrichment)(/.*)?$",
          "ZohoCRM.zia.enrichment.{op}", ops={m: "ALL" for m in DEFAULT_OPS}, sources=("select_scopes",),
          tags=("doc", "infer"), note="only ZohoCRM.zia.enrichment.ALL is sourced; the mapping of these paths to it is [infer]"),
@@ -316,6 +385,9 @@ OTHER_RULES = [
          sources=("select_scopes",), tags=("doc",)),
     Rule("inventory_templates", rf"^{API}/settings/inventory_templates(/.*)?$", "ZohoCRM.templates.inventory.{op}",
          sources=("select_scopes",), tags=("doc",)),
+    Rule("territory_users", rf"^{API}/settings/territories/{ID}/users(/{ID})?$", "ZohoCRM.settings.territories.{op}",
+         ops={m: "ALL" for m in DEFAULT_OPS}, sources=("territory_users_v8",), tags=("doc",),
+         note="the pages name settings.territories.All (and users.All: a conjunction) for every method"),
     Rule("settings_query_posts", rf"^{API}/settings/data_sharing/rules/(search|actions/summary)$",
          "ZohoCRM.settings.data_sharing.{op}", ops={"POST": "READ", "GET": "READ"}, tags=("infer",),
          note="reads sent as POST"),
@@ -331,14 +403,37 @@ OTHER_RULES = [
     Rule("bulk_read", r"^/crm/bulk/v8/read/.*$", "ZohoCRM.bulk.{op}", ops={"GET": "READ"},
          sources=("scopes_page",), tags=("doc", "infer"), note="job status and result download, 1 credit each"),
     Rule("bulk_write_init", r"^/crm/bulk/v8/write$", "ZohoCRM.bulk.{op}", ops={"POST": "CREATE"},
-         credits={"POST": (500, 500)}, sources=("scopes_page", "api_limits"), tags=("doc",)),
+         credits={"POST": (500, 500)}, sources=("bulk_write_job", "api_limits"), tags=("doc",),
+         note="also needs ZohoCRM.modules.{module}.CREATE of the body's module (conjunction)"),
     Rule("bulk_write", r"^/crm/bulk/v8/write/.*$", "ZohoCRM.bulk.{op}", ops={"GET": "CREATE"},
          sources=("scopes_page",), tags=("infer",), note="job status of a write job: bulk.CREATE [infer]"),
+    Rule("backup_history", r"^/crm/bulk/v8/backup/history$", "ZohoCRM.bulk.backup.{op}", ops={"GET": "READ"},
+         sources=("backup_history_v8",), tags=("doc",)),
     Rule("backup_schedule", r"^/crm/bulk/v8/backup$", "ZohoCRM.bulk.backup.{op}", ops={"POST": "CREATE", "GET": "ALL"},
          sources=("backup_v8", "oas_scopes"), tags=("doc", "infer"),
          note="POST: ALL or CREATE documented; other methods: only .ALL is sourced"),
     Rule("backup", r"^/crm/bulk/v8/backup/.*$", "ZohoCRM.bulk.backup.{op}", ops={m: "ALL" for m in DEFAULT_OPS},
          sources=("backup_v8", "oas_scopes"), tags=("oas", "infer"), note="only ZohoCRM.bulk.backup.ALL is sourced for these"),
+]
+
+# Operations a page documents for some modules only ("Supported modules: ..."): no copy for the others, so a call
+# to a module Zoho does not support is unmatched with the page's list, never given a scope.  "{{module}}" stands for
+# custom modules.  (id, regex on the path after the module segment, methods or None, modules, source key, page words)
+_INVENTORY = ("Quotes", "Sales_Orders", "Purchase_Orders", "Invoices")
+SUPPORT = [
+    ("photo", rf"^/{ID}/photo$", None,
+     frozenset({"Leads", "Contacts", "Accounts", "Products", "Vendors", "{{module}}"}), "photo_docs"),
+    ("send_mail", rf"^/{ID}/actions/send_mail$", None,
+     frozenset({"Leads", "Contacts", "Deals", "Accounts", "Cases", "{{module}}", *_INVENTORY}), "send_mail_v21"),
+    ("convert", rf"^/{ID}/actions/convert$", None, frozenset({"Leads", "Quotes", "Sales_Orders"}), "inventory_convert_v6"),
+    ("mass_convert", r"^/actions/mass_convert$", None, frozenset({"Leads", "Quotes", "Sales_Orders"}), "mass_convert_docs"),
+    ("attachments", rf"^/{ID}/Attachments(/{ID})?$", None,
+     frozenset({"Leads", "Accounts", "Contacts", "Deals", "Campaigns", "Tasks", "Cases", "Events", "Calls", "Solutions",
+                "Products", "Vendors", "Price_Books", "Quotes", "Sales_Orders", "Purchase_Orders", "Invoices", "{{module}}",
+                "Appointments__s", "Services__s", "Notes"}), "attachments_v8"),
+    ("notes", rf"^/{ID}/Notes$", ("POST",),
+     frozenset({"Leads", "Accounts", "Contacts", "Deals", "Campaigns", "Tasks", "Cases", "Events", "Calls", "Solutions",
+                "Products", "Vendors", "Price_Books", "{{module}}", *_INVENTORY}), "notes_docs"),
 ]
 
 # Pairs the SDK lacks but documentation has.  Composite: zoho-facts.md 6 and oas
@@ -348,6 +443,8 @@ EXTRA_PAIRS = [
     ("POST", f"{API}/__composite_requests"),
     ("PUT", f"{API}/{{{{module}}}}/{{{{id}}}}/actions/send_mail"),
     ("PUT", f"{API}/{{{{module}}}}/{{{{id}}}}/Attachments"),
+    # Create Notes of a record: POST {module_api_name}/{record_id}/Notes (the SDK posts to /Notes only)
+    ("POST", f"{API}/{{{{module}}}}/{{{{id}}}}/Notes"),
 ]
 
 
@@ -385,7 +482,7 @@ def derive(method: str, path: str):
             if rule.rx.match(rest):
                 got = apply_rule(rule, method, fmt)
                 if got is None:
-                    raise SystemExit(f"rule {rule.id} has no op for {method} {path}")
+                    continue  # the rule covers other methods of this path
                 return (*got, rule.id, ())
         raise SystemExit(f"no module rule for {method} {path}")
     for rule in OTHER_RULES:
@@ -403,20 +500,30 @@ def derive(method: str, path: str):
                 raise SystemExit(f"settings resource not classified (add to SETTINGS_RESOURCES): {path}")
         got = apply_rule(rule, method, fmt)
         if got is None:
-            raise SystemExit(f"rule {rule.id} has no op for {method} {path}")
+            continue  # the rule covers other methods of this path
         return (*got, rule.id, extra)
     raise SystemExit(f"no rule for {method} {path}")
 
 
+def supported(method: str, rest: str) -> tuple | None:
+    """The SUPPORT row that limits (method, rest after the module segment) to documented modules, if any."""
+    for row in SUPPORT:
+        if re.match(row[1], rest) and (row[2] is None or method in row[2]):
+            return row
+    return None
+
+
 def expand(method: str, template: str):
-    """Zoho __apis style: literal system-module copies plus the {{module}} (custom) entry."""
+    """Zoho __apis style: literal system-module copies plus the {{module}} (custom) entry, for documented modules only."""
     if "{{module}}" not in template:
         return [template]
     if not template.startswith(API + "/{{module}}") or template.count("{{module}}") != 1:
         raise SystemExit(f"unexpected {{{{module}}}} position: {template}")
-    out = [template]
+    row = supported(method, template[len(API + "/{{module}}"):])
+    allowed = None if row is None else row[3]
+    out = [template] if allowed is None or "{{module}}" in allowed else []
     for m in MODULES:
-        if m.expand:
+        if m.expand and (allowed is None or m.api_name in allowed):
             out.append(template.replace("{{module}}", m.api_name, 1))
     return out
 
@@ -524,6 +631,12 @@ def build(wheel_dir: Path | None, reference: Path):
         "expanded_in_catalogue": sorted(m.api_name for m in MODULES if m.expand),
         "system_modules_without_token": dict(sorted(NO_TOKEN.items())),
         "custom_token": "custom",
+        "support": [{"operation": op, "path": "^/(?P<module>[^/]+)" + rx[1:].replace(ID, "[^/]+"),
+                     "methods": sorted(methods) if methods else None,
+                     "modules": sorted("custom" if m == "{{module}}" else m for m in mods),
+                     "source": SOURCES[src]} for op, rx, methods, mods, src in SUPPORT],
+        "support_source": "Operations Zoho documents for some modules only ('Supported modules' on the page). `path` is a "
+                          "regex on the path after /crm/vN; `custom` stands for every custom module.",
         "reserved": sorted(reserved),
         "reserved_source": (f"Every first path segment after /crm/v8/ in {dist}=={version} operations (plus __composite_requests, "
                             "documented) that is not a module. Other path prefixes: /crm/bulk/vN/, /crm/email/vN/."),
@@ -542,12 +655,22 @@ def build(wheel_dir: Path | None, reference: Path):
     settings_resources = [{"pattern": rx, "resource": res or "<first segment>", "tags": list(tags),
                            "sources": [SOURCES[s] for s in src]} for rx, res, src, tags in SETTINGS_RESOURCES]
     ops_prov: dict = {}
+    cited = inferred = 0
     for (method, path), rid in provenance.items():
-        ops_prov.setdefault(path, {})[method] = rid
+        rule = rules[rid.split("|")[0]]
+        tags = set(rule["tags"]) | {t.split(":", 1)[1] for t in rid.split("|")[1].split(",")} if "|" in rid else set(rule["tags"])
+        pages = sorted({u for src in rule["sources"] for u in URL.findall(src)})
+        infer = "infer" in tags or not pages
+        cited, inferred = cited + (not infer), inferred + infer
+        ops_prov.setdefault(path, {})[method] = {"rule": rid, "pages": pages, "infer": infer}
     prov = {"source": f"tools/build_catalogue.py over PyPI {dist}=={version}",
             "tags_legend": {"doc": "official Zoho page", "sdk": "official SDK wheel", "oas": "zoho/crm-oas",
                             "3p": "third party", "infer": "inference, not stated anywhere"},
             "default_ops": DEFAULT_OPS, "rules": rules, "settings_resources": settings_resources,
+            "summary": {"operations": cited + inferred, "cited": cited, "infer": inferred,
+                        "note": "cited: the operation's scope follows a rule whose pages are cited and that carries no [infer] tag"},
+            "conflicts": CONFLICTS + [{"operation": f"{k[0]} {k[1]}", "derived": list(overridden[k]), "apis": list(doc[k]),
+                                       "resolution": "the __apis value wins"} for k in sorted(overridden)],
             "operations": ops_prov}
 
     n_ops = sum(len(e["operation_types"]) for e in catalogue["__apis"])

@@ -84,29 +84,72 @@ def fetch(dc, environment, version, filter_, output, accounts_url, api_domain, t
         raise CatalogueError(f"cannot write {exc.filename or output}: {exc.strerror}") from None
 
 
+def _emit(text: str, output: Path | None) -> None:
+    """Print, or write atomically to --output."""
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    from scopeplan.catalogue import cache
+
+    try:
+        cache.write_atomic(output, text.encode("utf-8"))
+    except OSError as exc:
+        raise CatalogueError(f"cannot write {exc.filename or output}: {exc.strerror}") from None
+
+
+def _json(data: dict) -> str:
+    import json
+
+    return json.dumps(data, indent=2, sort_keys=True) + "\n"
+
+
+FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+OUTPUT = click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
+                      help="Write the result to this file (atomically) instead of stdout.")
+
+
 @catalogue.command()
 @click.argument("src", default="bundled", metavar="[SRC]")
-def show(src: str) -> None:
-    """Summarise a catalogue: paths, scope families, credit ranges, derived or live.
+@click.option("--endpoint", metavar="'[METHOD] PATH'",
+              help="Show one endpoint: its scope, credits, documented conjunctions and their pages. PATH is a template "
+                   "(/crm/v8/Deals/{{id}}/Attachments, <<id>> too) or a path a call would use (/crm/v8/Deals/1/Attachments).")
+@FORMAT
+@OUTPUT
+def show(src: str, endpoint: str | None, fmt: str, output: Path | None) -> None:
+    """Summarise a catalogue: paths, scope families, credit ranges, derived or live; or one endpoint.
 
     SRC is bundled (default), live, live:DC[-ENVIRONMENT[-VERSION]], live:sha256:DIGEST or a file.
     """
     from scopeplan.catalogue import compare
     from scopeplan.catalogue.load import load
 
-    click.echo(compare.render_summary(compare.summarise(load(src))), nl=False)
+    cat = load(src)
+    if endpoint is None:
+        summary = compare.summarise(cat)
+        _emit(_json(compare.summary_dict(summary)) if fmt == "json" else compare.render_summary(summary), output)
+        return
+    view = compare.find_endpoint(cat, endpoint)
+    if view is None:
+        raise click.UsageError(f"no endpoint in {src} for {endpoint!r}")
+    _emit(_json(compare.endpoint_dict(view)) if fmt == "json" else compare.render_endpoint(view), output)
 
 
 @catalogue.command()
 @click.argument("old", metavar="OLD")
 @click.argument("new", metavar="NEW")
-def diff(old: str, new: str) -> None:
+@FORMAT
+@OUTPUT
+def diff(old: str, new: str, fmt: str, output: Path | None) -> None:
     """List endpoints added and removed and operations whose scope or credits changed, OLD to NEW.
 
     OLD and NEW are each bundled, live, live:DC[-ENVIRONMENT[-VERSION]], live:sha256:DIGEST or a file.
+    Exits 1 when the catalogues differ, 0 when they are the same (like diff).
     """
     from scopeplan.catalogue import compare
     from scopeplan.catalogue.load import load
 
     result = compare.diff(load(old), load(new))
-    click.echo(compare.render_diff(result, old, new), nl=False)
+    text = _json(compare.diff_dict(result, old, new)) if fmt == "json" else compare.render_diff(result, old, new)
+    _emit(text, output)
+    if not result.same:
+        raise SystemExit(1)

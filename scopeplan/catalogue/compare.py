@@ -195,3 +195,112 @@ def _change(c: Change) -> str:
         parts.append(f"credits {_range(c.old.min_credits, c.old.max_credits)} -> "
                      f"{_range(c.new.min_credits, c.new.max_credits)}")
     return head + ", ".join(parts)
+
+
+@dataclass(frozen=True, slots=True)
+class OperationView:
+    """One method of an endpoint for `catalogue show --endpoint`: its scope, credits and documented conjunctions."""
+
+    method: str
+    scope: str
+    min_credits: int
+    max_credits: int
+    conjunctions: tuple[tuple[str, str], ...]  # (scope, doc page)
+    from_body: tuple[tuple[str, str, str], ...]  # (scope template, doc page, what the body must say)
+    pages: tuple[str, ...]  # the pages the bundled catalogue's rule follows (bundled only)
+    infer: bool | None  # the bundled rule rests on an inference; None for other catalogues
+
+
+@dataclass(frozen=True, slots=True)
+class EndpointView:
+    """`catalogue show --endpoint`: the catalogue template a query names and its operations."""
+
+    query: str
+    template: str
+    operations: tuple[OperationView, ...]
+
+
+def find_endpoint(catalogue: Catalogue, query: str) -> EndpointView | None:
+    """The endpoint `[METHOD] PATH` names: its template (`{{id}}` or `<<id>>`) or a path the matcher would match."""
+    from scopeplan.catalogue import conjunctions
+
+    method, _, path = query.strip().rpartition(" ")
+    method, path = method.strip().upper(), re.sub(r"<<(\w+)>>", r"{{\1}}", path.strip())
+    endpoint = next((e for e in catalogue.endpoints if key(e.template) == key(path)), None)
+    if endpoint is None:
+        endpoint = _matched(catalogue, method or "GET", path)
+    if endpoint is None:
+        return None
+    prov = _provenance(catalogue)
+    ops = []
+    for op in endpoint.operations:
+        if method and op.method != method:
+            continue
+        added = conjunctions.needed(endpoint.template, op.method)
+        row = prov.get(endpoint.template, {}).get(op.method, {})
+        ops.append(OperationView(op.method, op.scope, op.min_credits, op.max_credits, added.scopes, added.pending,
+                                 tuple(row.get("pages", ())), row.get("infer") if prov else None))
+    return EndpointView(query, endpoint.template, tuple(ops)) if ops else None
+
+
+def _matched(catalogue: Catalogue, method: str, path: str) -> Endpoint | None:
+    from scopeplan.matcher import Matcher
+    from scopeplan.model import CallSite, Location, Url
+
+    site = CallSite(Location("<query>", 1, 1), "<query>", "catalogue", method, Url((path,)))
+    found = Matcher(catalogue).resolve(site)
+    if found is None or found.endpoint is None:
+        return None
+    return next(e for e in catalogue.endpoints if e.template == found.endpoint)
+
+
+def _provenance(catalogue: Catalogue) -> dict:
+    if not catalogue.derived:
+        return {}
+    import json
+    from importlib import resources
+
+    data = resources.files("scopeplan.data").joinpath("catalogue_v8_provenance.json").read_text("utf-8")
+    return json.loads(data)["operations"]
+
+
+def render_endpoint(view: EndpointView) -> str:
+    """`catalogue show --endpoint`: each method's scope, then the conjunctions and where each comes from."""
+    out = [f"endpoint {view.template}  (query: {view.query})"]
+    for op in view.operations:
+        out.append(f"  {op.method:<7}{op.scope}  credits {_range(op.min_credits, op.max_credits)}"
+                   + ("  [infer]" if op.infer else ""))
+        out += [f"           from a page: {page}" for page in op.pages]
+        out += [f"    and    {scope}  (conjunction: {page})" for scope, page in op.conjunctions]
+        out += [f"    and    {scope}  (conjunction from the request body, {what}: {page})"
+                for scope, page, what in op.from_body]
+    return "\n".join(out) + "\n"
+
+
+def endpoint_dict(view: EndpointView) -> dict:
+    """`catalogue show --endpoint --format json`."""
+    return {"query": view.query, "endpoint": view.template, "operations": [
+        {"method": o.method, "oauth_scope": o.scope, "min_credits": o.min_credits, "max_credits": o.max_credits,
+         "conjunctions": [{"scope": s, "source": p} for s, p in o.conjunctions],
+         "conjunctions_from_body": [{"scope": s, "source": p, "body": w} for s, p, w in o.from_body],
+         "pages": list(o.pages), "infer": o.infer} for o in view.operations]}
+
+
+def summary_dict(summary: Summary) -> dict:
+    """`catalogue show --format json`."""
+    return {"api_version": summary.api_version, "source": summary.source, "origin": summary.origin,
+            "digest": summary.digest, "derived": summary.derived, "endpoints": summary.endpoints,
+            "operations": summary.operations, "methods": dict(summary.methods), "families": dict(summary.families),
+            "credits": [{"min": lo, "max": hi, "operations": n} for (lo, hi), n in summary.credits]}
+
+
+def diff_dict(result: CatalogueDiff, old_name: str = "old", new_name: str = "new") -> dict:
+    """`catalogue diff --format json`: sorted, no timestamps."""
+    def op(o: Operation | None) -> dict | None:
+        return None if o is None else {"oauth_scope": o.scope, "min_credits": o.min_credits, "max_credits": o.max_credits}
+
+    return {"old": {"name": old_name, "digest": result.old_digest, "api_version": result.old_version},
+            "new": {"name": new_name, "digest": result.new_digest, "api_version": result.new_version},
+            "same": result.same, "added": list(result.added), "removed": list(result.removed),
+            "changes": [{"endpoint": c.template, "method": c.method, "change": c.kind, "old": op(c.old), "new": op(c.new)}
+                        for c in result.changes]}

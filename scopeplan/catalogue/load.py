@@ -15,6 +15,7 @@ LIVE = "live"
 BUNDLED_FILE = "catalogue_v8.json"
 METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE"})
 _VERSION = re.compile(r"/crm/(?:bulk/|email/)?(v\d+(?:\.\d+)?)(?:/|$)")
+_ANGLE = re.compile(r"<<(\w+)>>")
 _SCOPE = re.compile(r"^[A-Za-z]+(\.[A-Za-z0-9_]+){2,}$")
 
 
@@ -72,6 +73,7 @@ def _endpoint(entry: object, index: int, origin: str) -> Endpoint:
     if not isinstance(path, str) or not path.startswith("/"):
         raise CatalogueError(f"{where}: `path` must be a string starting with /, got {path!r}")
     where = f"catalogue {origin}: entry {index} ({path})"
+    path = _ANGLE.sub(r"{{\1}}", path)  # `<<id>>` is the same placeholder as Zoho's `{{id}}`
     ops = entry.get("operation_types")
     if not isinstance(ops, list) or not ops:
         raise CatalogueError(f"{where}: `operation_types` must be a non-empty list")
