@@ -210,6 +210,11 @@ class Evaluator:
             tables = [v for v in self.evaluate(base, ctx, depth + 1) if isinstance(v, Mapping)]
             if tables:
                 return [_dict_view(t, method) for t in tables]
+        if method == "get" and isinstance(expr.callee, Attr) and 1 <= len(expr.args) <= 2 and not expr.kwargs:
+            tables = [v for v in self.evaluate(expr.callee.value, ctx, depth + 1) if isinstance(v, Mapping)]
+            if tables and all(t.items for t in tables):  # `REGION_URLS.get(region, REGION_URLS["com"])`; an
+                # empty dict is filled at run time (`self._by_module = {}`): what it holds is unknown
+                return self._lookup_in(tables, expr.args, ctx, depth)
         for target in self.targets(expr.callee, ctx, depth + 1):
             inner = self.bind(target, expr.args, expr.kwargs, ctx)
             if target.cls is not None:
@@ -222,6 +227,22 @@ class Evaluator:
                     out.append(ExternalInstance(value.name, expr.args, expr.kwargs, ctx))
         if not out:
             out.append(Text((Hole(short(expr.name), f"return value of `{expr.name}()`"),)))
+        return unique(out)
+
+    def _lookup_in(self, tables: list[Mapping], args: tuple[Expr, ...], ctx: Ctx, depth: int) -> Values:
+        """`table.get(key[, default])`: the value for a static key, else any value or the default."""
+        out: Values = []
+        default = self.evaluate(args[1], ctx, depth) if len(args) > 1 else [hole("None")]
+        for key in self.strings(args[0], ctx, depth):
+            name = literal(key)
+            for table in tables:
+                found = dict(table.items)
+                if name is not None and name in found:
+                    out.extend(self.evaluate(found[name], table.ctx, depth))
+                    continue
+                if name is None:  # a key known only at run time: any of the values, or the default
+                    out.extend(v for _, item in table.items for v in self.evaluate(item, table.ctx, depth))
+                out.extend(default)
         return unique(out)
 
     def strings(self, expr: Expr, ctx: Ctx, depth: int) -> list[Text]:

@@ -159,6 +159,10 @@ class Project(Evaluator):
                     return self.evaluate(attrs[name], ctx, depth + 1)
             if name in cls.methods:
                 function = self._method(cls.qualname, name)
+                if function is not None and instance and _is_property(function):
+                    if function.returns is None:  # a property that returns nothing scopeplan can see
+                        return [Text((Hole(name, f"property `{name}` returns nothing scopeplan can follow"),))]
+                    return self.evaluate(function.returns, Ctx(ctx.bindings, start), depth + 1)
                 if function is not None:
                     return [Function(function, ctx, start)]
             attrs = dict(cls.attrs)
@@ -244,6 +248,14 @@ class Project(Evaluator):
                 pairs.append(((rest.function, rest.name), (Dict(tuple(extra)), caller)))
         self_cls = caller.self_cls if target.via_self and caller.self_cls else target.self_cls
         return Ctx(bindings=tuple(pairs), self_cls=self_cls)
+
+
+_PROPERTIES = ("property", "functools.cached_property", "cached_property", "builtins.property")
+
+
+def _is_property(function: FunctionFacts) -> bool:
+    """`@property` (or `cached_property`): reading the attribute calls the method and gives its value."""
+    return any(d in _PROPERTIES for d in function.decorators)
 
 
 def _prefixes(dotted: str) -> list[str]:

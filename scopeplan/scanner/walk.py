@@ -527,6 +527,9 @@ class _Walker:
             return args[0]
         if isinstance(func, Unknown) and func.name == "getattr" and len(args) in (2, 3) and not star:
             return GetAttr(args[0], args[1])  # a call of it is recorded: `getattr(requests, method)(url)`
+        if isinstance(func, (Attr, SelfAttr)) and func.name == "__getattribute__" and len(args) == 1 and not star:
+            value = func.value if isinstance(func, Attr) else SelfAttr(func.cls, "")
+            return GetAttr(value, args[0])  # `session.__getattribute__(http_method)(url)`
         if isinstance(func, Unknown) and func.name == "super" and self.scope.cls:
             return Super(self.scope.cls)
         if isinstance(func, Unknown) and func.name == "range" and args and all(isinstance(a, Lit) for a in args):
