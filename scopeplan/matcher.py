@@ -174,7 +174,14 @@ def _locate(text: str, holes: list[Hole]) -> str | Unresolved | None:
         host, path = scheme.groups()
         if not _HOLE.search(host) and not _CRM_HOST.match(host.split(":")[0]):
             return None
-        return _clean(path) if path.lower().startswith("/crm/") else None
+        if path.lower().startswith("/crm/"):
+            return _clean(path)
+        first = re.match(r"^/?\x01(\d+)\x02", path)
+        if first and not _HOLE.search(host):  # `https://www.zohoapis.com/{endpoint}`: a CRM host, the path unknown
+            hole = holes[int(first.group(1))]
+            why = f" ({hole.origin})" if hole.origin else ""
+            return Unresolved(f"the path on {host} comes from `{hole.name}`{why}")
+        return None
     lead = re.match(r"^\x01(\d+)\x02(.*)$", text)
     if lead:
         rest = lead.group(2)

@@ -109,3 +109,14 @@ def leads():
 @pytest.mark.parametrize("files,expected", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
 def test_placement(project, files, expected):
     assert where(project(files)) == sorted(expected)
+
+
+def test_a_crm_host_with_an_unknown_path_is_unresolved_not_dropped(project):
+    result = project({"app/zoho_client.py": '''
+import requests
+
+def call(endpoint):
+    return requests.get(f"https://www.zohoapis.com/{endpoint}")
+'''})
+    (r,) = result.resolutions
+    assert r.status == "unresolved" and r.reason.startswith("the path on www.zohoapis.com comes from `endpoint`")
