@@ -31,7 +31,7 @@ def apply(project: Project, site: CallSite, body: Expr | None, ctx: Ctx) -> list
 
 def _coql(project: Project, site: CallSite, body: Expr | None, ctx: Ctx) -> CallSite:
     queries = [_literal_text(t) for t in _field(project, body, ctx, "select_query")]
-    if not queries or any(q is None for q in queries):
+    if not queries:
         return replace(site, body_reason="the COQL select_query is not a static string, so the modules it reads "
                                          "(and their scopes) are unknown")
     needed, worst = [], 0
@@ -56,13 +56,15 @@ def _coql_credits(query: str) -> int:
 
 
 def _bulk_read(project: Project, site: CallSite, body: Expr | None, ctx: Ctx) -> CallSite:
-    names = []
+    found: list[str | None] = []
     for query in _dicts(project, body, ctx, "query"):
         for module in _values(project, query, "module"):
+            named: Value | None = module
             if isinstance(module, Mapping):
-                module = next(iter(_values(project, module, "api_name")), None)
-            names.append(_literal_text(module) if isinstance(module, Text) else None)
-    if not names or None in names:
+                named = next(iter(_values(project, module, "api_name")), None)
+            found.append(_literal_text(named) if isinstance(named, Text) else None)
+    names = [n for n in found if n is not None]
+    if not found or len(names) != len(found):
         return replace(site, body_reason="the bulk read's module is not static, so its read scope is unknown")
     tokens = [scopes.module_token(n) for n in names]
     if None in tokens:
@@ -98,7 +100,7 @@ def _field(project: Project, body: Expr | None, ctx: Ctx, key: str) -> list[Text
     return [v for v in _field_values(project, body, ctx, key) if isinstance(v, Text)]
 
 
-def _field_values(project: Project, body: Expr | None, ctx: Ctx, key: str) -> list:
+def _field_values(project: Project, body: Expr | None, ctx: Ctx, key: str) -> list[Value]:
     if body is None:
         return []
     return [v for table in project.evaluate(body, ctx) if isinstance(table, Mapping)
@@ -113,8 +115,6 @@ def _values(project: Project, table: Mapping, key: str) -> list[Value]:
     return [v for k, item in table.items if k == key for v in project.evaluate(item, table.ctx)]
 
 
-def _literal_text(text: Text) -> str | None:
-    if any(isinstance(p, Hole) for p in text.parts):
-        joined = "".join(p if isinstance(p, str) else "\x00" for p in text.parts)
-        return joined  # holes kept as NUL: FROM/LIMIT still readable when they are literal
-    return "".join(text.parts)
+def _literal_text(text: Text) -> str:
+    """The text with each hole as NUL: FROM and LIMIT stay readable when they are literal."""
+    return "".join(p if isinstance(p, str) else "\x00" for p in text.parts)

@@ -23,10 +23,11 @@ import re
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from typing import Any
 
 from scopeplan.model import CallSite, Hole, Location, TraceStep, Url
 from scopeplan.scanner.facts import FileFacts, Invoke
-from scopeplan.scanner.ir import Attr, Expr, Param, Unknown
+from scopeplan.scanner.ir import Attr, Expr, Glob, Param, Unknown
 from scopeplan.program.project import EMPTY, Ctx, External, ExternalInstance, Project, Text, Value, method_name
 
 # The SDK's Constants.DEFAULT_MODULE_NAME_VS_API_NAME (util/constants.py; facts §1.5). Before a request that
@@ -47,16 +48,17 @@ class SdkCall:
     cls: str
     method: str
     receiver: ExternalInstance | External  # an operations object the code built, or the Initializer class
-    args: tuple
-    kwargs: tuple
+    args: tuple[Expr, ...]
+    kwargs: tuple[tuple[str, Expr], ...]
 
 
 # -- the table ------------------------------------------------------------------------------------------
 
 @cache
-def _packages() -> dict[str, dict]:
+def _packages() -> dict[str, dict[str, Any]]:
     text = resources.files("scopeplan.data").joinpath("sdk_methods.json").read_text("utf-8")
-    return json.loads(text)["packages"]
+    packages: dict[str, dict[str, Any]] = json.loads(text)["packages"]
+    return packages
 
 
 @cache
@@ -89,7 +91,7 @@ def _sdk_class(qualname: str) -> tuple[str, str] | None:
     return None
 
 
-def _row(package: str, call: SdkCall) -> tuple[dict, dict] | None:
+def _row(package: str, call: SdkCall) -> tuple[dict[str, Any], dict[str, Any]] | None:
     """The class row and method spec of a call in one package, if it has them."""
     row = _packages()[package]["classes"].get(call.cls)
     spec = row["methods"].get(call.method) if row is not None else None
@@ -106,17 +108,18 @@ def _fits(package: str, call: SdkCall) -> bool:
     row, spec = found
     given = {"constructor": _given(row["constructor"], *_constructed(call.receiver)),
              "method_arg": _given(spec["params"], call.args, call.kwargs)}
-    if None in given.values():
+    known = {k: v for k, v in given.items() if v is not None}
+    if len(known) != len(given):
         return False
-    return all(p["name"] in given[p["source"]] for p in spec["placeholders"])
+    return all(p["name"] in known[p["source"]] for p in spec["placeholders"])
 
 
-def _constructed(receiver: ExternalInstance | External) -> tuple[tuple, tuple]:
+def _constructed(receiver: ExternalInstance | External) -> tuple[tuple[Expr, ...], tuple[tuple[str, Expr], ...]]:
     """The constructor's arguments of the receiver (none for a class)."""
     return (receiver.args, receiver.kwargs) if isinstance(receiver, ExternalInstance) else ((), ())
 
 
-def _given(names: list[str], args: tuple, kwargs: tuple) -> set[str] | None:
+def _given(names: list[str], args: tuple[Expr, ...], kwargs: tuple[tuple[str, Expr], ...]) -> set[str] | None:
     if len(args) > len(names) or any(key not in names for key, _ in kwargs):
         return None
     return set(names[:len(args)]) | {key for key, _ in kwargs}
@@ -131,8 +134,10 @@ def sdk_calls(project: Project, invoke: Invoke, ctx: Ctx = EMPTY) -> list[SdkCal
         return []
     if isinstance(invoke.callee, Attr):
         receivers = project.evaluate(invoke.callee.value, ctx)
-    else:
+    elif isinstance(invoke.callee, Glob):
         receivers = project.lookup(invoke.callee.qualname.rpartition(".")[0])
+    else:
+        return []
     out = []
     for value in receivers:
         if not isinstance(value, (ExternalInstance, External)):
@@ -167,8 +172,10 @@ def _project_packages(project: Project) -> dict[str, str]:
         for invoke in facts.invokes:
             for call in sdk_calls(project, invoke):
                 used.setdefault(call.root, []).append(call)
-    project.unbound.clear(), project.unbound.update(unbound)
-    project.defaulted.clear(), project.defaulted.update(defaulted)
+    project.unbound.clear()
+    project.unbound.update(unbound)
+    project.defaulted.clear()
+    project.defaulted.update(defaulted)
     chosen = {}
     for root, calls in used.items():
         score = {p: sum(_fits(p, call) for call in calls) for p in _newest_first(root)}
@@ -190,7 +197,7 @@ def _package(project: Project, call: SdkCall) -> str | None:
 # -- call sites -----------------------------------------------------------------------------------------
 
 def sdk_sites(project: Project, facts: FileFacts, invoke: Invoke, ctx: Ctx = EMPTY, at: Invoke | None = None,
-              at_file: str | None = None, trace: tuple = ()) -> list[CallSite]:
+              at_file: str | None = None, trace: tuple[TraceStep, ...] = ()) -> list[CallSite]:
     """The call sites an SDK call makes, including the implicit ones."""
     where = at or invoke
     made = _Made(Location(at_file or facts.path, where.line, where.column), where.function,
@@ -205,7 +212,10 @@ def sdk_sites(project: Project, facts: FileFacts, invoke: Invoke, ctx: Ctx = EMP
             if calls and _finds_user(project, invoke, ctx):
                 out.extend(made.site(package, c["http_method"], Text((c["path"],)), True) for c in calls)
             continue
-        row, spec = _row(package, call)
+        found = _row(package, call)
+        if found is None:
+            continue
+        row, spec = found
         args, kwargs = _constructed(call.receiver)
         receiver_ctx = call.receiver.ctx if isinstance(call.receiver, ExternalInstance) else EMPTY
         values = {**_bind(row["constructor"], args, kwargs, receiver_ctx),
@@ -229,7 +239,7 @@ class _Made:
 
     location: Location
     function: str
-    trace: tuple
+    trace: tuple[TraceStep, ...]
     ignored: str | None
 
     def site(self, package: str, method: str, url: Text, implicit: bool) -> CallSite:
@@ -237,14 +247,15 @@ class _Made:
                         url=Url(url.parts), trace=self.trace, implicit=implicit, ignored=self.ignored)
 
 
-def _bind(names: list[str], args: tuple, kwargs: tuple, ctx: Ctx) -> dict[str, tuple[Expr, Ctx]]:
+def _bind(names: list[str], args: tuple[Expr, ...], kwargs: tuple[tuple[str, Expr], ...],
+          ctx: Ctx) -> dict[str, tuple[Expr, Ctx]]:
     """Arguments by parameter name: positional in the table's order, then keywords."""
     bound = {name: (arg, ctx) for name, arg in zip(names, args)}
     bound.update((key, (arg, ctx)) for key, arg in kwargs if key in names)
     return bound
 
 
-def _urls(project: Project, spec: dict, values: dict, spelled: str) -> list[Text]:
+def _urls(project: Project, spec: dict[str, Any], values: dict[str, tuple[Expr, Ctx]], spelled: str) -> list[Text]:
     """The method's path with each placeholder replaced by every static value of its argument."""
     path = spec["path"]
     if spec["host"] == "opaque":  # `/{download_url}`: an absolute URL returned by an earlier call

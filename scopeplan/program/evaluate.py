@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import re
 from itertools import product
-from typing import TYPE_CHECKING
+from collections.abc import Iterable
+from collections.abc import Sequence as Sequence_
+from typing import TYPE_CHECKING, TypeVar
 
 from scopeplan.model import Hole
 from scopeplan.program.strings import MAX_ALTERNATIVES, Text, apply_format, concat, strip, urljoin
@@ -25,6 +27,7 @@ from scopeplan.scanner.ir import (
 if TYPE_CHECKING:
     from scopeplan.scanner.facts import ClassFacts, FunctionFacts
 
+V = TypeVar("V")
 MAX_DEPTH = 40
 MAX_WORK = 20_000  # evaluation steps for one top-level question
 Note = tuple[str, object]  # ("unbound" | "defaulted" | "expanded", what)
@@ -249,7 +252,7 @@ class Evaluator:
         """The string values of an expression; non-strings become holes."""
         return [v if isinstance(v, Text) else as_text(v, expr) for v in self.evaluate(expr, ctx, depth)]
 
-    def texts(self, groups: list[Values], expr: Expr) -> list[Text]:
+    def texts(self, groups: Sequence_[Sequence_[Value]], expr: Expr) -> list[Text]:
         """Every concatenation of one value from each group (or a hole past MAX_ALTERNATIVES)."""
         options = [[v if isinstance(v, Text) else as_text(v, expr) for v in group] for group in groups]
         total = 1
@@ -382,7 +385,7 @@ def _dict_view(table: Mapping, method: str) -> Sequence:
     return Sequence(tuple(Seq((Lit(k), v)) for k, v in table.items), table.ctx)
 
 
-def unique(values):  # type: ignore[no-untyped-def]
+def unique(values: Iterable[V]) -> list[V]:
     """The values in order, each once."""
     return list(dict.fromkeys(values))
 

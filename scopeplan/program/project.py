@@ -11,10 +11,10 @@ import re
 from dataclasses import replace
 
 from scopeplan.model import Hole
-from scopeplan.program.evaluate import EMPTY, Evaluator, literal, method_name
+from scopeplan.program.evaluate import Evaluator, literal, method_name
 from scopeplan.program.strings import Text
 from scopeplan.program.values import (
-    ClassRef, Ctx, External, ExternalInstance, Function, Instance, Mapping, Module, Sequence, Span, SuperRef, Target,
+    EMPTY, ClassRef, Ctx, External, ExternalInstance, Function, Instance, Mapping, Module, Sequence, Span, SuperRef, Target,
     Value, Values,
 )
 from scopeplan.scanner.facts import ClassFacts, FileFacts, FunctionFacts
@@ -223,8 +223,8 @@ class Project(Evaluator):
         if isinstance(value, ClassRef):
             cls = value.facts
             init = self.class_member(cls.qualname, "__init__", Ctx(self_cls=cls.qualname), 0, instance=False)
-            fn = init[0].facts if init and isinstance(init[0], Function) else None
-            return [Target(fn, cls.qualname, 1, None, cls)]
+            init_fn = init[0].facts if init and isinstance(init[0], Function) else None
+            return [Target(init_fn, cls.qualname, 1, None, cls)]
         return []
 
     def bind(self, target: Target, args: tuple[Expr, ...], kwargs: tuple[tuple[str, Expr], ...],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from collections.abc import Iterable
 from itertools import product
 
 from scopeplan.model import Hole
@@ -18,7 +19,7 @@ class Text:
     parts: tuple[str | Hole, ...]
 
 
-def concat(parts) -> tuple[str | Hole, ...]:
+def concat(parts: Iterable[str | Hole]) -> tuple[str | Hole, ...]:
     """Adjacent literal parts joined, empty ones dropped."""
     out: list[str | Hole] = []
     for p in parts:
@@ -33,7 +34,8 @@ _FIELD = re.compile(r"\{\{|\}\}|\{([^{}!:]*)(?:![rsa])?(?::[^{}]*)?\}")
 _PERCENT = re.compile(r"%%|%(?:\(([^)]*)\))?[-#0 +]*\d*(?:\.\d+)?[sdirfxXeEgGc]")
 
 
-def apply_format(template: Text, args, kwargs, style: str, name: str) -> list[Text]:
+def apply_format(template: Text, args: list[list[Text]], kwargs: dict[str, list[Text]], style: str,
+                 name: str) -> list[Text]:
     """`template.format(...)` or `template % (...)`, each field an argument's values (or a hole)."""
     literal = _literal(template)
     if literal is None:  # a template with holes: keep its text, the fields stay unknown

@@ -70,7 +70,7 @@ class _Identity:
     def __eq__(self, other: object) -> bool:
         if type(other) is not type(self):
             return False
-        mine, theirs = self._key(), other._key()  # type: ignore[attr-defined]
+        mine, theirs = self._key(), other._key()
         return all(a is b or (isinstance(a, (str, int, Ctx)) and a == b) for a, b in zip(mine, theirs))
 
 

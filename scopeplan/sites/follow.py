@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import replace
 
-from scopeplan.model import CallSite, Hole, TraceStep, Url
+from scopeplan.model import CallSite, Hole, LoopBound, TraceStep, Url
 from scopeplan.models import zcrmsdk_legacy as legacy
 from scopeplan.models import zoho_sdk as sdk
 from scopeplan.sites import loops
@@ -17,7 +17,9 @@ from scopeplan.sites.http import http_calls, sites_of
 
 MAX_LEVELS = 6  # wrappers of wrappers: real code rarely goes past three
 
-Make = Callable[[Ctx, FileFacts, Invoke, tuple], list[CallSite]]
+Trace = tuple[TraceStep, ...]
+Make = Callable[[Ctx, FileFacts, Invoke, Trace], list[CallSite]]
+Callers = dict[str, list[tuple[FileFacts, Invoke, Target]]]
 
 
 def call_sites(project: Project, complete: Callable[[CallSite], bool],
@@ -35,7 +37,8 @@ def call_sites(project: Project, complete: Callable[[CallSite], bool],
                     legacy.is_legacy_call(project, invoke)):
                 continue
 
-            def make(ctx, at_facts, at, trace, facts=facts, invoke=invoke):
+            def make(ctx: Ctx, at_facts: FileFacts, at: Invoke, trace: Trace, facts: FileFacts = facts,
+                     invoke: Invoke = invoke) -> list[CallSite]:
                 project.expanded.clear()
                 found = [site for call in http_calls(project, invoke, ctx)
                          for site in sites_of(project, facts, invoke, call, ctx, at, at_facts.path, trace)]
@@ -49,11 +52,11 @@ def call_sites(project: Project, complete: Callable[[CallSite], bool],
     return out
 
 
-def _callers(project: Project) -> dict[str, list[tuple[FileFacts, Invoke, Target]]]:
+def _callers(project: Project) -> Callers:
     """Function -> the calls that reach it; built once per project (call sites and call edges share it)."""
-    if project.callers is not None:
+    if isinstance(project.callers, dict):
         return project.callers
-    index: dict[str, list] = defaultdict(list)
+    index: Callers = defaultdict(list)
     for facts in project.files:
         for invoke in facts.invokes:
             for target in project.targets(invoke.callee):
@@ -63,8 +66,9 @@ def _callers(project: Project) -> dict[str, list[tuple[FileFacts, Invoke, Target
     return index
 
 
-def _climb(project, callers, complete, function: str, make: Make, at_facts: FileFacts, at: Invoke, trace: tuple,
-           level: int, seen: frozenset, below: list[CallSite] | None = None) -> list[CallSite]:
+def _climb(project: Project, callers: Callers, complete: Callable[[CallSite], bool], function: str, make: Make,
+           at_facts: FileFacts, at: Invoke, trace: Trace, level: int, seen: frozenset[str],
+           below: list[CallSite] | None = None) -> list[CallSite]:
     """The sites `make` gives at `at`, completed at the callers of `function` while they are not complete.
 
     A site is reported at the HTTP call unless a caller fixes a part of it: a caller whose sites are the
@@ -79,8 +83,8 @@ def _climb(project, callers, complete, function: str, make: Make, at_facts: File
         found = below  # nothing was fixed here: the site stays at the call below
     if found and all(complete(site) for site in found):
         return found  # an id only known at run time does not change the endpoint: stay at the HTTP call
-    facts = project.functions.get(function)
-    if found and facts is not None and facts.cls is not None:
+    own = project.functions.get(function)
+    if found and own is not None and own.cls is not None:
         needed.add("self")  # a subclass may give `self.MODULE` its value: ask the callers
     # a function calling itself (a retry after a 401) is not a caller: it passes on what it was given
     above = [c for c in callers.get(function, []) if c[1].function != function]
@@ -92,7 +96,8 @@ def _climb(project, callers, complete, function: str, make: Make, at_facts: File
             out.extend(found)  # this caller relies on the defaults: the site stays where it was
             continue
 
-        def lifted(ctx, a_facts, a, a_trace, target=target, invoke=invoke, facts=facts):
+        def lifted(ctx: Ctx, a_facts: FileFacts, a: Invoke, a_trace: Trace, target: Target = target,
+                   invoke: Invoke = invoke, facts: FileFacts = facts) -> list[CallSite]:
             found = make(project.bind(target, invoke.args, invoke.kwargs, ctx), a_facts, a, a_trace)
             around = loops.bounds(project, invoke.loops, ctx, facts.path)
             return [replace(s, loops=around + s.loops) for s in found]
@@ -102,9 +107,9 @@ def _climb(project, callers, complete, function: str, make: Make, at_facts: File
     return list(dict.fromkeys(out))
 
 
-def _shape(sites: list[CallSite]) -> frozenset:
+def _shape(sites: list[CallSite]) -> frozenset[tuple[object, ...]]:
     """What a caller can change about sites: methods, URLs (a hole is a hole, whatever its name), bodies."""
-    def url(site: CallSite):
+    def url(site: CallSite) -> object:
         if not isinstance(site.url, Url):
             return "?"
         return tuple(p if isinstance(p, str) else None for p in site.url.parts)
@@ -126,13 +131,13 @@ def _passes(target: Target, invoke: Invoke, names: set[str]) -> bool:
 _MODULE_SLOT = re.compile(r"/crm/(?:bulk/)?v\d+(?:\.\d+)?/$")
 
 
-def hinted(sites: list[CallSite], invoke: Invoke, at: Invoke, modules: dict) -> list[CallSite]:
+def hinted(sites: list[CallSite], invoke: Invoke, at: Invoke, modules: dict[str, tuple[str, ...]]) -> list[CallSite]:
     """Apply `# scopeplan: ignore` and `modules=` hints, and [tool.scopeplan] modules, to sites."""
     hints = {**dict(invoke.hints), **dict(at.hints)}
     names = hints.get("modules")
     chosen = tuple(n.strip() for n in names.split(",") if n.strip()) if names else (
         modules.get(at.function) or modules.get(invoke.function) or ())
-    out = []
+    out: list[CallSite] = []
     for site in sites:
         if "ignore" in hints:
             site = replace(site, ignored=hints["ignore"])
@@ -159,12 +164,14 @@ def _module_hole(site: CallSite) -> int | None:
 
 def _with_module(site: CallSite, name: str) -> CallSite:
     i = _module_hole(site)
-    parts = list(site.url.parts)
+    if i is None or not isinstance(site.url, Url):
+        return site
+    parts: list[str | Hole] = list(site.url.parts)
     parts[i] = name
     return replace(site, url=Url(tuple(parts)))
 
 
-def call_edges(project: Project) -> list[tuple[str, str, tuple]]:
+def call_edges(project: Project) -> list[tuple[str, str, tuple[LoopBound, ...]]]:
     """(caller, callee, loops around the call) for every call between project functions."""
     edges = []
     for callee, calls in _callers(project).items():

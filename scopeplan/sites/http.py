@@ -105,7 +105,8 @@ def _inherited(project: Project, cls: str, method: str, ctx: Ctx) -> list[HttpCa
 
 
 def sites_of(project: Project, facts: FileFacts, invoke: Invoke, call: HttpCall, ctx: Ctx = EMPTY,
-             at: Invoke | None = None, at_file: str | None = None, trace: tuple = ()) -> list[CallSite]:
+             at: Invoke | None = None, at_file: str | None = None,
+             trace: tuple[TraceStep, ...] = ()) -> list[CallSite]:
     """The call sites of one HTTP call, one per static value of its method and URL."""
     if not _guards_may_hold(project, invoke, ctx):
         return []  # e.g. `if method == "GET": requests.get(...)` reached with method "POST"
@@ -153,7 +154,7 @@ def sites_of(project: Project, facts: FileFacts, invoke: Invoke, call: HttpCall,
     return out
 
 
-def _body(project: Project, kwargs: dict, ctx: Ctx) -> tuple[Expr | None, Ctx]:
+def _body(project: Project, kwargs: dict[str, Expr], ctx: Ctx) -> tuple[Expr | None, Ctx]:
     """The request body (`json=` or `data=`), also when it arrives through `**kwargs` of a wrapper."""
     for key in ("json", "data"):
         if key in kwargs:
