@@ -171,14 +171,18 @@ def _silent(project: Project, resolutions: list[Resolution]) -> tuple[FileError,
                  and any(looks_like_a_call(project, invoke) for invoke in f.invokes))
 
 
+_HOLES = re.compile(r"`?\{[^{}]*\}`?(?: \([^)]*\))?")
+
+
 def _one_each(resolutions: list[Resolution]) -> list[Resolution]:
     """One finding per (location, method, endpoint, scopes): two receiver guesses, or URLs that differ
     only in their host or query, are one call; the first in report order stands for them."""
     seen, out = set(), []
     for r in resolutions:
         site = r.site
-        key = (site.location, str(site.method), r.status, r.endpoint or r.path, r.scopes, site.implicit,
-               site.ignored, r.reason if r.status != "matched" else None)
+        path = r.endpoint or _HOLES.sub("{}", r.path or "")  # a hole is a hole, whatever the code calls it
+        key = (site.location, str(site.method), r.status, path, r.scopes, site.implicit, site.ignored,
+               _HOLES.sub("{}", r.reason or "") if r.status not in ("matched", "deprecated") else None)
         if key not in seen:
             seen.add(key)
             out.append(r)

@@ -65,7 +65,7 @@ class Evaluator:
         raise NotImplementedError
 
     def bind(self, target: Target, args: tuple[Expr, ...], kwargs: tuple[tuple[str, Expr], ...],
-             caller: Ctx) -> Ctx:
+             caller: Ctx, state: tuple[tuple[str, Expr], ...] = ()) -> Ctx:
         raise NotImplementedError
 
     def is_enum(self, cls: ClassFacts) -> bool:
@@ -219,7 +219,7 @@ class Evaluator:
                 # empty dict is filled at run time (`self._by_module = {}`): what it holds is unknown
                 return self._lookup_in(tables, expr.args, ctx, depth)
         for target in self.targets(expr.callee, ctx, depth + 1):
-            inner = self.bind(target, expr.args, expr.kwargs, ctx)
+            inner = self.bind(target, expr.args, expr.kwargs, ctx, expr.state)
             if target.cls is not None:
                 out.append(Instance(target.cls, inner))
             elif target.function is not None and target.function.returns is not None:

@@ -152,6 +152,10 @@ class Project(Evaluator):
         if after is not None:
             names = [c.qualname for c in chain]
             chain = chain[names.index(after) + 1:] if after in names else chain[1:]
+        if instance:
+            set_by_caller = ctx.attribute(name)
+            if set_by_caller is not None:  # `self.method = "getRecords"` just before `self._call()`
+                return self.evaluate(set_by_caller[0], set_by_caller[1], depth + 1)
         for cls in chain:
             if instance:
                 attrs = dict(cls.instance)
@@ -162,7 +166,7 @@ class Project(Evaluator):
                 if function is not None and instance and _is_property(function):
                     if function.returns is None:  # a property that returns nothing scopeplan can see
                         return [Text((Hole(name, f"property `{name}` returns nothing scopeplan can follow"),))]
-                    return self.evaluate(function.returns, Ctx(ctx.bindings, start), depth + 1)
+                    return self.evaluate(function.returns, Ctx(ctx.bindings, start, ctx.state), depth + 1)
                 if function is not None:
                     return [Function(function, ctx, start)]
             attrs = dict(cls.attrs)
@@ -228,7 +232,7 @@ class Project(Evaluator):
         return []
 
     def bind(self, target: Target, args: tuple[Expr, ...], kwargs: tuple[tuple[str, Expr], ...],
-             caller: Ctx) -> Ctx:
+             caller: Ctx, state: tuple[tuple[str, Expr], ...] = ()) -> Ctx:
         """The context a call creates: parameters bound to the caller's arguments, `self` to its class."""
         pairs = list(target.receiver.bindings) if target.receiver is not None else []
         if target.function is not None:
@@ -247,7 +251,12 @@ class Project(Evaluator):
             if rest is not None:  # `def _request(self, method, path, **kw)` collects `json=...`
                 pairs.append(((rest.function, rest.name), (Dict(tuple(extra)), caller)))
         self_cls = caller.self_cls if target.via_self and caller.self_cls else target.self_cls
-        return Ctx(bindings=tuple(pairs), self_cls=self_cls)
+        kept: tuple[tuple[tuple[str, str], tuple[Expr, Ctx]], ...] = ()
+        if target.via_self:  # the same object: what the caller set on `self` (and its callers did) holds
+            mine = {name for name, _ in state}
+            kept = tuple((("", name), (expr, caller)) for name, expr in state) + tuple(
+                b for b in caller.state if b[0][1] not in mine)
+        return Ctx(bindings=tuple(pairs), self_cls=self_cls, state=kept)
 
 
 _PROPERTIES = ("property", "functools.cached_property", "cached_property", "builtins.property")

@@ -27,13 +27,15 @@ class Ctx:
 
     bindings: tuple[Binding, ...] = ()
     self_cls: str | None = None
+    state: tuple[Binding, ...] = ()  # `self.X` as the calling method set it: ((class, attribute), value)
     lookup: dict[str, int] = field(default_factory=dict, compare=False, hash=False)
 
     def __hash__(self) -> int:
         cached = self.lookup.get("hash")
         if cached is None:
             cached = self.lookup["hash"] = hash(
-                (self.self_cls, tuple((key, id(expr), hash(ctx)) for key, (expr, ctx) in self.bindings)))
+                (self.self_cls, tuple((key, id(expr), hash(ctx)) for key, (expr, ctx) in self.bindings),
+                 tuple((key, id(expr), hash(ctx)) for key, (expr, ctx) in self.state)))
         return cached
 
     def __eq__(self, other: object) -> bool:
@@ -41,9 +43,14 @@ class Ctx:
             return True
         if not isinstance(other, Ctx) or hash(self) != hash(other) or self.self_cls != other.self_cls:
             return False
-        return len(self.bindings) == len(other.bindings) and all(
-            k1 == k2 and e1 is e2 and c1 == c2
-            for (k1, (e1, c1)), (k2, (e2, c2)) in zip(self.bindings, other.bindings))
+        return _same(self.bindings, other.bindings) and _same(self.state, other.state)
+
+    def attribute(self, name: str) -> tuple[Expr, Ctx] | None:
+        """What the calling method last set `self.name` to, if it did."""
+        for (_, attr), value in self.state:
+            if attr == name:
+                return value
+        return None
 
     def bound(self, function: str, name: str) -> tuple[Expr, Ctx] | None:
         """What the caller gave a parameter, if it is bound."""
@@ -51,6 +58,10 @@ class Ctx:
             if key == (function, name):
                 return value
         return None
+
+
+def _same(a: tuple[Binding, ...], b: tuple[Binding, ...]) -> bool:
+    return len(a) == len(b) and all(k1 == k2 and e1 is e2 and c1 == c2 for (k1, (e1, c1)), (k2, (e2, c2)) in zip(a, b))
 
 
 EMPTY = Ctx()

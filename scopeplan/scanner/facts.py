@@ -30,6 +30,7 @@ class Invoke:
     loops: tuple[Loop, ...] = ()
     hints: tuple[tuple[str, str], ...] = ()  # `# scopeplan: key=value` on the call's lines
     guards: tuple[Guard, ...] = ()
+    state: tuple[tuple[str, Expr], ...] = ()  # `self.X = ...` set earlier in the calling method, as at the call
 
 
 @dataclass(frozen=True, slots=True)

@@ -154,6 +154,7 @@ class Result(Expr):
     args: tuple[Expr, ...]
     kwargs: tuple[tuple[str, Expr], ...]
     name: str  # how the code spells the callee, for holes
+    state: tuple[tuple[str, Expr], ...] = ()  # `self.X = ...` set earlier in the calling method, as at the call
 
 
 @dataclass(frozen=True, slots=True)

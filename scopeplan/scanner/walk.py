@@ -43,11 +43,11 @@ def walk(module: cst.Module, path: str, name: str, text: str, package: bool = Fa
         return replace(loop, line=line, bound=bound)
 
     invokes = []
-    for node, function, callee, args, kwargs, loops, guards in walker.pending:
+    for node, function, callee, args, kwargs, loops, guards, state in walker.pending:
         line, column, end = where[id(node)]
         found = hints.on_lines(lines, line, end)
         invokes.append(Invoke(line, column, function, callee, args, kwargs,
-                              tuple(fix(loop) for loop in loops), found, guards))
+                              tuple(fix(loop) for loop in loops), found, guards, state))
     functions = tuple(replace(f, line=line_of(f.line)) for f in walker.functions)
     problems = tuple(hints.problems(lines))
     signs = _signs(lines)
@@ -81,6 +81,9 @@ def _signs(lines: list[str]) -> tuple[str, ...]:
             out.append(f"names {found.group(0)[:60]} (line {number})")
             break
     return tuple(out)
+
+
+_STATE = "self."  # env keys for `self.X` set in the current method: never an identifier
 
 
 class _Scope:
@@ -231,6 +234,7 @@ class _Walker:
             if target.value.value in ("self", "cls") and self.scope.is_function:
                 attrs = self.instance.setdefault(self.scope.cls, {})
                 attrs.setdefault(target.attr.value, []).append(value)
+                self.scope.env[_STATE + target.attr.value] = value  # what calls after it in this method see
         elif isinstance(target, (cst.Tuple, cst.List)):
             items = value.items if isinstance(value, Seq) and len(value.items) == len(target.elements) else None
             for i, element in enumerate(target.elements):
@@ -555,10 +559,18 @@ class _Walker:
             if record:
                 self.calls.append(node)
                 self.wanted.add(id(self.current))
+                state = self.state()
                 self.pending.append((node, self.scope.function, func, tuple(args), tuple(kwargs), self.scope.loops,
-                                     self.scope.guards))
-            return Result(func, tuple(args), tuple(kwargs), self.code(node.func))
+                                     self.scope.guards, state))
+                return Result(func, tuple(args), tuple(kwargs), self.code(node.func), state)
+            return Result(func, tuple(args), tuple(kwargs), self.code(node.func), self.state())
         return Unknown(self.code(node.func) + "()", f"return value of `{self.code(node.func)}()`")
+
+    def state(self) -> tuple[tuple[str, Expr], ...]:
+        """The `self.X` this method has set so far, as a call here sees them (flow-sensitive)."""
+        if not self.scope.is_function or self.scope.cls is None:
+            return ()
+        return tuple(sorted((k[len(_STATE):], v) for k, v in self.scope.env.items() if k.startswith(_STATE)))
 
     def comprehension(self, node, record: bool) -> Expr:
         scope = self.scope

@@ -98,7 +98,7 @@ def _climb(project: Project, callers: Callers, complete: Callable[[CallSite], bo
 
         def lifted(ctx: Ctx, a_facts: FileFacts, a: Invoke, a_trace: Trace, target: Target = target,
                    invoke: Invoke = invoke, facts: FileFacts = facts) -> list[CallSite]:
-            found = make(project.bind(target, invoke.args, invoke.kwargs, ctx), a_facts, a, a_trace)
+            found = make(project.bind(target, invoke.args, invoke.kwargs, ctx, invoke.state), a_facts, a, a_trace)
             around = loops.bounds(project, invoke.loops, ctx, facts.path)
             return [replace(s, loops=around + s.loops) for s in found]
 
