@@ -162,6 +162,7 @@ def test_a_cache_that_cannot_be_written_is_skipped(tmp_path):
 
 def test_older_scanners_folders_are_removed(tmp_path):
     root = build(tmp_path / "tree")
+    scan(root)  # scopeplan creates (and tags) the folder
     stale = root / ".scopeplan_cache" / ("0" * 24)
     (stale / "facts").mkdir(parents=True)
     scan(root)
