@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from scopeplan.scanner.budget import too_complex
 from scopeplan.scanner.facts import FileFacts
 from scopeplan.scanner.files import Discovered, discover, module_name, read
 
@@ -361,6 +362,9 @@ def scan_source(data: bytes, relative: Path) -> FileFacts:
     text = decode(data, path, name)
     if isinstance(text, FileFacts):
         return text
+    why = too_complex(text)
+    if why is not None:
+        return FileFacts(path, name, error=f"too complex to analyse: {why}")
     python2 = False
     try:
         module = cst.parse_module(text)
