@@ -139,8 +139,34 @@ def test_a_fifo_given_as_a_path_is_an_error_row(tmp_path):
     assert "not a regular file" in read(tmp_path / "x.py")
 
 
-def test_a_very_deep_tree(tmp_path):
+def _remove_deep(root: Path) -> None:
+    """Remove a tree too deep for shutil.rmtree (which recurses), from the bottom up, by folder fds."""
+    fds = [os.open(root, os.O_RDONLY)]
+    try:
+        while "d" in os.listdir(fds[-1]):
+            fds.append(os.open("d", os.O_RDONLY, dir_fd=fds[-1]))
+        while fds:
+            fd = fds.pop()
+            for name in os.listdir(fd):
+                if name != "d":
+                    os.unlink(name, dir_fd=fd)
+            if fds:
+                os.rmdir("d", dir_fd=fds[-1])
+            os.close(fd)
+    finally:
+        for fd in fds:
+            os.close(fd)
+
+
+@pytest.fixture
+def deep_root(tmp_path):
     root = tmp_path / "tree"
+    yield root
+    _remove_deep(root)
+
+
+def test_a_very_deep_tree(deep_root):
+    root = deep_root
     root.mkdir()
     fd = os.open(root, os.O_RDONLY)
     try:  # built one level at a time, relative to the last: os.makedirs itself recurses

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import os
+import signal
+import time
 from pathlib import Path
 
 import pytest
@@ -55,16 +57,40 @@ def test_chunks_cover_every_file_once_largest_first():
     assert [len(jobs[i][0]) for i in flat] == sorted((len(d) for d, _ in jobs), reverse=True)
 
 
-def test_a_worker_that_dies_costs_no_file(tmp_path, always_parallel, monkeypatch):
+def test_a_worker_that_dies_costs_only_its_file(tmp_path, always_parallel, monkeypatch):
     jobs = _jobs(build(tmp_path, {k: v for k, v in TRICKY.items() if k.startswith("src/shop/")}))
     expected = parallel.parse_all(jobs, workers=1)
+    victim = len(jobs) // 2
+    real = parallel._work_one
 
-    monkeypatch.setattr(parallel, "_work", _die)
-    assert parallel.parse_all(jobs, workers=2) == expected
+    def crash_on_victim(index):
+        if index == victim:
+            os.kill(os.getpid(), signal.SIGSEGV)  # what libcst's native parser does on deep nesting
+        return real(index)
+
+    monkeypatch.setattr(parallel, "_work_one", crash_on_victim)
+    for workers in (1, 2):
+        got = parallel.parse_all(jobs, workers=workers)
+        assert [f for i, f in enumerate(got) if i != victim] == [f for i, f in enumerate(expected) if i != victim]
+        assert got[victim].path == expected[victim].path
+        assert got[victim].error == "too complex to analyse: the parser crashed (SIGSEGV)"
 
 
-def _die(indexes):
-    os._exit(3)  # what a crash in native code looks like from the parent
+def test_a_file_over_the_deadline_is_an_error_row(tmp_path, monkeypatch):
+    jobs = _jobs(build(tmp_path, {k: v for k, v in TRICKY.items() if k.startswith("src/shop/")}))
+    expected = parallel.parse_all(jobs, workers=1)
+    real = parallel._work_one
+
+    def stall_on_first(index):
+        if index == 0:
+            time.sleep(600)
+        return real(index)
+
+    monkeypatch.setattr(parallel, "_work_one", stall_on_first)
+    monkeypatch.setattr(parallel, "FILE_SECONDS", 0.5)
+    got = parallel.parse_all(jobs, workers=1)
+    assert got[1:] == expected[1:]
+    assert got[0].error.startswith("too complex to analyse: took more than")
 
 
 def test_done_counts_every_file(tmp_path, always_parallel):
