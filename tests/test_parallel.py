@@ -127,3 +127,56 @@ def test_progress_draws_and_erases(monkeypatch):
     silent = progress.Progress("parsing", quiet, enabled=False)
     silent.add(4), silent.advance(4), silent.close()
     assert quiet.getvalue() == ""
+
+
+_SLOW_SCAN = """
+import os, sys, time
+from pathlib import Path
+import scopeplan.scanner as scanner
+from scopeplan.scanner import parallel
+
+parallel.MIN_PARALLEL_BYTES = 0
+
+def slow(index):
+    Path(sys.argv[2], str(os.getpid())).write_text("working")
+    time.sleep(300)
+
+parallel._work_one = slow
+scanner.scan(Path(sys.argv[1]), use_cache=False, workers=2, prefilter=False)
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads /proc")
+def test_workers_die_with_a_killed_parent(tmp_path):
+    import subprocess
+    import sys
+
+    root = build(tmp_path / "tree")
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    script = tmp_path / "slow_scan.py"
+    script.write_text(_SLOW_SCAN)
+    scan_process = subprocess.Popen([sys.executable, str(script), str(root), str(marks)])
+    try:
+        for _ in range(600):  # the workers are running once each has written its mark
+            if len(list(marks.iterdir())) >= 2 or scan_process.poll() is not None:
+                break
+            time.sleep(0.1)
+        workers = [int(p.name) for p in marks.iterdir()]
+        assert len(workers) == 2 and all(_alive(pid) for pid in workers)
+    finally:
+        scan_process.kill()  # kill -9
+        scan_process.wait()
+    for _ in range(100):
+        if not any(_alive(pid) for pid in workers):
+            break
+        time.sleep(0.1)
+    assert not any(_alive(pid) for pid in workers), "a worker outlived the killed scan"
