@@ -30,7 +30,6 @@ __all__ = ["FileFacts", "Scanned", "discover", "scan", "scan_source"]
 # the others (FAT, HFS+, old ext3) in whole seconds, FAT in two.
 FINE_NS = 20_000_000
 COARSE_NS = 2_000_000_000
-RACY_NS = COARSE_NS  # the old name, for the benchmark
 
 
 class Scanned(list):
