@@ -162,6 +162,7 @@ def test_a_cache_that_cannot_be_written_is_skipped(tmp_path):
 
 def test_older_scanners_folders_are_removed(tmp_path):
     root = build(tmp_path / "tree")
+    scan(root)  # scopeplan creates (and tags) the folder
     stale = root / ".scopeplan_cache" / ("0" * 24)
     (stale / "facts").mkdir(parents=True)
     scan(root)
@@ -190,3 +191,54 @@ def test_two_concurrent_runs_share_the_cache(tmp_path):
     for i in range(2):
         assert pickle.loads((tmp_path / f"out{i}").read_bytes()) == expected
     assert scan(root) == expected  # and what they left behind is a valid cache
+
+
+@pytest.fixture
+def reads(monkeypatch):
+    """The files each scan reads (opens for their bytes)."""
+    import scopeplan.scanner as scanner
+
+    log: list[str] = []
+    real = scanner.read
+
+    def spy(path):
+        log.append(Path(path).name)
+        return real(path)
+
+    monkeypatch.setattr(scanner, "read", spy)
+    return log
+
+
+def test_a_tree_copied_just_before_its_first_run_is_not_read_again(tmp_path, reads):
+    import shutil
+
+    source = build(tmp_path / "tree")
+    root = tmp_path / "copy"
+    shutil.copytree(source, root, copy_function=shutil.copyfile)  # fresh mtimes and ctimes, as `cp -r` gives
+    cold = scan(root)
+    assert reads
+    reads.clear()
+    assert scan(root) == cold
+    assert reads == [], "an unchanged tree was read again because it was written just before the first run"
+
+
+def test_a_file_edited_within_the_racy_window_is_read_again(tmp_path, reads, monkeypatch):
+    """On a file system with whole-second timestamps, an edit in the same second keeps the stat."""
+    import time
+
+    import scopeplan.scanner as scanner
+
+    def coarse_stat(path):
+        st = os.stat(path)
+        second = time.time_ns() // 1_000_000_000 * 1_000_000_000
+        return (st.st_size, second, second, st.st_ino)
+
+    monkeypatch.setattr(scanner, "_stat", coarse_stat)
+    root = build(tmp_path / "tree")
+    scan(root)
+    target = root / "src/shop/paths.py"
+    target.write_text(target.read_text().replace("v8", "v7"))  # same size, same (coarse) stat
+    reads.clear()
+    facts = scan(root)
+    assert "paths.py" in reads
+    assert facts == scan(root, use_cache=False)

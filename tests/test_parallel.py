@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import os
+import signal
+import time
 from pathlib import Path
 
 import pytest
@@ -55,16 +57,40 @@ def test_chunks_cover_every_file_once_largest_first():
     assert [len(jobs[i][0]) for i in flat] == sorted((len(d) for d, _ in jobs), reverse=True)
 
 
-def test_a_worker_that_dies_costs_no_file(tmp_path, always_parallel, monkeypatch):
+def test_a_worker_that_dies_costs_only_its_file(tmp_path, always_parallel, monkeypatch):
     jobs = _jobs(build(tmp_path, {k: v for k, v in TRICKY.items() if k.startswith("src/shop/")}))
     expected = parallel.parse_all(jobs, workers=1)
+    victim = len(jobs) // 2
+    real = parallel._work_one
 
-    monkeypatch.setattr(parallel, "_work", _die)
-    assert parallel.parse_all(jobs, workers=2) == expected
+    def crash_on_victim(index):
+        if index == victim:
+            os.kill(os.getpid(), signal.SIGSEGV)  # what libcst's native parser does on deep nesting
+        return real(index)
+
+    monkeypatch.setattr(parallel, "_work_one", crash_on_victim)
+    for workers in (1, 2):
+        got = parallel.parse_all(jobs, workers=workers)
+        assert [f for i, f in enumerate(got) if i != victim] == [f for i, f in enumerate(expected) if i != victim]
+        assert got[victim].path == expected[victim].path
+        assert got[victim].error == "too complex to analyse: the parser crashed (SIGSEGV)"
 
 
-def _die(indexes):
-    os._exit(3)  # what a crash in native code looks like from the parent
+def test_a_file_over_the_deadline_is_an_error_row(tmp_path, monkeypatch):
+    jobs = _jobs(build(tmp_path, {k: v for k, v in TRICKY.items() if k.startswith("src/shop/")}))
+    expected = parallel.parse_all(jobs, workers=1)
+    real = parallel._work_one
+
+    def stall_on_first(index):
+        if index == 0:
+            time.sleep(600)
+        return real(index)
+
+    monkeypatch.setattr(parallel, "_work_one", stall_on_first)
+    monkeypatch.setattr(parallel, "FILE_SECONDS", 0.5)
+    got = parallel.parse_all(jobs, workers=1)
+    assert got[1:] == expected[1:]
+    assert got[0].error.startswith("too complex to analyse: took more than")
 
 
 def test_done_counts_every_file(tmp_path, always_parallel):
@@ -101,3 +127,56 @@ def test_progress_draws_and_erases(monkeypatch):
     silent = progress.Progress("parsing", quiet, enabled=False)
     silent.add(4), silent.advance(4), silent.close()
     assert quiet.getvalue() == ""
+
+
+_SLOW_SCAN = """
+import os, sys, time
+from pathlib import Path
+import scopeplan.scanner as scanner
+from scopeplan.scanner import parallel
+
+parallel.MIN_PARALLEL_BYTES = 0
+
+def slow(index):
+    Path(sys.argv[2], str(os.getpid())).write_text("working")
+    time.sleep(300)
+
+parallel._work_one = slow
+scanner.scan(Path(sys.argv[1]), use_cache=False, workers=2, prefilter=False)
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads /proc")
+def test_workers_die_with_a_killed_parent(tmp_path):
+    import subprocess
+    import sys
+
+    root = build(tmp_path / "tree")
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    script = tmp_path / "slow_scan.py"
+    script.write_text(_SLOW_SCAN)
+    scan_process = subprocess.Popen([sys.executable, str(script), str(root), str(marks)])
+    try:
+        for _ in range(600):  # the workers are running once each has written its mark
+            if len(list(marks.iterdir())) >= 2 or scan_process.poll() is not None:
+                break
+            time.sleep(0.1)
+        workers = [int(p.name) for p in marks.iterdir()]
+        assert len(workers) == 2 and all(_alive(pid) for pid in workers)
+    finally:
+        scan_process.kill()  # kill -9
+        scan_process.wait()
+    for _ in range(100):
+        if not any(_alive(pid) for pid in workers):
+            break
+        time.sleep(0.1)
+    assert not any(_alive(pid) for pid in workers), "a worker outlived the killed scan"

@@ -11,44 +11,66 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import sys
 import time
 import tokenize
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from scopeplan.scanner.budget import too_complex
 from scopeplan.scanner.facts import FileFacts
-from scopeplan.scanner.files import discover, module_name, read
+from scopeplan.scanner.files import Discovered, discover, module_name, read
 
-__all__ = ["FileFacts", "discover", "scan", "scan_source"]
+__all__ = ["FileFacts", "Scanned", "discover", "scan", "scan_source"]
 
-RACY_NS = 2_000_000_000  # a file changed this close to the last run is read again whatever its stat says
+# A file whose mtime/ctime is this close before the moment its content was checked may still change
+# without its stat changing (a write in the same timestamp tick): it is read again until a later check
+# proves it. File systems with sub-second timestamps tick with the kernel's coarse clock (a few ms);
+# the others (FAT, HFS+, old ext3) in whole seconds, FAT in two.
+FINE_NS = 20_000_000
+COARSE_NS = 2_000_000_000
+
+
+class Scanned(list):
+    """`scan`'s FileFacts (a list), with `notices`: things the run did not do and why (cache off, skipped
+    links). They are not errors: a plan reports them, `--strict` does not fail on them."""
+
+    notices: tuple[str, ...] = ()
 
 
 def scan(root: Path, paths: list[Path] | None = None, *, workers: int = 0, use_cache: bool = True,
          cache_dir: Path | None = None, prefilter: bool = True, progress: bool | None = None,
-         keep: Iterable[str] = ()) -> list[FileFacts]:
+         keep: Iterable[str] = (), on_notice=None) -> Scanned:
     """FileFacts for every Python file under root (or the given paths), in path order.
 
     `workers`: processes to parse with (0: one per core). `use_cache`: reuse facts of unchanged files
     from `cache_dir` (default `<root>/.scopeplan_cache`). `prefilter`: parse only the files that can
     matter; the result is the same either way. `progress`: a progress line on stderr (None: only
     when stderr is a terminal). `keep`: dotted names (`pkg.mod:func`) whose modules are always parsed,
-    e.g. the entry points the configuration names.
+    e.g. the entry points the configuration names. `on_notice`: called with each notice (default: a
+    `scopeplan: notice:` line on stderr); the notices are also the result's `notices`.
     """
     from scopeplan.progress import Progress
 
+    notices: list[str] = []
     root = root.resolve()
     base = root if root.is_dir() else root.parent
-    files = discover(root) if paths is None else paths
+    if paths is None:
+        found = discover(root)
+        notices.extend(found.notices)
+        files: list[Path] = found
+    else:
+        files = paths
+        notices.extend(getattr(paths, "notices", ()))
     cache = None
     if use_cache:
         from scopeplan.scanner.cache import Cache
 
-        cache = Cache.open(base, cache_dir)
+        cache = Cache.open(base, cache_dir, notices)
     run = _Run(base, cache, workers, Progress("parsing", enabled=progress))
     try:
-        sources = run.read_all(files, prefilter)
+        sources = run.read_all(files, prefilter, notices)
         if prefilter:
             run.select(sources, tuple(sorted(keep)))
         else:
@@ -57,7 +79,14 @@ def scan(root: Path, paths: list[Path] | None = None, *, workers: int = 0, use_c
             run.save_manifest(sources, complete=paths is None)
     finally:
         run.progress.close()
-    return [s.facts if s.facts is not None else FileFacts(s.relative, s.module) for s in sources]
+    out = Scanned(s.facts if s.facts is not None else FileFacts(s.relative, s.module) for s in sources)
+    out.notices = tuple(dict.fromkeys(notices))
+    for notice in out.notices:
+        if on_notice is None:
+            print(f"scopeplan: notice: {notice}", file=sys.stderr)
+        else:
+            on_notice(notice)
+    return out
 
 
 @dataclass(eq=False)
@@ -73,6 +102,48 @@ class _Source:
     key: str | None = None
     summary: object = None
     facts: FileFacts | None = None  # set once parsed (or when the file cannot be read)
+    checked: int | None = None  # when its content was last proved to be `key` (manifest time, ns)
+
+
+def _stat(path) -> tuple[int, int, int, int] | None:
+    """What the manifest compares: size, mtime, ctime, inode."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+
+
+def _settled(stat: tuple, checked: int | None) -> bool:
+    """Whether a file with this stat, whose content was checked at `checked`, cannot have changed since
+    without its stat changing."""
+    if checked is None:
+        return False
+    grain = FINE_NS if stat[2] % 1_000_000_000 else COARSE_NS
+    return max(stat[1], stat[2]) + grain <= checked
+
+
+def _valid_entry(entry) -> bool:
+    """A manifest row as this scanner writes it: (stat, key, summary, checked)."""
+    return (isinstance(entry, tuple) and len(entry) == 4 and isinstance(entry[0], tuple) and len(entry[0]) == 4
+            and all(type(n) is int for n in entry[0]) and isinstance(entry[1], str)
+            and (entry[2] is None or (isinstance(entry[2], tuple) and len(entry[2]) == 2
+                                      and isinstance(entry[2][0], bool) and isinstance(entry[2][1], str)))
+            and (entry[3] is None or type(entry[3]) is int))
+
+
+def _valid_manifest(manifest) -> dict:
+    """The manifest if every part of it has the shape this scanner writes, else an empty one (rebuilt)."""
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), dict):
+        return {}
+    if not all(isinstance(k, str) and _valid_entry(v) for k, v in manifest["files"].items()):
+        return {}
+    selection = manifest.get("selection")
+    if selection is not None and not (isinstance(selection, tuple) and len(selection) == 2
+                                      and isinstance(selection[0], str) and isinstance(selection[1], tuple)
+                                      and all(isinstance(p, str) for p in selection[1])):
+        return {}
+    return manifest
 
 
 class _Run:
@@ -84,11 +155,10 @@ class _Run:
         self.workers = workers
         self.progress = progress
         self.started = time.time_ns()
-        self.manifest = cache.manifest() if cache is not None else {}
-        self.trusted_before = self.manifest.get("started", 0) - RACY_NS
+        self.manifest = _valid_manifest(cache.manifest()) if cache is not None else {}
         self.tree: str | None = None  # a digest of every file's path and content key, for the selection
 
-    def read_all(self, files: list[Path], prefilter: bool) -> list[_Source]:
+    def read_all(self, files: list[Path], prefilter: bool, notices: list[str] | None = None) -> list[_Source]:
         sources = []
         known = self.manifest.get("files", {})
         prefix = str(self.base).rstrip(os.sep) + os.sep
@@ -97,19 +167,21 @@ class _Run:
             if text.startswith(prefix) and not path.is_symlink():  # discovered under the root: no realpath
                 relative = Path(text[len(prefix):])
             else:
-                relative = path.resolve().relative_to(self.base)
+                try:
+                    relative = path.resolve().relative_to(self.base)
+                except (ValueError, OSError, RuntimeError):  # outside the root, or a link loop
+                    if notices is not None:
+                        notices.append(f"{text}: skipped: it is not inside the scanned folder {self.base}")
+                    continue
             name, package = module_name(relative)
             source = _Source(path, relative.as_posix(), name, package)
             sources.append(source)
             entry = known.get(source.relative)
-            try:
-                st = os.stat(path)
-                source.stat = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
-            except OSError:
-                pass
-            if (entry is not None and source.stat == entry[0] and max(source.stat[1:3]) < self.trusted_before
+            source.stat = _stat(path)
+            if (entry is not None and source.stat == entry[0] and _settled(source.stat, entry[3])
                     and (entry[2] is not None or not prefilter)):
                 source.key, source.summary = entry[1], _unpack(entry[2])  # unchanged since the last run: not read
+                source.checked = entry[3]
                 continue
             if self._load(source) and prefilter:
                 bad = decode(source.data, source.relative, name)
@@ -129,6 +201,7 @@ class _Run:
         source.data = data
         if self.cache is not None:
             source.key = self.cache.key(source.relative, data)
+            source.checked = self.started  # stat before read, both after this moment
         return True
 
     def select(self, sources: list[_Source], keep: tuple[str, ...] = ()) -> None:
@@ -216,16 +289,35 @@ class _Run:
                 self.cache.store(source.key, facts)
 
     def save_manifest(self, sources: list[_Source], complete: bool) -> None:
+        self._settle(sources)
         old = self.manifest.get("files", {})
         files = {} if complete else dict(old)
         for s in sources:
             if s.stat is not None and s.key is not None:
-                files[s.relative] = (s.stat, s.key, _pack(s.summary))
+                files[s.relative] = (s.stat, s.key, _pack(s.summary), s.checked)
         selection = None
         if self.tree is not None:
             selection = (self.tree, tuple(s.relative for s in sources if s.facts is not None and s.key is not None))
         if files != old or selection != self.manifest.get("selection"):
-            self.cache.save_manifest({"started": self.started, "files": files, "selection": selection})
+            self.cache.save_manifest({"files": files, "selection": selection})
+
+    def _settle(self, sources: list[_Source]) -> None:
+        """Files changed just before this run (a fresh checkout or copy) are checked once more now that
+        their timestamp tick has passed, so the next run need not read them: stat, then read, then
+        compare with the key this run used. On coarse-timestamp file systems the next run does it."""
+        racy = [s for s in sources if s.stat is not None and s.key is not None and not _settled(s.stat, s.checked)]
+        if not racy:
+            return
+        wait = max(max(s.stat[1], s.stat[2]) for s in racy) + FINE_NS - time.time_ns()
+        if 0 < wait <= FINE_NS:
+            time.sleep(wait / 1e9)  # at most one tick: cheaper than reading these files on every later run
+        for s in racy:
+            now = time.time_ns()
+            if _stat(s.path) != s.stat or not _settled(s.stat, now):
+                continue
+            data = read(s.path)
+            if isinstance(data, bytes) and self.cache.key(s.relative, data) == s.key:
+                s.checked = now
 
 
 def _summarise(data: bytes, name: str, package: bool):
@@ -269,6 +361,9 @@ def scan_source(data: bytes, relative: Path) -> FileFacts:
     text = decode(data, path, name)
     if isinstance(text, FileFacts):
         return text
+    why = too_complex(text)
+    if why is not None:
+        return FileFacts(path, name, error=f"too complex to analyse: {why}")
     python2 = False
     try:
         module = cst.parse_module(text)

@@ -22,6 +22,7 @@ import io
 import os
 import pickle
 import shutil
+import stat
 import sys
 import tempfile
 from pathlib import Path
@@ -30,6 +31,9 @@ import scopeplan
 
 FOLDER = ".scopeplan_cache"
 MAGIC = b"scopeplan-cache/1\n"
+TAG = (b"Signature: 8a477f597d28d172789f06886806bc55\n"
+       b"# This folder is scopeplan's cache; see https://bford.info/cachedir/\n")
+MAX_ENTRY_BYTES = 256_000_000  # a cache file larger than this was not written by scopeplan
 _SCANNER = Path(__file__).resolve().parent
 _ALLOWED = ("scopeplan.scanner.facts", "scopeplan.scanner.ir", "scopeplan.scanner.prefilter")
 
@@ -59,15 +63,24 @@ class Cache:
         self.print = print_
 
     @classmethod
-    def open(cls, root: Path, folder: Path | None = None) -> Cache | None:
-        """The cache for a scanned root, or None when it cannot be used (read-only tree, no home)."""
+    def open(cls, root: Path, folder: Path | None = None, notices: list[str] | None = None) -> Cache | None:
+        """The cache for a scanned root, or None when it cannot be used (read-only tree, no home).
+
+        A folder that is a symbolic link, or a folder scopeplan did not create (no `CACHEDIR.TAG` of
+        ours), is never followed, written into or pruned: the cache is off and `notices` says why.
+        """
+        base = folder or root / FOLDER
         try:
+            refusal = _prepare(base)
+            if refusal is not None:
+                if notices is not None:
+                    notices.append(f"cache off: {base} {refusal}; remove it or pass --no-cache")
+                return None
             secret = _secret()
-            base = folder or root / FOLDER
-            _prepare(base)
             print_ = fingerprint()
             here = base / print_
-            (here / "facts").mkdir(parents=True, exist_ok=True)
+            for part in (here, here / "facts"):
+                _real_folder(part, create=True)
             _prune(base, keep=print_)
             return cls(here, secret, print_)
         except OSError:
@@ -100,9 +113,8 @@ class Cache:
         return self.folder / "facts" / key[:2] / key
 
     def _read(self, path: Path, key: str):
-        try:
-            blob = path.read_bytes()
-        except OSError:
+        blob = read_regular(path, MAX_ENTRY_BYTES)
+        if blob is None:
             return None
         head = len(MAGIC)
         sign, payload = blob[head:head + 32], blob[head + 32:]
@@ -120,7 +132,7 @@ class Cache:
             pickler.dispatch_table = _Reducers()
             pickler.dump(value)
             payload = buffer.getvalue()
-            path.parent.mkdir(parents=True, exist_ok=True)
+            _real_folder(path.parent, create=True)  # never write through a link planted in the folder
             _atomic_write(path, MAGIC + self._sign(key, payload) + payload)
         except (OSError, pickle.PicklingError, RecursionError):
             pass
@@ -178,22 +190,85 @@ def _atomic_write(path: Path, data: bytes) -> None:
         raise
 
 
-def _prepare(base: Path) -> None:
-    base.mkdir(parents=True, exist_ok=True)
-    ignore = base / ".gitignore"
-    if not ignore.exists():
-        _atomic_write(ignore, b"# scopeplan's cache: never commit it\n*\n")
-    tag = base / "CACHEDIR.TAG"
-    if not tag.exists():
-        _atomic_write(tag, b"Signature: 8a477f597d28d172789f06886806bc55\n"
-                           b"# This folder is scopeplan's cache; see https://bford.info/cachedir/\n")
+def _prepare(base: Path) -> str | None:
+    """Create the cache folder, or check that an existing one is a real folder scopeplan made.
+
+    Returns why the folder cannot be used, or None.
+    """
+    try:
+        st = os.lstat(base)
+    except FileNotFoundError:
+        base.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.mkdir(base)
+            _atomic_write(base / "CACHEDIR.TAG", TAG)
+        except FileExistsError:  # a concurrent run made it: check it like any existing folder
+            return _prepare(base)
+        _atomic_write(base / ".gitignore", b"# scopeplan's cache: never commit it\n*\n")
+        return None
+    if stat.S_ISLNK(st.st_mode):
+        return "is a symbolic link, which scopeplan does not follow"
+    if not stat.S_ISDIR(st.st_mode):
+        return "is not a folder"
+    tag = read_regular(base / "CACHEDIR.TAG", 4096)
+    if tag is None or not tag.startswith(TAG.split(b"\n")[0]) or b"scopeplan" not in tag:
+        return "is not a folder scopeplan created (it has no CACHEDIR.TAG of scopeplan's)"
+    return None
+
+
+def _real_folder(path: Path, create: bool = False) -> None:
+    """Make sure `path` is a folder and not a link to one (OSError otherwise)."""
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        if not create:
+            raise
+        try:
+            os.mkdir(path)
+        except FileExistsError:
+            pass
+        st = os.lstat(path)
+    if not stat.S_ISDIR(st.st_mode):
+        raise OSError(f"{path}: not a folder (or a link), not used")
+
+
+def read_regular(path: Path, limit: int) -> bytes | None:
+    """The bytes of a regular file of at most `limit` bytes, never through a link; None otherwise.
+
+    Opened non-blocking and checked with fstat, so a FIFO, a device or `/dev/zero` planted in the
+    folder can neither hang nor flood the run.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0))
+    except OSError:
+        return None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_size > limit:
+            return None
+        chunks, size = [], 0
+        while True:
+            chunk = os.read(fd, max(st.st_size + 1 - size, 65536))
+            if not chunk:
+                break
+            size += len(chunk)
+            if size > limit:
+                return None
+            chunks.append(chunk)
+        return b"".join(chunks)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
 
 
 def _prune(base: Path, keep: str) -> None:
-    """Remove the folders older scanners left (best effort; a concurrent run simply rebuilds)."""
-    for child in base.iterdir():
-        if child.is_dir() and child.name != keep and len(child.name) == len(keep) and not child.is_symlink():
-            shutil.rmtree(child, ignore_errors=True)
+    """Remove the folders older scanners left, inside the cache folder only (never through a link)."""
+    with os.scandir(base) as listing:
+        for child in listing:
+            if (len(child.name) == len(keep) and child.name != keep and child.is_dir(follow_symlinks=False)
+                    and all(c in "0123456789abcdef" for c in child.name)):
+                shutil.rmtree(child.path, ignore_errors=True)
 
 
 def _secret() -> bytes:

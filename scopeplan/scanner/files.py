@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 
 SKIP_DIRS = frozenset({
@@ -12,64 +13,146 @@ SKIP_DIRS = frozenset({
 MAX_BYTES = 2_000_000  # larger .py files are generated code or data, not integrations
 
 
-def discover(root: Path) -> list[Path]:
+class Discovered(list):
+    """The Python files `discover` found (a list of Paths), with `notices`: entries it skipped and why."""
+
+    notices: list[str]
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.notices = []
+
+
+def discover(root: Path) -> Discovered:
     """Python files under root, sorted, skipping virtualenvs, VCS, dependency, build and cache folders.
 
     A folder's files come before its subfolders', subfolders in name order; symlinked folders are not
     followed. One `scandir` per folder and no `stat`: a venv is known by the `pyvenv.cfg` in its listing.
+    Iterative, on strings, so a tree of any depth is fine. A folder that cannot be listed is returned
+    as a path of its own, so that reading it gives its error row. Only regular files are returned:
+    FIFOs, devices, and links that loop, dangle, or lead out of root or to something not a regular
+    file are skipped with a notice.
     """
-    if root.is_file():
-        return [root]
-    found: list[str] = []
-    _walk(str(root), found, top=True)
-    return list(map(Path, found))
-
-
-def _walk(folder: str, found: list[str], top: bool = False) -> None:
-    try:
-        with os.scandir(folder) as listing:
-            entries = list(listing)
-    except OSError:
-        return
-    if not top and any(e.name == "pyvenv.cfg" for e in entries):
-        return
-    dirs, files = [], []
-    for entry in entries:
+    found = Discovered()
+    if not root.is_dir():
+        found.append(root)
+        return found
+    top = str(root)
+    real_root = os.path.realpath(top)
+    names: list[str] = []
+    stack = [(top, True)]
+    while stack:
+        folder, is_top = stack.pop()
         try:
-            is_dir = entry.is_dir(follow_symlinks=False)
+            with os.scandir(folder) as listing:
+                entries = list(listing)
         except OSError:
-            is_dir = False
-        if is_dir:
-            if entry.name not in SKIP_DIRS and not entry.name.endswith(".egg-info"):
-                dirs.append(entry.name)
-        elif entry.name.endswith(".py") and not (entry.is_symlink() and _is_dir(entry)):
-            files.append(entry.name)
-    found.extend(os.path.join(folder, name) for name in sorted(files))
-    for name in sorted(dirs):
-        _walk(os.path.join(folder, name), found)
+            names.append(folder)  # read() says why, as this folder's error row
+            continue
+        if not is_top and any(e.name == "pyvenv.cfg" for e in entries):
+            continue
+        dirs, files = [], []
+        for entry in entries:
+            try:
+                is_dir = entry.is_dir(follow_symlinks=False)
+            except OSError:
+                is_dir = False
+            if is_dir:
+                if entry.name not in SKIP_DIRS and not entry.name.endswith(".egg-info"):
+                    dirs.append(entry.name)
+            elif entry.name.endswith(".py"):
+                why = _unusable(entry, real_root)
+                if why is None:
+                    files.append(entry.name)
+                elif why:
+                    found.notices.append(f"{os.path.relpath(entry.path, top)}: skipped: {why}")
+        names.extend(os.path.join(folder, name) for name in sorted(files))
+        stack.extend((os.path.join(folder, name), False) for name in sorted(dirs, reverse=True))
+    found.extend(map(Path, names))
+    return found
 
 
-def _is_dir(entry: os.DirEntry) -> bool:
+def _unusable(entry: os.DirEntry, real_root: str) -> str | None:
+    """Why a `*.py` entry is not scanned ("" for a link to a folder: silently skipped), or None."""
     try:
-        return entry.is_dir()
-    except OSError:
-        return False
+        if entry.is_file(follow_symlinks=False):
+            return None
+        if not entry.is_symlink():
+            return "not a regular file (a FIFO, socket or device)"
+    except OSError as exc:
+        return f"cannot be examined ({exc.strerror or exc})"
+    try:
+        target = os.path.realpath(entry.path, strict=True)
+    except FileNotFoundError:
+        return "a symbolic link to nothing (dangling)"
+    except OSError as exc:
+        return f"a symbolic link that cannot be followed ({exc.strerror or exc})"
+    if os.path.isdir(target):
+        return ""  # a linked folder: folders links are never followed
+    if os.path.commonpath([real_root, target]) != real_root:
+        return f"a symbolic link to {target}, outside the scanned folder"
+    if not os.path.isfile(target):
+        return f"a symbolic link to {target}, which is not a regular file"
+    return None
 
 
 def read(path: Path) -> bytes | str:
-    """The file's bytes, or a message saying why it cannot be scanned."""
+    """The file's bytes, or a message saying why it cannot be scanned.
+
+    Only a regular file is read (opened non-blocking, checked with fstat): a FIFO or a device named
+    `x.py` is an error row, never a hang.
+    """
     try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            return f"file is too large to scan ({size / 1e6:.1f} MB; the limit is {MAX_BYTES / 1e6:.0f} MB)"
-        data = path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except PermissionError:
+        return "cannot read the file: permission denied"
+    except IsADirectoryError:
+        return _folder_error(path)
+    except OSError as exc:
+        return f"cannot read the file: {exc.strerror or exc}"
+    try:
+        st = os.fstat(fd)
+        if stat.S_ISDIR(st.st_mode):
+            return _folder_error(path)
+        if not stat.S_ISREG(st.st_mode):
+            return "not a regular file (a FIFO, socket or device), not scanned"
+        if st.st_size > MAX_BYTES:
+            return _too_large(st.st_size)
+        chunks, size = [], 0
+        while True:
+            chunk = os.read(fd, max(st.st_size + 1 - size, 65536))
+            if not chunk:
+                break
+            size += len(chunk)
+            if size > MAX_BYTES:  # it grew while being read
+                return _too_large(size)
+            chunks.append(chunk)
+        data = b"".join(chunks)
     except PermissionError:
         return "cannot read the file: permission denied"
     except OSError as exc:
         return f"cannot read the file: {exc.strerror or exc}"
+    finally:
+        os.close(fd)
     if b"\0" in data:
         return "binary file (it contains NUL bytes), not Python source"
     return data
+
+
+def _too_large(size: int) -> str:
+    return f"file is too large to scan ({size / 1e6:.1f} MB; the limit is {MAX_BYTES / 1e6:.0f} MB)"
+
+
+def _folder_error(path: Path) -> str:
+    """The error row of a folder discovery could not list."""
+    try:
+        with os.scandir(path):
+            pass
+    except PermissionError:
+        return "cannot read the folder: permission denied; its files are not scanned"
+    except OSError as exc:
+        return f"cannot read the folder: {exc.strerror or exc}; its files are not scanned"
+    return "the folder could not be listed while scanning; its files are not scanned"
 
 
 def module_name(relative: Path) -> tuple[str, bool]:

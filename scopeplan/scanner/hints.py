@@ -8,6 +8,12 @@ _HINT = re.compile(r"#\s*scopeplan:\s*(.*)$")
 
 
 HINT_KEYS = ("ignore", "modules", "loop<=")
+MAX_DIGITS = 12  # a bound of 10**12 or more is no bound anyone can pay for; bigger numbers are not read
+
+
+def small_int(text: str) -> bool:
+    """Whether `text` is a plain whole number small enough to read (ASCII digits, at most 12 of them)."""
+    return 0 < len(text) <= MAX_DIGITS and text.isascii() and text.isdigit()
 
 
 def problems(lines: list[str]):
@@ -21,8 +27,11 @@ def problems(lines: list[str]):
         for key, value in _parse(match.group(1)):
             if key not in HINT_KEYS:
                 yield f"line {number}: unknown hint `{key}` (known: ignore, modules=A,B, loop<=N)"
-            elif key == "loop<=" and not value.isdigit():
-                yield f"line {number}: `loop<=` needs a whole number, got {value!r}"
+            elif key == "loop<=" and not small_int(value):
+                if value.isascii() and value.isdigit():
+                    yield f"line {number}: `loop<=` bound has {len(value)} digits; at most {MAX_DIGITS} are read"
+                else:
+                    yield f"line {number}: `loop<=` needs a whole number, got {value[:40]!r}"
             elif key == "modules" and not value:
                 yield f"line {number}: `modules=` needs module API names, e.g. modules=Leads,Deals"
 
@@ -59,6 +68,6 @@ def loop_bound(lines: list[str], line: int) -> int | None:
     if not 0 < line <= len(lines) or "scopeplan" not in lines[line - 1]:
         return None
     for key, value in on_lines(lines, line, line):
-        if key == "loop<=" and value.isdigit():
+        if key == "loop<=" and small_int(value):
             return int(value)
     return None

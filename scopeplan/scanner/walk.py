@@ -537,9 +537,9 @@ class _Walker:
         if isinstance(func, Unknown) and func.name == "super" and self.scope.cls:
             return Super(self.scope.cls)
         if isinstance(func, Unknown) and func.name == "range" and args and all(isinstance(a, Lit) for a in args):
-            numbers = [int(a.text) for a in args if a.text.lstrip("-").isdigit()]
-            if len(numbers) == len(args) <= 3:
-                return Range(max(0, len(range(*numbers))))
+            numbers = [int(a.text) for a in args if hints.small_int(a.text.removeprefix("-"))]
+            if len(numbers) == len(args) <= 3 and (numbers[-1] if len(numbers) == 3 else 1) != 0:
+                return Range(max(0, len(range(*numbers))))  # 12 digits at most: no OverflowError
         if isinstance(func, Glob) and func.qualname.rpartition(".")[2] in _STRING_METHODS:
             head, _, method = func.qualname.rpartition(".")
             func = Attr(Glob(head), method)  # `URL.format(...)` on a module constant
