@@ -202,6 +202,7 @@ class Plan:
     budget: Budget | None = None
     tests_skipped: int = 0  # test files left out (`include-tests = true` scans them)
     warnings: tuple[FileError, ...] = ()  # e.g. a file that names Zoho CRM but gave no call site
+    notices: tuple[str, ...] = ()  # what the scan did not do and why: a link out of the tree, the cache off
 
     @property
     def scope_names(self) -> tuple[str, ...]:

@@ -11,6 +11,7 @@ from scopeplan.config import Config
 from scopeplan.matcher import Matcher
 from scopeplan.model import Catalogue, FileError, Plan, Resolution, Url
 from scopeplan.scanner import discover, scan
+from scopeplan.scanner.files import Discovered
 from scopeplan import advice, credits, granted, jobs
 from scopeplan.sites.follow import call_edges, call_sites
 from scopeplan.sites.http import looks_like_a_call
@@ -28,7 +29,8 @@ def plan(root: Path, catalogue: Catalogue, compact: bool = False, config: Config
         raise PlanError(f"{root}: no such file or directory")
     named = (*config.entry_points, *(f for f, _ in config.modules), *(f for f, _ in config.runs_per_day if f != "*"))
     selected, tests_skipped = _selected(root, config)
-    facts = scan(root, selected, use_cache=config.cache, workers=config.workers, keep=named)
+    facts = scan(root, selected, use_cache=config.cache, workers=config.workers, keep=named,
+                 on_notice=lambda notice: None)  # the plan reports them
     if not facts:
         raise PlanError(f"{root}: no Python files to scan")
     project = Project(facts)
@@ -85,6 +87,7 @@ def plan(root: Path, catalogue: Catalogue, compact: bool = False, config: Config
         budget=budget,
         tests_skipped=tests_skipped,
         warnings=_silent(project, resolutions),
+        notices=tuple(sorted(facts.notices)),
     )
 
 
@@ -105,7 +108,7 @@ def _about_zoho(r: Resolution) -> bool:
     return any(_ZOHO.search(w) for w in words)
 
 
-def _selected(root: Path, config: Config) -> tuple[list[Path] | None, int]:
+def _selected(root: Path, config: Config) -> tuple[Discovered | None, int]:
     """The files to scan (None: all) and how many test files were left out.
 
     `[tool.scopeplan]` include/exclude globs match posix paths relative to root. Tests are left out unless
@@ -115,8 +118,10 @@ def _selected(root: Path, config: Config) -> tuple[list[Path] | None, int]:
     if not root.is_dir() or (config.include_tests and not (config.include or config.exclude)):
         return None, 0
     prefix = str(root).rstrip("/") + "/"
-    keep, tests = [], 0
-    for path in discover(root):
+    found = discover(root)
+    keep, tests = Discovered(), 0
+    keep.notices = found.notices  # links and special files discovery skipped: still reported
+    for path in found:
         text = str(path)  # discovered under root: no realpath needed
         relative = text[len(prefix):] if text.startswith(prefix) else path.relative_to(root).as_posix()
         if config.include and not any(fnmatch.fnmatchcase(relative, g) for g in config.include):

@@ -67,6 +67,7 @@ def to_dict(plan: Plan) -> dict:
         "tests_skipped": plan.tests_skipped,
         "errors": [{"file": e.file, "message": e.message} for e in plan.errors],
         "warnings": [{"file": e.file, "message": e.message} for e in plan.warnings],
+        "notices": list(plan.notices),
     }
 
 

@@ -71,6 +71,10 @@ def render(plan: Plan, drift: Drift | None = None) -> str:
     if plan.warnings:
         out.append(f"Files that name Zoho CRM but gave no call site (check them by hand): {len(plan.warnings)}")
         out.extend(f"  {e.file}: {e.message}" for e in plan.warnings)
+        out.append("")
+    if plan.notices:
+        out.append(f"Notices: {len(plan.notices)}")
+        out.extend(f"  {n}" for n in plan.notices)
     return "\n".join(out).rstrip("\n") + "\n"
 
 
