@@ -169,8 +169,8 @@ def _grant(*scopes):
 
 
 ODD = 'import requests\n\ndef odd():\n    return requests.get("https://www.zohoapis.com/crm/v8/nothing/here")\n'
-MODULE = ('import requests\n\ndef by_module(module):\n'
-          '    return requests.get(f"https://www.zohoapis.com/crm/v8/{module}")\n')
+MODULE = ('import requests\n\ndef by_module(module, i):\n'
+          '    return requests.get(f"https://www.zohoapis.com/crm/v8/{module}/{i}")\n')  # a record: not /org
 
 # (changes to the code, edit of the baseline, diff options) -> (added, unused, credit changes, new unresolved
 # and unmatched, failed). Credit rises fail only with a tolerance; a new unresolved or unmatched call fails.
