@@ -6,7 +6,8 @@ incomplete; 4 internal error (a bug in scopeplan: the traceback only under --deb
 
 PATH decides the project: the nearest folder at or above it with a pyproject.toml that has [tool.scopeplan],
 a .scopeplan.json or .git (config.find_root). Config and baseline are read there, the whole project is
-analysed, paths in reports are relative to it, and `scan`/`explain` report only what lies under PATH.
+analysed, paths in reports are relative to it, and `scan` reports only what lies under PATH (`explain`,
+`check` and `baseline` judge the whole project: a scope is granted to, or dropped from, all of it).
 Flags left out are None, so `[tool.scopeplan]` decides; paths in pyproject.toml are relative to it,
 paths on the command line to the current directory.
 """
@@ -244,8 +245,8 @@ def explain(scope: str, path: Path, catalogue_spec, compact, cache, workers, fmt
     from scopeplan import explain as explaining
     from scopeplan.baseline import atomic_write
 
-    root, only = _project(path)
-    result = _plan(root, _config(root, catalogue_spec, compact=compact, cache=cache, workers=workers), only)
+    root, _ = _project(path)  # a scope is dropped for the whole project: every call of it is considered
+    result = _plan(root, _config(root, catalogue_spec, compact=compact, cache=cache, workers=workers))
     e = explaining.explain(result, scope)
     text = explaining.render(e) if fmt == "text" else json.dumps(explaining.to_dict(e), indent=2, sort_keys=True) + "\n"
     if output is None:

@@ -256,3 +256,24 @@ def test_a_check_report_with_every_finding_validates(app):
     doc = json.loads(run("check", "--format", "json").stdout)
     jsonschema.validate(doc, _schema("plan-1.json"))
     assert doc["drift"]["new_unresolved"][0]["fix"].startswith("make the URL a literal")
+
+
+def test_explain_of_a_subfolder_still_considers_every_call_of_the_project(app):
+    _write(app, {"other/__init__.py": "", "other/org.py": f'import requests\n\n\ndef org():\n'
+                                                        f'    return requests.get("{H}/crm/v8/org")\n'})
+    result = CliRunner().invoke(main, ["explain", "ZohoCRM.org.READ", "app"])
+    assert "breaks nothing" not in result.stdout and "other/org.py:5" in result.stdout
+
+
+def test_over_budget_fails_the_gate_without_a_tolerance(app):
+    from dataclasses import replace
+
+    from scopeplan.drift import diff
+    from scopeplan.model import Budget
+
+    result = plan(app, __import__("scopeplan.catalogue", fromlist=["load"]).load("zoho/apis.json"))
+    doc = baseline.build(result)
+    approved = baseline.Baseline(app / ".scopeplan.json", doc)
+    within = replace(result, budget=Budget("free", 3, 1000, 900, 0.9, "test"))
+    over = replace(result, budget=Budget("free", 3, 1000, 1500, 1.5, "test"))
+    assert (diff(approved, within).failed, diff(approved, over).failed) == (False, True)
