@@ -197,31 +197,53 @@ def _with_candidates(matcher: Matcher, r: Resolution) -> Resolution:
     """An unresolved call with every scope it could need and the module names a hint could choose.
 
     NOTE: a stopgap until the matcher fills `Resolution.candidates` itself (it knows them when it writes
-    "it could need A, B and 58 more"): each hole of the URL is tried with every known module name, through
-    the matcher's public `resolve`, so no matching rule is repeated here and no reason text is parsed.
+    "it could need A, B and 58 more"): each whole-segment hole of the URL is tried with every module name
+    and literal segment of the catalogue, through the matcher's public `resolve`, so no matching rule is
+    repeated here and no reason text is parsed. A call whose body decides a scope (`body_reason`) keeps no
+    candidates: they are unknown, so every scope may be needed.
     """
     if r.status != "unresolved":
         return r
-    scopes = set(r.candidates)
-    modules: set[str] = set()
-    if not scopes and isinstance(r.site.url, Url) and isinstance(r.site.method, str):
-        names = _segments(matcher.catalogue)
-        for i, part in enumerate(r.site.url.parts):
-            if not isinstance(part, Hole):
-                continue
-            for name in names:
-                parts = list(r.site.url.parts)
-                parts[i] = name
-                tried = matcher.resolve(replace(r.site, url=Url(tuple(parts)), body_reason=None))
-                if tried is not None and tried.status == "matched":
-                    scopes.update(tried.scopes)
-                    if name in _module_table():
-                        modules.add(name)
+    scopes, modules = set(r.candidates), set()
+    if not scopes and isinstance(r.site.url, Url) and isinstance(r.site.method, str) and not r.site.body_reason:
+        scopes, modules = _tried(matcher, r.site)
     if not modules:  # candidates from the matcher: the modules whose scope token they name
         tokens = {m.group(1) for s in scopes if (m := re.match(r"(?i)^zohocrm\.modules\.(\w+)\.", s))}
         modules = {name for name, token in _module_table().items() if token in tokens}
     return replace(r, candidates=tuple(sorted({str(scope_algebra.parse(s)) for s in scopes})),
                    candidate_modules=tuple(sorted(modules)))
+
+
+_TRIED: dict[tuple, tuple[set[str], set[str]]] = {}
+
+
+def _tried(matcher: Matcher, site) -> tuple[set[str], set[str]]:
+    """(scopes, module names) of every way to fill one whole-segment hole of the URL that matches.
+
+    Memoised on the URL's shape (hole names do not matter): a wrapper's callers share one shape."""
+    shape = tuple(None if isinstance(p, Hole) else p for p in site.url.parts)
+    key = (matcher.catalogue.digest, shape, site.method, site.body_scopes)
+    if key in _TRIED:
+        return _TRIED[key]
+    scopes: set[str] = set()
+    modules: set[str] = set()
+    parts = site.url.parts
+    for i, part in enumerate(parts):
+        before = parts[i - 1] if i else ""
+        after = parts[i + 1] if i + 1 < len(parts) else ""
+        if not isinstance(part, Hole) or not isinstance(before, str) or not before.endswith("/") \
+                or not (isinstance(after, str) and after[:1] in ("", "/", "?", "#")):
+            continue  # only a hole that is a whole path segment can be a module or a keyword
+        for name in _segments(matcher.catalogue):
+            filled = list(parts)
+            filled[i] = name
+            tried = matcher.resolve(replace(site, url=Url(tuple(filled))))
+            if tried is not None and tried.status == "matched":
+                scopes.update(tried.scopes)
+                if name in _module_table():
+                    modules.add(name)
+    _TRIED[key] = (scopes, modules)
+    return scopes, modules
 
 
 _SEGMENTS: dict[str, tuple[str, ...]] = {}
