@@ -179,6 +179,9 @@ def verdict(plan: Plan, drift: Drift) -> str:
         line += f"; {_count(len(drift.unused), 'granted scope')} no longer needed"
     if drift.new_open:
         line += f"; {_new_open(drift)} allowed by --allow-new-unresolved"
+    known = len(plan.open_calls) - len(drift.new_open)
+    if known:
+        line += f"; {_count(known, 'known unresolved or unmatched call')} (accepted in the baseline)"
     if any(c.after != c.before for c in drift.credits) and drift.tolerance is None:
         line += "; worst-case credits changed"
     return line
