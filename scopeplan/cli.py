@@ -112,6 +112,10 @@ def _options(*decorators):
 _analysis = _options(
     click.argument("path", default=".", type=click.Path(path_type=Path)),
     _debug,
+    click.option("--root", "root_option", type=click.Path(file_okay=False, path_type=Path), envvar="SCOPEPLAN_ROOT",
+                 metavar="DIR", help="The project root (PATH must be inside it). Default: the nearest folder at or "
+                                     "above PATH with a pyproject.toml that has [tool.scopeplan], a .scopeplan.json "
+                                     "or .git; else PATH. Also $SCOPEPLAN_ROOT."),
     click.option("--catalogue", "catalogue_spec", metavar="bundled|live|FILE",
                  help="The __apis catalogue: bundled (derived from the Zoho SDK), live (the last `scopeplan "
                       "catalogue fetch`, from the cache) or a JSON file. Default: [tool.scopeplan], else bundled."),
@@ -138,9 +142,10 @@ _baseline_file = click.option("--baseline", "baseline_file", metavar="FILE",
 @_analysis
 @_strict
 @_report
-def scan(path: Path, catalogue_spec, compact, cache, workers, strict, fmt: str, output: Path | None) -> None:
+def scan(path: Path, root_option, catalogue_spec, compact, cache, workers, strict, fmt: str,
+         output: Path | None) -> None:
     """Find every Zoho CRM call under PATH and print the scopes and credits it needs."""
-    root, only = _project(path)
+    root, only = _project(path, root_option)
     conf = _config(root, catalogue_spec, compact=compact, strict=strict, cache=cache, workers=workers)
     result = _plan(root, conf, only)
     _emit(result, None, fmt, output)
@@ -164,14 +169,14 @@ def scan(path: Path, catalogue_spec, compact, cache, workers, strict, fmt: str, 
                    "they do not grant. Default: [tool.scopeplan] granted. Without a baseline file only this is checked.")
 @click.option("--allow-new-unresolved", is_flag=True,
               help="Report new unresolved and unmatched calls without failing (exit 0 for them).")
-def check(path: Path, catalogue_spec, compact, cache, workers, strict, fmt, output, baseline_file,
+def check(path: Path, root_option, catalogue_spec, compact, cache, workers, strict, fmt, output, baseline_file,
           credit_tolerance, fail_on_unused: bool, granted_scopes: str | None, allow_new_unresolved: bool) -> None:
     """Fail (exit 1) when PATH needs scopes, or makes calls, its baseline (or --granted) does not approve."""
     from scopeplan import baseline
     from scopeplan.drift import diff
 
     granted = _granted(granted_scopes)
-    root, _ = _project(path)
+    root, _ = _project(path, root_option)
     conf = _config(root, catalogue_spec, compact=compact, strict=strict, baseline=_from_cwd(baseline_file),
                    credit_tolerance=credit_tolerance, cache=cache, workers=workers, granted=granted,
                    granted_source="--granted" if granted else None)
@@ -205,11 +210,11 @@ def _granted(value: str | None) -> tuple[str, ...] | None:
 @_analysis
 @_strict
 @_baseline_file
-def baseline_command(path: Path, catalogue_spec, compact, cache, workers, strict, baseline_file) -> None:
+def baseline_command(path: Path, root_option, catalogue_spec, compact, cache, workers, strict, baseline_file) -> None:
     """Approve what PATH needs now: write its scopes, endpoints and credits to the baseline file."""
     from scopeplan import baseline
 
-    root, _ = _project(path)
+    root, _ = _project(path, root_option)
     conf = _config(root, catalogue_spec, compact=compact, strict=strict, baseline=_from_cwd(baseline_file),
                    cache=cache, workers=workers)
     result = _plan(root, conf)
@@ -238,14 +243,15 @@ def _scope(ctx, param, value: str) -> str:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the explanation to FILE (atomically) instead of standard output.")
-def explain(scope: str, path: Path, catalogue_spec, compact, cache, workers, fmt: str, output: Path | None) -> None:
+def explain(scope: str, path: Path, root_option, catalogue_spec, compact, cache, workers, fmt: str,
+            output: Path | None) -> None:
     """Show every call under PATH that needs SCOPE, through which endpoint, and what breaks without it."""
     import json
 
     from scopeplan import explain as explaining
     from scopeplan.baseline import atomic_write
 
-    root, _ = _project(path)  # a scope is dropped for the whole project: every call of it is considered
+    root, _ = _project(path, root_option)  # a scope is dropped for the whole project: every call of it is considered
     result = _plan(root, _config(root, catalogue_spec, compact=compact, cache=cache, workers=workers))
     e = explaining.explain(result, scope)
     text = explaining.render(e) if fmt == "text" else json.dumps(explaining.to_dict(e), indent=2, sort_keys=True) + "\n"
@@ -256,18 +262,26 @@ def explain(scope: str, path: Path, catalogue_spec, compact, cache, workers, fmt
         click.echo(f"scopeplan explain: {fmt} written to {output}")
 
 
-def _project(path: Path) -> tuple[Path, str | None]:
+def _project(path: Path, given: Path | None = None) -> tuple[Path, str | None]:
     """(project root, the part of it PATH names, posix, or None for all of it); says so when they differ."""
     from scopeplan.config import find_root
     from scopeplan.plan import PlanError
 
     if not path.exists():
         raise PlanError(f"{path}: no such file or directory")
-    root, marker = find_root(path)
+    if given is not None:
+        if not given.is_dir():
+            raise click.BadParameter(f"{given}: not a folder", param_hint="--root")
+        if given.resolve() != path.resolve() and given.resolve() not in path.resolve().parents:
+            raise click.BadParameter(f"PATH {path} is not inside {given}", param_hint="--root")
+        root, marker = given, "--root"
+    else:
+        root, marker = find_root(path)
     if marker is None or root.resolve() == path.resolve():
         return path, None
     only = path.resolve().relative_to(root.resolve()).as_posix()
-    click.echo(f"scopeplan: project root {_shown(root)} (it has {marker}); config and baseline are read there, "
+    why = "given by --root" if marker == "--root" else f"it has {marker}"
+    click.echo(f"scopeplan: project root {_shown(root)} ({why}); config and baseline are read there, "
                f"paths are relative to it", err=True)
     return root, only
 

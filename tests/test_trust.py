@@ -285,3 +285,17 @@ def test_known_open_calls_are_named_in_the_verdict(app):
     result = run("check")
     assert (result.exit_code, result.stdout) == (0, "scopeplan check: ok: 1 scope, all granted by .scopeplan.json; "
                                                     "1 known unresolved or unmatched call (accepted in the baseline)\n")
+
+
+def test_root_given_explicitly_or_by_environment(app, monkeypatch):
+    _write(app, {"vendor/thing/.git/HEAD": "", **{f"vendor/thing/{k}": v for k, v in WRAPPED.items()}})
+    # found by walking up: vendor/thing has its own .git
+    found = CliRunner().invoke(main, ["scan", "vendor/thing/crmsync/jobs", "--format", "json"])
+    assert json.loads(found.stdout)["call_sites"][0]["file"] == "crmsync/jobs/leads.py"
+    for how in (["--root", "vendor"], []):
+        env = {} if how else {"SCOPEPLAN_ROOT": "vendor"}
+        result = CliRunner(env=env).invoke(main, ["scan", "vendor/thing/crmsync/jobs", "--format", "json", *how])
+        assert "project root vendor (given by --root)" in result.stderr
+        assert json.loads(result.stdout)["call_sites"][0]["file"] == "thing/crmsync/jobs/leads.py"
+    outside = CliRunner().invoke(main, ["scan", "app", "--root", "vendor"])
+    assert outside.exit_code == 2 and "is not inside vendor" in outside.stderr
