@@ -8,7 +8,7 @@ from scopeplan import credits
 from scopeplan.baseline import per_run_worst_case
 from scopeplan.drift import Drift
 from scopeplan.model import STATUSES, Plan, Resolution, Unresolved
-from scopeplan.report import advice, privilege
+from scopeplan.report import fixes, privilege
 
 SCHEMA = "scopeplan.plan/1"
 
@@ -78,7 +78,7 @@ def to_dict(plan: Plan) -> dict:
 
 def _open(r: Resolution) -> dict:
     return {**_where(r), "status": r.status, "reason": r.reason, "candidates": list(r.candidates),
-            "hint": advice.hint_line(r), "fix": advice.fix(r, gate=True)}
+            "hint": fixes.hint_line(r), "fix": fixes.fix(r, gate=True)}
 
 
 def _site(r: Resolution) -> dict:
@@ -99,7 +99,7 @@ def _site(r: Resolution) -> dict:
         "max_credits": r.max_credits,
         "reason": r.reason,
         "candidates": list(r.candidates),
-        "hint": advice.hint_line(r),
+        "hint": fixes.hint_line(r),
         "trace": [{"file": t.file, "line": t.line} for t in site.trace],
         "implicit": site.implicit,
         "ignored": site.ignored,

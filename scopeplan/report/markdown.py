@@ -5,7 +5,7 @@ from __future__ import annotations
 from scopeplan.baseline import endpoint_key, per_run_worst_case
 from scopeplan.drift import Drift
 from scopeplan.model import Plan, Resolution, Unresolved
-from scopeplan.report import advice, privilege
+from scopeplan.report import fixes, privilege
 from scopeplan.report.text import considered, credit_label, credits, tolerance, verdict
 
 _SECTIONS = (("unresolved", "Unresolved calls (scopeplan could not tell)"),
@@ -45,7 +45,7 @@ def _scan(plan: Plan) -> list[str]:
         paste = ",".join(plan.scope_names)
         out += ["<details><summary>Paste into the Zoho API console</summary>", "", "```", paste, "```", "",
                 "</details>", ""]
-        if (warning := advice.incomplete(plan)) is not None:
+        if (warning := fixes.incomplete(plan)) is not None:
             out += [f"> ⚠️ {warning}: the string above may not be enough.", ""]
         out += [f"**Worst-case credits**, each matched call once: {per_run_worst_case(plan)}.", ""]
     for status, title in _SECTIONS:
@@ -79,7 +79,7 @@ def legacy_section(plan: Plan) -> list[str]:
 
 
 def _open_table(calls, gate: bool = False) -> list[str]:
-    rows = [(_where(r), f"`{_call(r)}`", r.reason, advice.candidates(r) or "unknown", advice.fix(r, gate))
+    rows = [(_where(r), f"`{_call(r)}`", r.reason, fixes.candidates(r) or "unknown", fixes.fix(r, gate))
             for r in calls]
     return _table(("where", "call", "reason", "could need", "fix"), rows)
 

@@ -13,7 +13,7 @@ from scopeplan import __version__
 from scopeplan.baseline import endpoint_key
 from scopeplan.drift import Drift
 from scopeplan.model import Plan, Resolution, Unresolved
-from scopeplan.report import advice
+from scopeplan.report import fixes
 from scopeplan.report.text import credit_label, credits
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -135,7 +135,7 @@ def _site_message(r: Resolution, gate: bool = False) -> str:
     if r.status in ("unresolved", "unmatched"):
         if r.candidates:
             text += f" It could need {', '.join(r.candidates)}."
-        text += f" Fix: {advice.fix(r, gate)}."
+        text += f" Fix: {fixes.fix(r, gate)}."
     return text
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from scopeplan.baseline import endpoint_key
 from scopeplan.drift import CreditChange, Drift
 from scopeplan.model import Plan, Resolution, Unresolved
-from scopeplan.report import advice, privilege
+from scopeplan.report import fixes, privilege
 
 _MARK = {"matched": "ok", "unmatched": "??", "unresolved": "..", "deprecated": "v1"}
 
@@ -41,7 +41,7 @@ def render(plan: Plan, drift: Drift | None = None) -> str:
         out.append("")
         out.append("Paste into the Zoho API console:")
         out.append("  " + ",".join(name for name, _ in plan.scopes))
-        if (warning := advice.incomplete(plan)) is not None:
+        if (warning := fixes.incomplete(plan)) is not None:
             out.append(f"  {warning} (see below)")
         out.append("")
     matched = [r for r in plan.resolutions if r.status == "matched" and not r.site.ignored]
@@ -106,9 +106,9 @@ def legacy_section(plan: Plan) -> list[str]:
 def open_call(r: Resolution, gate: bool = False) -> list[str]:
     """An unresolved or unmatched call: where, why, what it could need and how to settle it."""
     lines = [f"  {_where(r)}: {r.reason}"]
-    if (could := advice.candidates(r)) is not None:
+    if (could := fixes.candidates(r)) is not None:
         lines.append(f"      could need: {could}")
-    lines.append(f"      fix: {advice.fix(r, gate)}")
+    lines.append(f"      fix: {fixes.fix(r, gate)}")
     return lines
 
 
