@@ -85,7 +85,7 @@ def main() -> None:
     Exit codes:
       0  ok
       1  drift found by check: a new scope, a new unresolved or unmatched call,
-         credits over a configured tolerance or budget
+         credits over a configured tolerance or budget, a scope --granted lacks
       2  usage error
       3  the analysis could not be done, or is incomplete under --strict
       4  internal error (a bug in scopeplan; the traceback under --debug)
