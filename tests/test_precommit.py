@@ -137,4 +137,4 @@ def test_the_readme_recipe_runs_with_the_real_pre_commit(tmp_path, monkeypatch):
     _git(project, env, "add", "-A")
     failed = hook()
     assert failed.returncode == 1, failed.stdout + failed.stderr
-    assert "New scope ZohoCRM.modules.notes.CREATE" in failed.stdout
+    assert "New scope ZohoCRM.modules.notes.READ" in failed.stdout
