@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from importlib import resources
@@ -308,7 +309,8 @@ def test_done_when_scenario_in_a_scratch_git_repo(tmp_path, monkeypatch):
     # ... and `explain` of a scope it may need does not say that dropping it breaks nothing
     explained = run("explain", "ZohoCRM.modules.vendors.READ")
     assert "breaks nothing" not in explained.stdout
-    assert "crm_sync/fetch.py:7  crm_sync.fetch:by_module  (unresolved, GET /crm/v2/{module}): one of its 30 candidate scopes" in explained.stdout
+    assert re.search(r"crm_sync/fetch.py:7  crm_sync.fetch:by_module  \(unresolved, GET /crm/v2/\{module\}\): "
+                     r"one of its \d+ candidate scopes", explained.stdout)  # the count follows the catalogue
     (repo / "crm_sync" / "fetch.py").unlink()
 
     # a new unmatched call (a CRM path the catalogue lacks) fails the gate too
