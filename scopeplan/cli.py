@@ -276,8 +276,9 @@ def _project(path: Path, given: Path | None = None) -> tuple[Path, str | None]:
             raise click.BadParameter(f"PATH {path} is not inside {given}", param_hint="--root")
         root, marker = given, "--root"
     else:
-        root, marker = find_root(path)
-    if marker is None or root.resolve() == path.resolve():
+        root, found = find_root(path)
+        marker = found or ""
+    if not marker or root.resolve() == path.resolve():
         return path, None
     only = path.resolve().relative_to(root.resolve()).as_posix()
     why = "given by --root" if marker == "--root" else f"it has {marker}"

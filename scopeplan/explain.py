@@ -33,7 +33,9 @@ def explain(plan: Plan, scope: str) -> Explanation:
     name = str(wanted)
     granted = any(str(scope_algebra.parse(s)) == name for s in plan.scope_names)
     others = [s for s in plan.scope_names if str(scope_algebra.parse(s)) != name]
-    sites, breaks, covering = [], [], set()
+    sites: list[Resolution] = []
+    breaks: list[Resolution] = []
+    covering: set[str] = set()
     for r in plan.resolutions:
         if r.status != "matched" or r.site.ignored:
             continue
@@ -46,7 +48,9 @@ def explain(plan: Plan, scope: str) -> Explanation:
             breaks.append(r)
     maybe = tuple(r for r in plan.open_calls if may_need(r, name))
     counted = [r for r in plan.resolutions if not r.site.ignored]
-    considered = tuple(sum(1 for r in counted if r.status == s) for s in ("matched", "unmatched", "unresolved"))
+    matched, unmatched, unresolved = (sum(1 for r in counted if r.status == s)
+                                      for s in ("matched", "unmatched", "unresolved"))
+    considered = (matched, unmatched, unresolved)
     return Explanation(name, granted, tuple(sites), tuple(breaks), tuple(sorted(covering)), maybe, considered)
 
 

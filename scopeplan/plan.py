@@ -204,7 +204,8 @@ def _with_candidates(matcher: Matcher, r: Resolution) -> Resolution:
     """
     if r.status != "unresolved":
         return r
-    scopes, modules = set(r.candidates), set()
+    scopes: set[str] = set(r.candidates)
+    modules: set[str] = set()
     if not scopes and isinstance(r.site.url, Url) and isinstance(r.site.method, str) and not r.site.body_reason:
         scopes, modules = _tried(matcher, r.site)
     if not modules:  # candidates from the matcher: the modules whose scope token they name

@@ -62,7 +62,7 @@ def render(plan: Plan, drift: Drift | None = None) -> str:
         rule = _SITE_RULE.get(r.status)
         if rule is None or r.site.ignored:
             continue
-        level = "error" if r in new_open and not drift.allow_new_unresolved else None
+        level = "error" if drift is not None and r in new_open and not drift.allow_new_unresolved else None
         # unresolved and unmatched calls are recorded in the baseline, so they have a baseline state
         state = None if drift is None or r.status == "deprecated" else "new" if r in new_open else "unchanged"
         results.append(_result(rule, _site_message(r, gate=drift is not None), [_site(r)], level=level,
