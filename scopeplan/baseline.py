@@ -59,8 +59,13 @@ def build(plan: Plan) -> dict:
         "endpoints": dict(sorted(endpoints.items())),
         "credits": {"per_run_worst_case": per_run_worst_case(plan),
                     "entry_points": {e.function: e.worst_case for e in plan.entry_points}},
-        "unresolved": [{"function": f, "reason": why, "count": n} for (f, why), n in sorted(_unresolved(plan).items())],
+        "unresolved": _listed(plan, "unresolved"),
+        "unmatched": _listed(plan, "unmatched"),
     }
+
+
+def _listed(plan: Plan, status: str) -> list[dict]:
+    return [{"function": f, "reason": why, "count": n} for (f, why), n in sorted(_open(plan, status).items())]
 
 
 def dump(plan: Plan) -> str:
@@ -74,9 +79,10 @@ def summary(plan: Plan) -> str:
     parts = [_count(len(plan.scopes), "scope"), _count(endpoints, "endpoint"),
              f"worst case {per_run_worst_case(plan)} credits per run",
              f"catalogue {plan.catalogue.api_version} {plan.catalogue.digest[:19]}"]
-    unresolved = sum(_unresolved(plan).values())
-    if unresolved:
-        parts.append(f"{_count(unresolved, 'unresolved call')} recorded (check --strict fails on new ones)")
+    unresolved, unmatched = sum(_open(plan, "unresolved").values()), sum(_open(plan, "unmatched").values())
+    if unresolved or unmatched:
+        known = [_count(n, what) for n, what in ((unresolved, "unresolved call"), (unmatched, "unmatched call")) if n]
+        parts.append(f"{' and '.join(known)} accepted as known (check fails on new ones)")
     if plan.errors:
         parts.append(f"{_count(len(plan.errors), 'file')} could not be scanned: their calls are not in it")
     return ", ".join(parts)
@@ -133,14 +139,17 @@ def matched(plan: Plan) -> list[Resolution]:
     return [r for r in plan.resolutions if r.status == "matched" and not r.site.ignored]
 
 
-def unresolved_key(r: Resolution) -> tuple[str, str]:
-    """(function, reason) of an unresolved call, without module names: moving code keeps the key."""
+def open_key(r: Resolution) -> tuple[str, str]:
+    """(function, reason) of an unresolved or unmatched call, without module names: moving code keeps the key."""
     local = r.site.function.split(":", 1)[-1]
     return local, _QUALIFIED.sub(r"`\1`", r.reason or "")
 
 
-def _unresolved(plan: Plan) -> Counter:
-    return Counter(unresolved_key(r) for r in plan.resolutions if r.status == "unresolved" and not r.site.ignored)
+unresolved_key = open_key  # the name before unmatched calls were recorded too
+
+
+def _open(plan: Plan, status: str) -> Counter:
+    return Counter(open_key(r) for r in plan.open_calls if r.status == status)
 
 
 def _validate(data: object, path: Path) -> None:
@@ -172,10 +181,13 @@ def _validate(data: object, path: Path) -> None:
         raise bad("`credits` must have `per_run_worst_case` and `entry_points`")
     if not all(v is None or _natural(v) for v in credits["entry_points"].values()):
         raise bad("`credits.entry_points` values must be credits or null (unbounded)")
-    for u in data["unresolved"]:
-        if not (isinstance(u, dict) and isinstance(u.get("function"), str) and isinstance(u.get("reason"), str)
-                and _natural(u.get("count"))):
-            raise bad("each `unresolved` entry must have `function`, `reason` and `count`")
+    if not isinstance(data.get("unmatched", []), list):  # absent in baselines written before it was recorded
+        raise bad("`unmatched` must be a JSON array")
+    for key in ("unresolved", "unmatched"):
+        for u in data.get(key, []):
+            if not (isinstance(u, dict) and isinstance(u.get("function"), str) and isinstance(u.get("reason"), str)
+                    and _natural(u.get("count"))):
+                raise bad(f"each `{key}` entry must have `function`, `reason` and `count`")
 
 
 def _natural(value: object) -> bool:

@@ -1,26 +1,35 @@
 """The command line: flags in, one pipeline call, a rendered report out, a documented exit code.
 
-Exit codes: 0 ok; 1 drift found by `check`; 2 usage error; 3 the analysis could not be done
-(bad config, catalogue or baseline, unreadable path), or under --strict is incomplete.
+Exit codes: 0 ok; 1 drift found by `check` (new scopes, new unresolved or unmatched calls); 2 usage error;
+3 the analysis could not be done (bad config, catalogue or baseline, unreadable path), or under --strict is
+incomplete; 4 internal error (a bug in scopeplan: the traceback only under --debug).
 
+PATH decides the project: the nearest folder at or above it with a pyproject.toml that has [tool.scopeplan],
+a .scopeplan.json or .git (config.find_root). Config and baseline are read there, the whole project is
+analysed, paths in reports are relative to it, and `scan` reports only what lies under PATH (`explain`,
+`check` and `baseline` judge the whole project: a scope is granted to, or dropped from, all of it).
 Flags left out are None, so `[tool.scopeplan]` decides; paths in pyproject.toml are relative to it,
 paths on the command line to the current directory.
 """
 
 from __future__ import annotations
 
+import os
 import sys
+import traceback
 from pathlib import Path
 
 import click
 
 from scopeplan import __version__
 
-EXIT_OK, EXIT_DRIFT, EXIT_USAGE, EXIT_INCOMPLETE = 0, 1, 2, 3
+EXIT_OK, EXIT_DRIFT, EXIT_USAGE, EXIT_INCOMPLETE, EXIT_INTERNAL = 0, 1, 2, 3, 4
+ISSUES = "https://github.com/OWNER/scopeplan/issues"  # NOTE: the repository's real address once it is public
 
 
 class _Group(click.Group):
-    """Turns scopeplan's own errors into one line on stderr and exit 3, never a traceback."""
+    """Turns scopeplan's own errors into one line on stderr and exit 3, and a bug into exit 4, never a
+    traceback unless --debug (or SCOPEPLAN_DEBUG=1) asks for it."""
 
     def invoke(self, ctx):
         from scopeplan.baseline import BaselineError
@@ -37,16 +46,49 @@ class _Group(click.Group):
             where = f"{exc.filename}: " if exc.filename else ""
             click.echo(f"scopeplan: error: {where}{exc.strerror or exc}", err=True)
             sys.exit(EXIT_INCOMPLETE)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit, KeyboardInterrupt):
+            raise
+        except Exception as exc:  # a bug: CI must tell it from drift (1) and from a failed analysis (3)
+            if _debugging(ctx):
+                traceback.print_exc()
+            else:
+                click.echo(f"scopeplan failed: {type(exc).__name__}: {_first_line(exc)} — please report it at "
+                           f"{ISSUES} (rerun with --debug for the traceback)", err=True)
+            sys.exit(EXIT_INTERNAL)
+
+
+def _debugging(ctx) -> bool:
+    return bool(ctx.meta.get("scopeplan.debug")) or os.environ.get("SCOPEPLAN_DEBUG") == "1"
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0][:300] if text else "(no message)"
+
+
+def _set_debug(ctx, param, value: bool) -> None:
+    if value:
+        ctx.meta["scopeplan.debug"] = True
+
+
+_debug = click.option("--debug", is_flag=True, expose_value=False, is_eager=True, callback=_set_debug,
+                      help="Show the traceback of an internal error (exit 4).")
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="scopeplan")
+@_debug
 def main() -> None:
     """Least-privilege Zoho CRM OAuth scopes and worst-case API credits, read from your code.
 
     \b
-    Exit codes: 0 ok · 1 scope drift (check) · 2 usage error ·
-                3 analysis failed, or incomplete under --strict
+    Exit codes:
+      0  ok
+      1  drift found by check: a new scope, a new unresolved or unmatched call,
+         credits over a configured tolerance or budget, a scope --granted lacks
+      2  usage error
+      3  the analysis could not be done, or is incomplete under --strict
+      4  internal error (a bug in scopeplan; the traceback under --debug)
     """
 
 
@@ -69,6 +111,11 @@ def _options(*decorators):
 
 _analysis = _options(
     click.argument("path", default=".", type=click.Path(path_type=Path)),
+    _debug,
+    click.option("--root", "root_option", type=click.Path(file_okay=False, path_type=Path), envvar="SCOPEPLAN_ROOT",
+                 metavar="DIR", help="The project root (PATH must be inside it). Default: the nearest folder at or "
+                                     "above PATH with a pyproject.toml that has [tool.scopeplan], a .scopeplan.json "
+                                     "or .git; else PATH. Also $SCOPEPLAN_ROOT."),
     click.option("--catalogue", "catalogue_spec", metavar="bundled|live|FILE",
                  help="The __apis catalogue: bundled (derived from the Zoho SDK), live (the last `scopeplan "
                       "catalogue fetch`, from the cache) or a JSON file. Default: [tool.scopeplan], else bundled."),
@@ -80,8 +127,8 @@ _analysis = _options(
                  help="Processes that parse files (default 0: one per core)."),
 )
 _strict = click.option("--strict/--no-strict", default=None,
-                       help="scan, baseline: exit 3 when a call is unresolved or a file failed. "
-                            "check: exit 1 on new unresolved calls, 3 when a file failed.")
+                       help="scan, baseline: exit 3 when a call is unresolved or unmatched or a file failed. "
+                            "check: exit 3 when a file failed.")
 _report = _options(
     click.option("--format", "fmt", type=click.Choice(_formats()), default="text", show_default=True),
     click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
@@ -95,12 +142,17 @@ _baseline_file = click.option("--baseline", "baseline_file", metavar="FILE",
 @_analysis
 @_strict
 @_report
-def scan(path: Path, catalogue_spec, compact, cache, workers, strict, fmt: str, output: Path | None) -> None:
+def scan(path: Path, root_option, catalogue_spec, compact, cache, workers, strict, fmt: str,
+         output: Path | None) -> None:
     """Find every Zoho CRM call under PATH and print the scopes and credits it needs."""
-    conf = _config(path, catalogue_spec, compact=compact, strict=strict, cache=cache, workers=workers)
-    result = _plan(path, conf)
+    root, only = _project(path, root_option)
+    conf = _config(root, catalogue_spec, compact=compact, strict=strict, cache=cache, workers=workers)
+    result = _plan(root, conf, only)
     _emit(result, None, fmt, output)
-    sys.exit(EXIT_INCOMPLETE if conf.strict and not result.complete else EXIT_OK)
+    if conf.strict and not result.complete:
+        _why_incomplete(result)
+        sys.exit(EXIT_INCOMPLETE)
+    sys.exit(EXIT_OK)
 
 
 @main.command()
@@ -109,30 +161,37 @@ def scan(path: Path, catalogue_spec, compact, cache, workers, strict, fmt: str, 
 @_report
 @_baseline_file
 @click.option("--credit-tolerance", type=click.FloatRange(min=0), metavar="PERCENT",
-              help="Allowed rise of worst-case credits over the baseline. Default: [tool.scopeplan], else 0.")
+              help="Fail when worst-case credits rise more than this over the baseline. Default: "
+                   "[tool.scopeplan]; when neither sets it (nor a budget), credit changes are only reported.")
 @click.option("--fail-on-unused", is_flag=True, help="Exit 1 also when the baseline grants scopes no call needs.")
 @click.option("--granted", "granted_scopes", metavar="SCOPES",
               help="Scopes configured in the Zoho API console, comma separated: exit 1 when the code needs one "
                    "they do not grant. Default: [tool.scopeplan] granted. Without a baseline file only this is checked.")
-def check(path: Path, catalogue_spec, compact, cache, workers, strict, fmt, output, baseline_file,
-          credit_tolerance, fail_on_unused: bool, granted_scopes: str | None) -> None:
-    """Fail (exit 1) when PATH needs scopes or credits its committed baseline (or --granted) does not grant."""
+@click.option("--allow-new-unresolved", is_flag=True,
+              help="Report new unresolved and unmatched calls without failing (exit 0 for them).")
+def check(path: Path, root_option, catalogue_spec, compact, cache, workers, strict, fmt, output, baseline_file,
+          credit_tolerance, fail_on_unused: bool, granted_scopes: str | None, allow_new_unresolved: bool) -> None:
+    """Fail (exit 1) when PATH needs scopes, or makes calls, its baseline (or --granted) does not approve."""
     from scopeplan import baseline
     from scopeplan.drift import diff
 
     granted = _granted(granted_scopes)
-    conf = _config(path, catalogue_spec, compact=compact, strict=strict, baseline=_from_cwd(baseline_file),
+    root, _ = _project(path, root_option)
+    conf = _config(root, catalogue_spec, compact=compact, strict=strict, baseline=_from_cwd(baseline_file),
                    credit_tolerance=credit_tolerance, cache=cache, workers=workers, granted=granted,
                    granted_source="--granted" if granted else None)
-    target = _beside(path, conf.baseline)
+    target = _beside(root, conf.baseline)
     approved = None if conf.granted and not target.exists() else baseline.load(target)
-    result = _plan(path, conf)
+    result = _plan(root, conf)
     drift = None if approved is None else diff(approved, result, tolerance=conf.credit_tolerance, strict=conf.strict,
-                                               fail_on_unused=fail_on_unused)
+                                               fail_on_unused=fail_on_unused,
+                                               allow_new_unresolved=allow_new_unresolved)
     _emit(result, drift, fmt, output)
+    if conf.strict and result.errors:
+        _why_incomplete(result, files_only=True)
+        sys.exit(EXIT_INCOMPLETE)
     under = any(g.console and g.under for g in result.grants)
-    sys.exit(EXIT_INCOMPLETE if conf.strict and result.errors else
-             EXIT_DRIFT if under or (drift is not None and drift.failed) else EXIT_OK)
+    sys.exit(EXIT_DRIFT if under or (drift is not None and drift.failed) else EXIT_OK)
 
 
 def _granted(value: str | None) -> tuple[str, ...] | None:
@@ -151,18 +210,20 @@ def _granted(value: str | None) -> tuple[str, ...] | None:
 @_analysis
 @_strict
 @_baseline_file
-def baseline_command(path: Path, catalogue_spec, compact, cache, workers, strict, baseline_file) -> None:
+def baseline_command(path: Path, root_option, catalogue_spec, compact, cache, workers, strict, baseline_file) -> None:
     """Approve what PATH needs now: write its scopes, endpoints and credits to the baseline file."""
     from scopeplan import baseline
 
-    conf = _config(path, catalogue_spec, compact=compact, strict=strict, baseline=_from_cwd(baseline_file),
+    root, _ = _project(path, root_option)
+    conf = _config(root, catalogue_spec, compact=compact, strict=strict, baseline=_from_cwd(baseline_file),
                    cache=cache, workers=workers)
-    result = _plan(path, conf)
+    result = _plan(root, conf)
     if conf.strict and not result.complete:
         click.echo("scopeplan: error: the analysis is incomplete (see `scopeplan scan`); "
                    "no baseline written under --strict", err=True)
+        _why_incomplete(result)
         sys.exit(EXIT_INCOMPLETE)
-    target = _beside(path, conf.baseline)
+    target = _beside(root, conf.baseline)
     baseline.write(result, target)
     click.echo(f"scopeplan: wrote {target}: {baseline.summary(result)}")
 
@@ -179,12 +240,70 @@ def _scope(ctx, param, value: str) -> str:
 @main.command()
 @click.argument("scope", callback=_scope)
 @_analysis
-def explain(scope: str, path: Path, catalogue_spec, compact, cache, workers) -> None:
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the explanation to FILE (atomically) instead of standard output.")
+def explain(scope: str, path: Path, root_option, catalogue_spec, compact, cache, workers, fmt: str,
+            output: Path | None) -> None:
     """Show every call under PATH that needs SCOPE, through which endpoint, and what breaks without it."""
-    from scopeplan import explain as explaining
+    import json
 
-    result = _plan(path, _config(path, catalogue_spec, compact=compact, cache=cache, workers=workers))
-    click.echo(explaining.render(explaining.explain(result, scope)), nl=False)
+    from scopeplan import explain as explaining
+    from scopeplan.baseline import atomic_write
+
+    root, _ = _project(path, root_option)  # a scope is dropped for the whole project: every call of it is considered
+    result = _plan(root, _config(root, catalogue_spec, compact=compact, cache=cache, workers=workers))
+    e = explaining.explain(result, scope)
+    text = explaining.render(e) if fmt == "text" else json.dumps(explaining.to_dict(e), indent=2, sort_keys=True) + "\n"
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        atomic_write(output, text)
+        click.echo(f"scopeplan explain: {fmt} written to {output}")
+
+
+def _project(path: Path, given: Path | None = None) -> tuple[Path, str | None]:
+    """(project root, the part of it PATH names, posix, or None for all of it); says so when they differ."""
+    from scopeplan.config import find_root
+    from scopeplan.plan import PlanError
+
+    if not path.exists():
+        raise PlanError(f"{path}: no such file or directory")
+    if given is not None:
+        if not given.is_dir():
+            raise click.BadParameter(f"{given}: not a folder", param_hint="--root")
+        if given.resolve() != path.resolve() and given.resolve() not in path.resolve().parents:
+            raise click.BadParameter(f"PATH {path} is not inside {given}", param_hint="--root")
+        root, marker = given, "--root"
+    else:
+        root, found = find_root(path)
+        marker = found or ""
+    if not marker or root.resolve() == path.resolve():
+        return path, None
+    only = path.resolve().relative_to(root.resolve()).as_posix()
+    why = "given by --root" if marker == "--root" else f"it has {marker}"
+    click.echo(f"scopeplan: project root {_shown(root)} ({why}); config and baseline are read there, "
+               f"paths are relative to it", err=True)
+    return root, only
+
+
+def _shown(path: Path) -> str:
+    """A folder as the user would type it: relative when it is the current directory, above or below it."""
+    path, here = path.resolve(), Path.cwd().resolve()
+    if path == here or path in here.parents or here in path.parents:
+        return Path(os.path.relpath(path, here)).as_posix()
+    return path.as_posix()
+
+
+def _why_incomplete(result, files_only: bool = False) -> None:
+    """Under --strict, exit 3 says on stderr which calls and files made the analysis incomplete."""
+    lines = [f"  {e.file}: could not be scanned: {e.message}" for e in result.errors]
+    if not files_only:
+        lines += [f"  {r.site.location.file}:{r.site.location.line}: {r.status}: {r.reason}" for r in result.open_calls]
+    click.echo(f"scopeplan: --strict: the analysis is incomplete ({len(lines)} "
+               f"{'reason' if len(lines) == 1 else 'reasons'}):", err=True)
+    for line in lines:
+        click.echo(line, err=True)
 
 
 def _config(path: Path, catalogue_spec: str | None, **overrides):
@@ -193,12 +312,13 @@ def _config(path: Path, catalogue_spec: str | None, **overrides):
     return config.load(path, catalogue=_from_cwd(catalogue_spec), **overrides)
 
 
-def _plan(path: Path, conf):
+def _plan(path: Path, conf, only: str | None = None):
     from scopeplan import catalogue
     from scopeplan.plan import plan
 
     spec = conf.catalogue if _names_no_file(conf.catalogue) else str(_beside(path, conf.catalogue))
-    return plan(path, catalogue.load(spec, max_age_days=conf.cache_max_age_days), compact=conf.compact, config=conf)
+    return plan(path, catalogue.load(spec, max_age_days=conf.cache_max_age_days), compact=conf.compact,
+                config=conf, only=only)
 
 
 def _emit(result, drift, fmt: str, output: Path | None) -> None:
@@ -232,11 +352,38 @@ def _names_no_file(catalogue_spec: str) -> bool:
     return catalogue_spec == "bundled" or catalogue_spec == "live" or catalogue_spec.startswith("live:")
 
 
+class _DataCentre(click.ParamType):
+    """`--dc`: a data centre key in any case (`EU`), or its domain's top-level part (`com.au`, `.eu`)."""
+
+    name = "dc"
+
+    def __init__(self, keys: dict[str, tuple[str, str]]):
+        self.keys = keys
+
+    def get_metavar(self, param, ctx=None) -> str:  # click 8.2 passes ctx
+        return "[" + "|".join(self.keys) + "]"
+
+    def convert(self, value, param, ctx):
+        wanted = str(value).strip().lower().lstrip(".")
+        for key, (domain, _accounts) in self.keys.items():
+            if wanted in (key, domain, domain.removeprefix("zohoapis.")):
+                return key
+        known = ", ".join(f"{key} ({domain.removeprefix('zohoapis.')})" for key, (domain, _) in self.keys.items())
+        self.fail(f"{value!r} is not a Zoho data centre (known: {known})", param, ctx)
+
+
 def _register() -> None:
     """Subcommand groups that live beside the modules they drive."""
     from scopeplan.catalogue.commands import catalogue
+    from scopeplan.catalogue.fetch import DATA_CENTRES
 
     main.add_command(catalogue)
+    # NOTE: the --dc option is declared in catalogue/commands.py; its type is swapped here so that the
+    # spelling users type (EU, com.au) is accepted without a second data-centre table
+    for command in catalogue.commands.values():
+        for param in command.params:
+            if param.name == "dc":
+                param.type = _DataCentre(DATA_CENTRES)
 
 
 _register()

@@ -26,11 +26,12 @@ class Config:
     exclude: tuple[str, ...] = ()
     entry_points: tuple[str, ...] = ()
     modules: tuple[tuple[str, tuple[str, ...]], ...] = ()  # function -> module names it is called with
+    custom_modules: tuple[str, ...] = ()  # API names of custom modules that do not end in __c
     edition: str | None = None
     users: int | None = None
     runs_per_day: tuple[tuple[str, int], ...] = ()  # entry point -> runs per day ("*" for every one)
     edition_limits: tuple[tuple[str, tuple[tuple[str, int], ...]], ...] = ()
-    credit_tolerance: float = 0.0  # percent
+    credit_tolerance: float | None = None  # percent; None: credit changes are reported, never fail the gate
     cache_max_age_days: int = 7
     compact: bool = False
     granted: tuple[str, ...] = ()  # scopes configured in the Zoho API console (`check --granted`)
@@ -51,11 +52,12 @@ _KEYS: dict[str, tuple[str, type | tuple[type, ...], str]] = {
     "entry-points": ("entry_points", list, "a list of functions, e.g. \"pkg.mod:Class.method\""),
     "granted": ("granted", list, "a list of scope strings configured in the Zoho API console"),
     "modules": ("modules", dict, "a table of function -> list of module API names"),
+    "custom-modules": ("custom_modules", list, "a list of custom module API names"),
     "edition": ("edition", str, "a string: free, standard, professional, enterprise or ultimate"),
     "users": ("users", int, "an integer: the number of user licences"),
     "runs-per-day": ("runs_per_day", dict, "a table of entry point -> runs per day"),
     "edition-limits": ("edition_limits", dict, "a table of edition -> {base, per_user, max}"),
-    "credit-tolerance": ("credit_tolerance", (int, float), "a number: percent of allowed credit growth"),
+    "credit-tolerance": ("credit_tolerance", (int, float), "a number >= 0: percent of allowed credit growth"),
     "cache-max-age-days": ("cache_max_age_days", int, "an integer: days before a cached live catalogue is stale"),
     "compact": ("compact", bool, "true or false"),
     "strict": ("strict", bool, "true or false"),
@@ -111,7 +113,7 @@ def _convert(key: str, value, where: str, what: str):
         if not all(isinstance(v, str) for v in value):
             raise bad()
         return tuple(value)
-    if key in ("include", "exclude", "entry-points"):
+    if key in ("include", "exclude", "entry-points", "custom-modules"):
         if not all(isinstance(v, str) for v in value):
             raise bad()
         return tuple(value)
@@ -133,6 +135,35 @@ def _convert(key: str, value, where: str, what: str):
         return tuple(sorted(out))
     if key == "edition":
         return value.lower()
-    if key == "users" and value < 0 or key == "workers" and value < 0:
+    if key in ("users", "workers", "credit-tolerance") and (value < 0 or value != value):  # NaN is not a number
         raise bad()
     return value
+
+
+def find_root(path: Path) -> tuple[Path, str | None]:
+    """The project a path belongs to, found as git, ruff and pre-commit do: walking up from it, the nearest
+    folder with a pyproject.toml that has [tool.scopeplan], a .scopeplan.json baseline, or .git.
+
+    Returns (root, the marker that decided it); with no marker anywhere above, the path itself and None.
+    """
+    start = path.absolute()
+    folder = start if start.is_dir() else start.parent
+    for candidate in (folder, *folder.parents):
+        if _has_table(candidate / "pyproject.toml"):
+            return candidate, "pyproject.toml [tool.scopeplan]"
+        if (candidate / ".scopeplan.json").is_file():
+            return candidate, ".scopeplan.json"
+        if (candidate / ".git").exists():
+            return candidate, ".git"
+    return path, None
+
+
+def _has_table(pyproject: Path) -> bool:
+    if not pyproject.is_file():
+        return False
+    try:
+        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+        return True  # a broken file is the user's project file: stop here, config.load names the error
+    tool = data.get("tool")
+    return isinstance(tool, dict) and "scopeplan" in tool

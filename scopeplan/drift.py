@@ -1,4 +1,4 @@
-"""Judge a plan against its baseline: new scopes, unused scopes, credit rises, new unresolved calls.
+"""Judge a plan against its baseline: new scopes, unused scopes, credit changes, new unresolved or unmatched calls.
 
 The gate is set difference (detect-secrets' lesson): what the code needs now minus what the baseline grants,
 compared through the scope algebra, so a baseline that grants `X.ALL` covers a new `X.READ`.
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from scopeplan import scopes as scope_algebra
-from scopeplan.baseline import Baseline, endpoint_key, matched, per_run_worst_case, unresolved_key
+from scopeplan.baseline import Baseline, endpoint_key, matched, open_key, per_run_worst_case
 from scopeplan.model import Plan, Resolution
 
 _VERSION = re.compile(r"^(/crm/(?:bulk/|email/)?)v\d+(?:\.\d+)?(?=/|$)")
@@ -34,7 +34,7 @@ class CreditChange:
     entry_point: str | None
     before: int | None
     after: int | None
-    over: bool  # rose above the baseline plus the tolerance
+    over: bool  # rose above the baseline plus the tolerance (never when no tolerance is configured)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,25 +51,37 @@ class Drift:
 
     baseline_file: str  # posix, relative to the scanned root when inside it
     added: tuple[NewScope, ...]
-    unused: tuple[str, ...]
+    unused: tuple[str, ...]  # granted, and no matched, unmatched or unresolved call could need it: safe to drop
     credits: tuple[CreditChange, ...]
     unresolved: tuple[Resolution, ...]  # unresolved calls the baseline does not know
     catalogue: tuple[CatalogueChange, ...]
     catalogue_digests: tuple[str, str]  # (baseline, now)
-    tolerance: float = 0.0
+    tolerance: float | None = None  # None: credit changes are reported, never fail
     strict: bool = False
     fail_on_unused: bool = False
+    unmatched: tuple[Resolution, ...] = ()  # unmatched calls the baseline does not know
+    allow_new_unresolved: bool = False
+    kept: tuple[tuple[str, tuple[Resolution, ...]], ...] = ()  # no matched call needs it, but these calls may
+    over_budget: bool = False  # the daily worst case is above the configured edition's allowance
+
+    @property
+    def new_open(self) -> tuple[Resolution, ...]:
+        """New unresolved and unmatched calls: each could need a scope nobody approved."""
+        return self.unresolved + self.unmatched
 
     @property
     def failed(self) -> bool:
-        """True when the gate must fail: new scope, credits over tolerance, or the strict/unused options."""
-        return bool(self.added or any(c.over for c in self.credits) or (self.strict and self.unresolved)
+        """True when the gate must fail: a new scope, a new unresolved or unmatched call (unless allowed),
+        credits over a configured tolerance or budget, or unused scopes under --fail-on-unused."""
+        return bool(self.added or any(c.over for c in self.credits) or self.over_budget
+                    or (self.new_open and not self.allow_new_unresolved)
                     or (self.fail_on_unused and self.unused))
 
 
-def diff(old: Baseline, plan: Plan, *, tolerance: float = 0.0, strict: bool = False,
-         fail_on_unused: bool = False) -> Drift:
-    """What the plan needs beyond the baseline (scopes, credits, unresolved calls) and what it no longer needs."""
+def diff(old: Baseline, plan: Plan, *, tolerance: float | None = None, strict: bool = False,
+         fail_on_unused: bool = False, allow_new_unresolved: bool = False) -> Drift:
+    """What the plan needs beyond the baseline (scopes, credits, unresolved and unmatched calls) and what it
+    no longer needs. `tolerance` None: credit rises are reported, and fail only over a configured budget."""
     data = old.data
     granted = [scope_algebra.parse(s) for s in data["scopes"]]
     calls = matched(plan)
@@ -78,25 +90,40 @@ def diff(old: Baseline, plan: Plan, *, tolerance: float = 0.0, strict: bool = Fa
     for need in sorted({n for n in needs if not any(scope_algebra.covers(g, n) for g in granted)}):
         sites = tuple(r for r in calls if need in r.scopes)
         added.append(NewScope(need, tuple(sorted({endpoint_key(r) for r in sites})), sites))
-    unused = tuple(sorted(s for s, g in zip(data["scopes"], granted, strict=True)
-                          if not any(scope_algebra.covers(g, n) for n in needs)))
+    not_needed = sorted(s for s, g in zip(data["scopes"], granted, strict=True)
+                        if not any(scope_algebra.covers(g, n) for n in needs))
+    kept = tuple((s, tuple(r for r in plan.open_calls if may_need(r, s))) for s in not_needed)
+    kept = tuple((s, calls) for s, calls in kept if calls)
+    budget = plan.budget
     digests = (data["catalogue"]["digest"], plan.catalogue.digest)
     return Drift(
         baseline_file=_shown(old.path, Path(plan.root)),
-        added=tuple(added), unused=unused, credits=_credits(data["credits"], plan, tolerance),
-        unresolved=_new_unresolved(data["unresolved"], plan),
+        added=tuple(added), unused=tuple(s for s in not_needed if s not in dict(kept)),
+        credits=_credits(data["credits"], plan, tolerance),
+        unresolved=_new_open(data["unresolved"], plan, "unresolved"),
+        unmatched=_new_open(data.get("unmatched", []), plan, "unmatched"),
         catalogue=_catalogue_changes(data, plan) if digests[0] != digests[1] else (),
         catalogue_digests=digests, tolerance=tolerance, strict=strict, fail_on_unused=fail_on_unused,
+        allow_new_unresolved=allow_new_unresolved, kept=kept,
+        over_budget=bool(budget and budget.share is not None and budget.share > 1),
     )
 
 
-def _new_unresolved(approved: list[dict], plan: Plan) -> tuple[Resolution, ...]:
+def may_need(r: Resolution, scope: str) -> bool:
+    """Whether an unresolved or unmatched call could need `scope`: one of its candidates is covered by it,
+    or scopeplan does not know its candidates (then any scope may be the one)."""
+    if not r.candidates:
+        return True
+    return any(scope_algebra.covers(scope, c) for c in r.candidates)
+
+
+def _new_open(approved: list[dict], plan: Plan, status: str) -> tuple[Resolution, ...]:
     allowance = Counter({(u["function"], u["reason"]): u["count"] for u in approved})
     new = []
-    for r in plan.resolutions:
-        if r.status != "unresolved" or r.site.ignored:
+    for r in plan.open_calls:
+        if r.status != status:
             continue
-        key = unresolved_key(r)
+        key = open_key(r)
         if allowance[key] > 0:
             allowance[key] -= 1
         else:
@@ -104,7 +131,7 @@ def _new_unresolved(approved: list[dict], plan: Plan) -> tuple[Resolution, ...]:
     return tuple(new)
 
 
-def _credits(approved: dict, plan: Plan, tolerance: float) -> tuple[CreditChange, ...]:
+def _credits(approved: dict, plan: Plan, tolerance: float | None) -> tuple[CreditChange, ...]:
     pairs = [(None, approved["per_run_worst_case"], per_run_worst_case(plan))]
     entry_points = sorted(plan.entry_points, key=lambda e: e.function)
     before = _follow_moves(approved["entry_points"], [e.function for e in entry_points])
@@ -127,7 +154,9 @@ def _follow_moves(before: dict, now: list[str]) -> dict:
     return {**before, **moved}
 
 
-def _over(before: int | None, after: int | None, tolerance: float) -> bool:
+def _over(before: int | None, after: int | None, tolerance: float | None) -> bool:
+    if tolerance is None:  # no tolerance configured: a change is reported, the scopes decide the gate
+        return False
     if before is None:  # it was already unbounded: nothing can rise above that
         return False
     if after is None:

@@ -157,6 +157,10 @@ class Resolution:
     reason: str | None = None
     # scopes added to the catalogue's by a documented conjunction, with the doc page: (scope, url), sorted
     conjunctions: tuple[tuple[str, str], ...] = ()
+    # unresolved: every scope the call could need, all of them (the matcher's candidates; empty: unknown),
+    # and the module API names a `# scopeplan: modules=` hint could choose from
+    candidates: tuple[str, ...] = ()
+    candidate_modules: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,6 +207,8 @@ class Plan:
     tests_skipped: int = 0  # test files left out (`include-tests = true` scans them)
     warnings: tuple[FileError, ...] = ()  # e.g. a file that names Zoho CRM but gave no call site
     notices: tuple[str, ...] = ()  # what the scan did not do and why: a link out of the tree, the cache off
+    problems: tuple[FileError, ...] = ()  # what a person wrote that cannot be used: hint typos, unknown modules
+    only: str | None = None  # posix path under the root the report is limited to (`scan sub/`); None: all
 
     @property
     def scope_names(self) -> tuple[str, ...]:
@@ -211,5 +217,10 @@ class Plan:
 
     @property
     def complete(self) -> bool:
-        """True when every file parsed and every site resolved."""
-        return not self.errors and all(r.status != "unresolved" for r in self.resolutions)
+        """True when every file parsed and every site resolved and matched."""
+        return not self.errors and not self.open_calls
+
+    @property
+    def open_calls(self) -> tuple[Resolution, ...]:
+        """Unresolved and unmatched calls (not ignored): each could need a scope the set lacks."""
+        return tuple(r for r in self.resolutions if r.status in ("unresolved", "unmatched") and not r.site.ignored)

@@ -35,13 +35,13 @@ DRIFTED = {
 }
 
 
-def drifted(project, tmp_path: Path, strict: bool = True) -> tuple[Plan, Drift]:
+def drifted(project, tmp_path: Path, strict: bool = True, **options) -> tuple[Plan, Drift]:
     """The small integration, its baseline (pinned to an older catalogue), then every kind of drift."""
     doc = baseline.build(project({"app/__init__.py": "", "app/crm.py": CRM}))
     doc["catalogue"]["digest"] = "sha256:" + "0" * 64
     doc["endpoints"]["GET /crm/v8/Leads"]["max_credits"] = 5  # the catalogue has since lowered it to 1
     result = project(DRIFTED)
-    return result, diff(baseline.Baseline(tmp_path / ".scopeplan.json", doc), result, strict=strict)
+    return result, diff(baseline.Baseline(tmp_path / ".scopeplan.json", doc), result, strict=strict, **options)
 
 
 def sample_drift(result: Plan) -> Drift:

@@ -99,7 +99,10 @@ def test_explain_command(app):
         "\n"
         "Without it, 2 calls would fail with OAUTH_SCOPE_MISMATCH, in:\n"
         "  app.crm:leads\n"
-        "  app.crm:search\n")
+        "  app.crm:search\n"
+        "\n"
+        "Considered: 6 matched calls, 0 unmatched calls, 0 unresolved calls (ignored calls and files that failed "
+        "are not).\n")
 
 
 def test_explain_a_wrapper_shows_the_path_to_the_http_call(tmp_path, small_catalogue):
@@ -112,7 +115,56 @@ def test_explain_a_wrapper_shows_the_path_to_the_http_call(tmp_path, small_catal
 def test_explain_a_scope_nothing_needs(app):
     result = CliRunner().invoke(main, ["explain", "ZohoCRM.bulk.READ"])
     assert result.exit_code == 0
-    assert result.stdout == "No call site needs ZohoCRM.bulk.READ: dropping it breaks nothing.\n"
+    assert result.stdout.splitlines()[0] == "No call site needs ZohoCRM.bulk.READ: dropping it breaks nothing."
+    assert "Considered: 6 matched calls, 0 unmatched calls, 0 unresolved calls" in result.stdout
+
+
+UNRESOLVED = 'import requests\n\n\ndef any_module(m):\n    return requests.get(f"https://www.zohoapis.com/crm/v8/{m}")\n'
+UNMATCHED = 'import requests\n\n\ndef odd():\n    return requests.get("https://www.zohoapis.com/crm/v8/nothing/here")\n'
+UNKNOWN = 'import requests\n\n\ndef fetch_from_zoho(url):\n    return requests.get(url)\n'
+
+# (file added, scope) -> (first line of the explanation, a line that must be in it)
+OPEN_CALLS = [
+    pytest.param(UNRESOLVED, "ZohoCRM.modules.deals.READ",
+                 "No matched call site needs ZohoCRM.modules.deals.READ, but 1 call scopeplan could not resolve may: "
+                 "do not drop it until they are resolved.",
+                 "  app/more.py:5  app.more:any_module  (unresolved, GET /crm/v8/{m}): one of its 26 candidate scopes",
+                 id="an unresolved call whose candidates include it"),
+    pytest.param(UNRESOLVED, "ZohoCRM.bulk.READ", "No call site needs ZohoCRM.bulk.READ: dropping it breaks nothing.",
+                 "Considered: 6 matched calls, 0 unmatched calls, 1 unresolved call", id="candidates exclude it"),
+    pytest.param(UNMATCHED, "ZohoCRM.bulk.READ",
+                 "No matched call site needs ZohoCRM.bulk.READ, but 1 call scopeplan could not resolve may: "
+                 "do not drop it until they are resolved.",
+                 "  app/more.py:5  app.more:odd  (unmatched, GET /crm/v8/nothing/here): its scope is unknown, so it "
+                 "could need any", id="an unmatched call"),
+    pytest.param(UNKNOWN, "ZohoCRM.org.READ", "ZohoCRM.org.READ is needed by 1 call site through 1 endpoint:",
+                 "Calls that may need ZohoCRM.org.READ (scopeplan could not tell which scope they need):",
+                 id="a granted scope and an unresolved call of unknown scope"),
+]
+
+
+@pytest.mark.parametrize(("source", "scope", "first", "line"), OPEN_CALLS)
+def test_explain_considers_unresolved_and_unmatched_calls(app, source, scope, first, line):
+    (app / "app" / "more.py").write_text(source)
+    result = CliRunner().invoke(main, ["explain", scope])
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[0] == first
+    assert line in result.stdout
+
+
+@pytest.mark.parametrize("where", [[], ["--output", "out.json"]])
+def test_explain_json(app, where):
+    (app / "app" / "more.py").write_text(UNRESOLVED)
+    result = CliRunner().invoke(main, ["explain", "ZohoCRM.modules.leads.READ", "--format", "json", *where])
+    assert result.exit_code == 0
+    doc = json.loads((app / "out.json").read_text() if where else result.stdout)
+    assert (doc["scope"], doc["granted"], doc["safe_to_drop"]) == ("ZohoCRM.modules.leads.READ", True, False)
+    assert [c["line"] for c in doc["call_sites"]] == [7, 11]
+    assert doc["may_need"][0]["function"] == "app.more:any_module"
+    assert "ZohoCRM.modules.leads.READ" in doc["may_need"][0]["candidates"]
+    assert doc["considered"] == {"matched": 6, "unmatched": 0, "unresolved": 1}
+    if where:
+        assert result.stdout == "scopeplan explain: json written to out.json\n"
 
 
 @pytest.mark.parametrize("bad", ["leads", "ZohoCRM..READ", ""])

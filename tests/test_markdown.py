@@ -20,7 +20,8 @@ VERDICTS = [
     pytest.param({}, {}, ["## ✅ scopeplan: no scope drift", "", "ok: 2 scopes, all granted by .scopeplan.json"],
                  id="clean"),
     pytest.param(ORG_REMOVED, {}, ["## ✅ scopeplan: no scope drift", "",
-                                   "ok: 1 scope, all granted by .scopeplan.json; 1 granted scope no longer needed"],
+                                   "ok: 1 scope, all granted by .scopeplan.json; 1 granted scope no longer needed; "
+                                   "worst-case credits changed"],
                  id="unused scope"),
     pytest.param(ORG_REMOVED, {"fail_on_unused": True},
                  ["## ❌ scopeplan: scope drift", "", "FAILED: 1 granted scope no longer needed"],
@@ -42,16 +43,17 @@ def test_sections_in_the_order_a_reviewer_reads_them(project, tmp_path):
     assert headings == [
         "## ❌ scopeplan: scope drift",
         "### New scopes, not granted by `.scopeplan.json`",
-        "### Scopes you can drop",
-        "### Worst-case credits (tolerance 0%)",
-        "### New unresolved calls",
+        "### Scopes to keep for now",
+        "### Worst-case credits (reported only: set credit-tolerance or a budget to gate them)",
+        "### New unresolved calls, not known to `.scopeplan.json`",
+        "### New unmatched calls, not known to `.scopeplan.json`",
         "### Catalogue changes since the baseline (`sha256:000000000000` → `sha256:"
         + text.split("→ `sha256:")[1].split("`")[0] + "`)",
         "### Files that could not be scanned (1)",
     ]
     row = "| `ZohoCRM.modules.deals.CREATE` | `POST /crm/v8/Deals` | `app/deals.py:5` in `app.deals:add_deal` |"
     assert row in text
-    assert "| per run, each call site once | 2 | 11 | ❌ above the baseline |" in text
+    assert "| per run, each call site once | 2 | 11 |  |" in text  # no tolerance configured: reported only
     assert text.endswith("</sub>\n")
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -95,3 +96,45 @@ def test_the_hook_passes_then_fails_on_a_commit_that_needs_a_new_scope(tmp_path,
     assert "Failed" in failed.stdout and "exit code: 1" in failed.stdout
     assert "New scope ZohoCRM.modules.notes.READ" in failed.stdout
     assert "crm_sync/notes.py:8  crm_sync.notes:add_note" in failed.stdout
+
+
+def _readme_recipe() -> str:
+    """The `.pre-commit-config.yaml` block of the README's pre-commit section, exactly as a reader copies it."""
+    section = (ROOT / "README.md").read_text(encoding="utf-8").split("### pre-commit", 1)[1].split("\n### ", 1)[0]
+    blocks = re.findall(r"```yaml\n(.*?)```", section, re.S)
+    assert len(blocks) == 1, "the pre-commit section has one yaml block: the recipe"
+    return blocks[0]
+
+
+PLACEHOLDER = "https://github.com/<owner>/scopeplan@<commit>"
+
+
+def test_the_readme_recipe_runs_with_the_real_pre_commit(tmp_path, monkeypatch):
+    """The README's `repo: local` hook, with only its placeholder filled in, passes then fails on a new scope."""
+    recipe = _readme_recipe()
+    assert recipe.count(PLACEHOLDER) == 1 and "repo: local" in recipe
+    env = _env(tmp_path)
+    hook_repo = _snapshot(tmp_path / "scopeplan", env)
+    commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=hook_repo, env=env, capture_output=True, text=True,
+                            check=True).stdout.strip()
+    project = tmp_path / "integration"
+    shutil.copytree(LEGACY / "crm_sync", project / "crm_sync", ignore=shutil.ignore_patterns("__pycache__"))
+    (project / ".pre-commit-config.yaml").write_text(recipe.replace(PLACEHOLDER, f"file://{hook_repo}@{commit}"))
+    monkeypatch.chdir(project)
+    assert CliRunner().invoke(main, ["baseline"]).exit_code == 0
+    _git(project, env, "init", "-q")
+    _git(project, env, "add", "-A")
+    _git(project, env, "commit", "-qm", "integration, its baseline and the README's hook")
+
+    def hook() -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "pre_commit", "run", "--all-files"], cwd=project, env=env,
+                              capture_output=True, text=True, timeout=900)
+
+    passed = hook()
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+    assert "scopeplan scope drift" in passed.stdout and "Passed" in passed.stdout
+    (project / "crm_sync" / "notes.py").write_text(NOTES)
+    _git(project, env, "add", "-A")
+    failed = hook()
+    assert failed.returncode == 1, failed.stdout + failed.stderr
+    assert "New scope ZohoCRM.modules.notes.READ" in failed.stdout

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import subprocess
 import sys
@@ -222,8 +223,10 @@ def _brief(f: dict) -> dict:
 
 def scan(root: Path, scopeplan: list[str]) -> dict:
     """scopeplan's JSON plan for one root; raises RuntimeError when there is none."""
+    # SCOPEPLAN_ROOT: the codebase is its own project, not a part of this repository (its cache/ is inside
+    # it, under .git); builds from before the project root was found by walking up ignore it
     proc = subprocess.run([*scopeplan, "scan", str(root), "--format", "json", "--no-cache", "--workers", "1"],
-                          capture_output=True, text=True, timeout=600)
+                          capture_output=True, text=True, timeout=600, env={**os.environ, "SCOPEPLAN_ROOT": str(root)})
     try:
         plan = json.loads(proc.stdout)
     except json.JSONDecodeError:

@@ -8,7 +8,7 @@ from scopeplan import credits
 from scopeplan.baseline import per_run_worst_case
 from scopeplan.drift import Drift
 from scopeplan.model import STATUSES, Plan, Resolution, Unresolved
-from scopeplan.report import privilege
+from scopeplan.report import fixes, privilege
 
 SCHEMA = "scopeplan.plan/1"
 
@@ -32,7 +32,11 @@ def drift_dict(drift: Drift) -> dict:
         "credits": [{"entry_point": c.entry_point, "before": c.before, "after": c.after, "over": c.over}
                     for c in drift.credits],
         "credit_tolerance": drift.tolerance,
-        "new_unresolved": [{**_where(r), "reason": r.reason} for r in drift.unresolved],
+        "new_unresolved": [_open(r) for r in drift.unresolved],
+        "new_unmatched": [_open(r) for r in drift.unmatched],
+        "allow_new_unresolved": drift.allow_new_unresolved,
+        "kept_scopes": [{"scope": s, "may_be_needed_by": [_where(r) for r in calls]} for s, calls in drift.kept],
+        "over_budget": drift.over_budget,
         "catalogue": {"baseline_digest": drift.catalogue_digests[0], "digest": drift.catalogue_digests[1],
                       "changes": [{"endpoint": c.endpoint, "change": c.change} for c in drift.catalogue]},
         "strict": drift.strict,
@@ -68,7 +72,14 @@ def to_dict(plan: Plan) -> dict:
         "errors": [{"file": e.file, "message": e.message} for e in plan.errors],
         "warnings": [{"file": e.file, "message": e.message} for e in plan.warnings],
         "notices": list(plan.notices),
+        "problems": [{"file": p.file, "message": p.message} for p in plan.problems],
+        "complete": plan.complete,
     }
+
+
+def _open(r: Resolution) -> dict:
+    return {**_where(r), "status": r.status, "reason": r.reason, "candidates": list(r.candidates),
+            "hint": fixes.hint_line(r), "fix": fixes.fix(r, gate=True)}
 
 
 def _site(r: Resolution) -> dict:
@@ -88,6 +99,8 @@ def _site(r: Resolution) -> dict:
         "min_credits": r.min_credits,
         "max_credits": r.max_credits,
         "reason": r.reason,
+        "candidates": list(r.candidates),
+        "hint": fixes.hint_line(r),
         "trace": [{"file": t.file, "line": t.line} for t in site.trace],
         "implicit": site.implicit,
         "ignored": site.ignored,

@@ -5,8 +5,8 @@ from __future__ import annotations
 from scopeplan.baseline import endpoint_key, per_run_worst_case
 from scopeplan.drift import Drift
 from scopeplan.model import Plan, Resolution, Unresolved
-from scopeplan.report import privilege
-from scopeplan.report.text import credit_label, credits, verdict
+from scopeplan.report import fixes, privilege
+from scopeplan.report.text import considered, credit_label, credits, tolerance, verdict
 
 _SECTIONS = (("unresolved", "Unresolved calls (scopeplan could not tell)"),
              ("unmatched", "Not in the catalogue"),
@@ -20,6 +20,12 @@ def render(plan: Plan, drift: Drift | None = None) -> str:
     if plan.errors:
         out += [f"### Files that could not be scanned ({len(plan.errors)})", "",
                 *_table(("file", "error"), [(f"`{e.file}`", e.message) for e in plan.errors])]
+    if plan.warnings:
+        out += [f"### Files that name Zoho CRM but gave no call site ({len(plan.warnings)})", "",
+                *_table(("file", "warning"), [(f"`{w.file}`", w.message) for w in plan.warnings])]
+    if plan.problems:
+        out += [f"### Hints and names to fix ({len(plan.problems)})", "",
+                *_table(("file", "warning"), [(f"`{w.file}`", w.message) for w in plan.problems])]
     cat = plan.catalogue
     kind = "derived from the Zoho SDK" if cat.derived else cat.source
     out.append(f"<sub>scopeplan · {plan.files_scanned} files · catalogue {cat.api_version} ({kind}) "
@@ -39,12 +45,16 @@ def _scan(plan: Plan) -> list[str]:
         paste = ",".join(plan.scope_names)
         out += ["<details><summary>Paste into the Zoho API console</summary>", "", "```", paste, "```", "",
                 "</details>", ""]
+        if (warning := fixes.incomplete(plan)) is not None:
+            out += [f"> ⚠️ {warning}: the string above may not be enough.", ""]
         out += [f"**Worst-case credits**, each matched call once: {per_run_worst_case(plan)}.", ""]
     for status, title in _SECTIONS:
         group = [r for r in plan.resolutions if r.status == status]
-        if group:
+        if group and status == "deprecated":
             out += [f"### {title} ({len(group)})", "",
                     *_table(("where", "call", "reason"), [(_where(r), f"`{_call(r)}`", r.reason) for r in group])]
+        elif group:
+            out += [f"### {title} ({len(group)})", "", *_open_table(group)]
     return out + legacy_section(plan)
 
 
@@ -68,6 +78,12 @@ def legacy_section(plan: Plan) -> list[str]:
     return out
 
 
+def _open_table(calls, gate: bool = False) -> list[str]:
+    rows = [(_where(r), f"`{_call(r)}`", r.reason, fixes.candidates(r) or "unknown", fixes.fix(r, gate))
+            for r in calls]
+    return _table(("where", "call", "reason", "could need", "fix"), rows)
+
+
 def _check(plan: Plan, drift: Drift) -> list[str]:
     title = "❌ scopeplan: scope drift" if drift.failed else "✅ scopeplan: no scope drift"
     out = [f"## {title}", "", verdict(plan, drift), ""]
@@ -78,17 +94,22 @@ def _check(plan: Plan, drift: Drift) -> list[str]:
         out += [f"### New scopes, not granted by `{drift.baseline_file}`", "",
                 *_table(("scope", "endpoint", "call sites"), rows)]
     if drift.unused:
-        out += ["### Scopes you can drop", "", "No call needs these any more: "
+        out += ["### Scopes you can drop", "", f"Scopeplan {considered(plan)}; none needs these: "
                 + ", ".join(f"`{s}`" for s in drift.unused) + ".", ""]
+    if drift.kept:
+        rows = [(f"`{scope}`", "<br>".join(_where(r) for r in calls)) for scope, calls in drift.kept]
+        out += ["### Scopes to keep for now", "", "No matched call needs these, but calls scopeplan could not "
+                "resolve may:", "", *_table(("scope", "calls that may need it"), rows)]
     if drift.credits:
         rows = [(credit_label(c), credits(c.before), credits(c.after), "❌ above the baseline" if c.over else "")
                 for c in drift.credits]
-        out += [f"### Worst-case credits (tolerance {drift.tolerance:g}%)", "",
+        out += [f"### Worst-case credits ({tolerance(drift)})", "",
                 *_table(("entry point", "baseline", "now", ""), rows)]
-    if drift.unresolved:
-        note = "" if drift.strict else " (`--strict` fails on them)"
-        out += [f"### New unresolved calls{note}", "",
-                *_table(("where", "reason"), [(_where(r), r.reason) for r in drift.unresolved])]
+    for calls, what in ((drift.unresolved, "unresolved"), (drift.unmatched, "unmatched")):
+        if calls:
+            note = " (allowed by `--allow-new-unresolved`)" if drift.allow_new_unresolved else ""
+            out += [f"### New {what} calls, not known to `{drift.baseline_file}`{note}", "",
+                    *_open_table(calls, gate=True)]
     if drift.catalogue:
         was, now = (d[:19] for d in drift.catalogue_digests)
         out += [f"### Catalogue changes since the baseline (`{was}` → `{now}`)", "",

@@ -13,6 +13,7 @@ from scopeplan import __version__
 from scopeplan.baseline import endpoint_key
 from scopeplan.drift import Drift
 from scopeplan.model import Plan, Resolution, Unresolved
+from scopeplan.report import fixes
 from scopeplan.report.text import credit_label, credits
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -43,6 +44,10 @@ RULES: dict[str, tuple[str, str, str, str]] = {
     "scopeplan/scan-error": (
         "ScanError", "warning", "A file scopeplan could not read or parse; its calls are missing.",
         "Fix the file or exclude it; under --strict this makes the analysis fail."),
+    "scopeplan/scan-warning": (
+        "ScanWarning", "warning", "Something in an analysed file needs a look: an unknown hint, a module name "
+        "that is not a module, a file that names Zoho CRM but gave no call site.",
+        "Fix the hint comment or the [tool.scopeplan] entry it names, or check the file by hand."),
 }
 _IDS = list(RULES)
 _SITE_RULE = {"unresolved": "scopeplan/unresolved-call", "unmatched": "scopeplan/unmatched-call",
@@ -52,17 +57,20 @@ _SITE_RULE = {"unresolved": "scopeplan/unresolved-call", "unmatched": "scopeplan
 def render(plan: Plan, drift: Drift | None = None) -> str:
     """A SARIF 2.1.0 log with one run; `drift` adds the gate's results and their baseline state."""
     results = _drift_results(drift) if drift is not None else []
-    new_unresolved = set(drift.unresolved) if drift is not None else set()
+    new_open = set(drift.new_open) if drift is not None else set()
     for r in plan.resolutions:
         rule = _SITE_RULE.get(r.status)
         if rule is None or r.site.ignored:
             continue
-        level = "error" if r in new_unresolved and drift.strict else None
-        # only unresolved calls are recorded in the baseline, so only they have a baseline state
-        state = None if drift is None or r.status != "unresolved" else "new" if r in new_unresolved else "unchanged"
-        results.append(_result(rule, _site_message(r), [_site(r)], level=level, state=state))
+        level = "error" if drift is not None and r in new_open and not drift.allow_new_unresolved else None
+        # unresolved and unmatched calls are recorded in the baseline, so they have a baseline state
+        state = None if drift is None or r.status == "deprecated" else "new" if r in new_open else "unchanged"
+        results.append(_result(rule, _site_message(r, gate=drift is not None), [_site(r)], level=level,
+                               state=state))
     for error in plan.errors:
         results.append(_result("scopeplan/scan-error", error.message, [_location(error.file)]))
+    for warning in (*plan.warnings, *plan.problems):
+        results.append(_result("scopeplan/scan-warning", warning.message, [_location(warning.file, _line(warning))]))
     log = {
         "$schema": SCHEMA_URI,
         "version": "2.1.0",
@@ -86,11 +94,13 @@ def _drift_results(drift: Drift) -> list[dict]:
             out.append(_result("scopeplan/new-scope", text, [_site(r)], state="new"))
     at_baseline = [_location(drift.baseline_file)]
     for c in drift.credits:
+        judged = "no tolerance configured" if drift.tolerance is None else f"tolerance {drift.tolerance:g}%"
         text = (f"Worst-case credits of {credit_label(c)}: {credits(c.before)} in the baseline, {credits(c.after)} "
-                f"now (tolerance {drift.tolerance:g}%).")
+                f"now ({judged}).")
         out.append(_result("scopeplan/credit-increase", text, at_baseline, level="error" if c.over else "note"))
     for scope in drift.unused:
-        text = f"{drift.baseline_file} grants {scope}, but no call needs it any more: you can drop it."
+        text = (f"{drift.baseline_file} grants {scope}, but no matched, unmatched or unresolved call could need it: "
+                "you can drop it.")
         out.append(_result("scopeplan/unused-scope", text, at_baseline,
                            level="error" if drift.fail_on_unused else None))
     for c in drift.catalogue:
@@ -119,9 +129,19 @@ def _location(file: str, line: int = 1, column: int = 1) -> dict:
                                  "region": {"startLine": line, "startColumn": max(column, 1)}}}
 
 
-def _site_message(r: Resolution) -> str:
+def _site_message(r: Resolution, gate: bool = False) -> str:
     method = "?" if isinstance(r.site.method, Unresolved) else r.site.method
-    return f"{method} {r.path or '?'}: {r.reason}."
+    text = f"{method} {r.path or '?'}: {r.reason}."
+    if r.status in ("unresolved", "unmatched"):
+        if r.candidates:
+            text += f" It could need {', '.join(r.candidates)}."
+        text += f" Fix: {fixes.fix(r, gate)}."
+    return text
+
+
+def _line(warning) -> int:
+    head = warning.message.split(":", 1)[0]
+    return int(head[5:]) if head.startswith("line ") and head[5:].isdigit() else 1
 
 
 def _rule(rule_id: str) -> dict:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from scopeplan.baseline import endpoint_key
 from scopeplan.drift import CreditChange, Drift
 from scopeplan.model import Plan, Resolution, Unresolved
-from scopeplan.report import privilege
+from scopeplan.report import fixes, privilege
 
 _MARK = {"matched": "ok", "unmatched": "??", "unresolved": "..", "deprecated": "v1"}
 
@@ -41,6 +41,8 @@ def render(plan: Plan, drift: Drift | None = None) -> str:
         out.append("")
         out.append("Paste into the Zoho API console:")
         out.append("  " + ",".join(name for name, _ in plan.scopes))
+        if (warning := fixes.incomplete(plan)) is not None:
+            out.append(f"  {warning} (see below)")
         out.append("")
     matched = [r for r in plan.resolutions if r.status == "matched" and not r.site.ignored]
     if matched:
@@ -61,7 +63,9 @@ def render(plan: Plan, drift: Drift | None = None) -> str:
         group = [r for r in plan.resolutions if r.status == status]
         if group:
             out.append(f"{title}: {len(group)}")
-            out.extend(f"  {r.site.location.file}:{r.site.location.line}: {r.reason}" for r in group)
+            for r in group:
+                out.extend(open_call(r) if status != "deprecated" and not r.site.ignored
+                           else [f"  {_where(r)}: {r.reason}"])
             out.append("")
     out.extend(legacy_section(plan))
     if plan.errors:
@@ -75,6 +79,7 @@ def render(plan: Plan, drift: Drift | None = None) -> str:
     if plan.notices:
         out.append(f"Notices: {len(plan.notices)}")
         out.extend(f"  {n}" for n in plan.notices)
+    out.extend(_problems(plan))
     return "\n".join(out).rstrip("\n") + "\n"
 
 
@@ -99,6 +104,22 @@ def legacy_section(plan: Plan) -> list[str]:
         out.extend(f"  {path}" for path in plan.python2)
         out.append("")
     return out
+
+
+def open_call(r: Resolution, gate: bool = False) -> list[str]:
+    """An unresolved or unmatched call: where, why, what it could need and how to settle it."""
+    lines = [f"  {_where(r)}: {r.reason}"]
+    if (could := fixes.candidates(r)) is not None:
+        lines.append(f"      could need: {could}")
+    lines.append(f"      fix: {fixes.fix(r, gate)}")
+    return lines
+
+
+def _problems(plan: Plan) -> list[str]:
+    if not plan.problems:
+        return []
+    return [f"Warnings: hints and names to fix (the files were still analysed): {len(plan.problems)}",
+            *(f"  {w.file}: {w.message}" for w in plan.problems), ""]
 
 
 TOP_ENTRY_POINTS = 10
@@ -159,8 +180,13 @@ def verdict(plan: Plan, drift: Drift) -> str:
     line = f"ok: {n} scope{'s' if n != 1 else ''}, all granted by {drift.baseline_file}"
     if drift.unused:
         line += f"; {_count(len(drift.unused), 'granted scope')} no longer needed"
-    if drift.unresolved:
-        line += f"; {_count(len(drift.unresolved), 'new unresolved call')}"
+    if drift.new_open:
+        line += f"; {_new_open(drift)} allowed by --allow-new-unresolved"
+    known = len(plan.open_calls) - len(drift.new_open)
+    if known:
+        line += f"; {_count(known, 'known unresolved or unmatched call')} (accepted in the baseline)"
+    if any(c.after != c.before for c in drift.credits) and drift.tolerance is None:
+        line += "; worst-case credits changed"
     return line
 
 
@@ -181,11 +207,26 @@ def _failures(drift: Drift) -> list[str]:
     over = [c for c in drift.credits if c.over]
     if over:
         out.append(f"worst-case credits rose ({', '.join(credit_label(c) for c in over)})")
-    if drift.strict and drift.unresolved:
-        out.append(_count(len(drift.unresolved), "new unresolved call"))
+    if drift.new_open and not drift.allow_new_unresolved:
+        out.append(_new_open(drift))
+    if drift.over_budget:
+        out.append("the daily worst case is above the edition's credit allowance")
     if drift.fail_on_unused and drift.unused:
         out.append(f"{_count(len(drift.unused), 'granted scope')} no longer needed")
     return out
+
+
+def _new_open(drift: Drift) -> str:
+    parts = [_count(len(calls), f"new {what} call") for calls, what in
+             ((drift.unresolved, "unresolved"), (drift.unmatched, "unmatched")) if calls]
+    return " and ".join(parts)
+
+
+def tolerance(drift: Drift) -> str:
+    """How credit changes are judged, in words."""
+    if drift.tolerance is None:
+        return "reported only: set credit-tolerance or a budget to gate them"
+    return f"tolerance {drift.tolerance:g}%"
 
 
 def _check(plan: Plan, drift: Drift) -> str:
@@ -196,16 +237,21 @@ def _check(plan: Plan, drift: Drift) -> str:
             out.append(f"  {endpoint}")
             out.extend(f"    {_where(r)}  {r.site.function}" for r in new.sites if endpoint_key(r) == endpoint)
     if drift.credits:
-        out.append(f"Worst-case credits (tolerance {drift.tolerance:g}%):")
+        out.append(f"Worst-case credits ({tolerance(drift)}):")
         out.extend(f"  {credit_label(c)}: {credits(c.before)} -> {credits(c.after)}"
                    + ("  above the baseline" if c.over else "") for c in drift.credits)
     if drift.unused:
-        out.append("You can drop these scopes: no call needs them any more")
+        out.append(f"You can drop these scopes: {considered(plan)} and none needs them")
         out.extend(f"  {scope}" for scope in drift.unused)
-    if drift.unresolved:
-        note = "" if drift.strict else " (--strict fails on them)"
-        out.append(f"New unresolved calls{note}:")
-        out.extend(f"  {_where(r)}: {r.reason}" for r in drift.unresolved)
+    for scope, calls in drift.kept:
+        out.append(f"Keep {scope}: no matched call needs it, but {_count(len(calls), 'call')} scopeplan could not "
+                   f"resolve may: {', '.join(_where(r) for r in calls)}")
+    for calls, what in ((drift.unresolved, "unresolved"), (drift.unmatched, "unmatched")):
+        if calls:
+            note = " (allowed by --allow-new-unresolved)" if drift.allow_new_unresolved else ""
+            out.append(f"New {what} calls, not known to {drift.baseline_file}{note}:")
+            for r in calls:
+                out.extend(open_call(r, gate=True))
     if drift.catalogue:
         out.append(f"The catalogue changed since the baseline ({drift.catalogue_digests[0][:19]} -> "
                    f"{drift.catalogue_digests[1][:19]}):")
@@ -214,9 +260,18 @@ def _check(plan: Plan, drift: Drift) -> str:
     if plan.errors:
         out.append(f"Files that could not be scanned (their calls are missing from this check): {len(plan.errors)}")
         out.extend(f"  {e.file}: {e.message}" for e in plan.errors)
+    out.extend(line for line in _problems(plan) if line)
     if drift.failed or drift.unused:
         out.append(f"If the change is intended, run `scopeplan baseline` and commit {drift.baseline_file}.")
     return "\n".join(out) + "\n"
+
+
+def considered(plan: Plan) -> str:
+    """Which calls a drop was judged against, in words."""
+    counts = [sum(1 for r in plan.resolutions if r.status == s and not r.site.ignored)
+              for s in ("matched", "unmatched", "unresolved")]
+    return (f"considered {_count(counts[0], 'matched call')}, {_count(counts[1], 'unmatched call')} and "
+            f"{_count(counts[2], 'unresolved call')}")
 
 
 def _where(r: Resolution) -> str:
