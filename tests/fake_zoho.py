@@ -4,6 +4,12 @@ One `ThreadingHTTPServer` plays both: `POST /oauth/v2/token` (the refresh grant,
 answers with an `api_domain` pointing back at itself) and `GET /crm/v8/__apis` (with Zoho's `filters`
 parameter). `scenario` switches the API server to one of Zoho's failures; `failures` limits how many
 requests fail before it behaves again (None: all of them).
+
+Hostile scenarios, for the bounds of a fetch: `slowloris_headers` and `slowloris_body` trickle one byte
+every `trickle` seconds for ever; `huge` declares and sends a 200 MB body, `huge_unsized` sends one with
+no Content-Length; `gzip_bomb` sends ~3 MB of gzip that inflates to ~3 GB; `unavailable` answers
+HTTP 500 with `Retry-After: retry_after` for ever; `deep` answers JSON nested 100,000 levels deep.
+Every body is generated as it is sent: the fake never holds 200 MB or 3 GB itself.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+import zlib
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
@@ -32,6 +39,9 @@ ERRORS = {
 }
 SCENARIOS = (*ERRORS, "html", "bad_catalogue", "rate_limited", "slow", "truncated", "token_rejected",
              "token_not_json")
+HOSTILE = ("slowloris_headers", "slowloris_body", "huge", "huge_unsized", "gzip_bomb", "unavailable", "deep")
+HUGE = 200 * 1024 * 1024  # bytes of the `huge` bodies
+BOMB_MB = 3000  # MB that the ~3 MB `gzip_bomb` inflates to
 
 
 @dataclass
@@ -54,6 +64,7 @@ class FakeZoho:
     failures: int | None = None  # how many requests the scenario applies to; None: every one
     retry_after: str = "1"
     slow_seconds: float = 2.0
+    trickle: float = 0.05  # seconds between the bytes of a slowloris answer
     seen: list[Seen] = field(default_factory=list)
 
     def __enter__(self) -> FakeZoho:
@@ -138,6 +149,9 @@ class _Handler(BaseHTTPRequestHandler):
             if fake.failing(scenario):
                 return self._json(status, {"code": code, "details": {}, "status": "error",
                                            "message": f"{code.lower()} for {ACCESS_TOKEN}"})
+        hostile = next((h for h in HOSTILE if fake.failing(h)), None)
+        if hostile is not None:
+            return getattr(self, f"_{hostile}")()
         if fake.failing("rate_limited"):
             return self._json(429, {"code": "TOO_MANY_REQUESTS", "status": "error"},
                               {"Retry-After": fake.retry_after})
@@ -161,6 +175,74 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         self._send(200, body, "application/json;charset=UTF-8")
+
+    # ------------------------------------------------------------ hostile answers
+
+    def _drip(self, data: bytes, forever: bytes = b"") -> None:
+        """Send `data`, then `forever` repeated, one byte at a time; stop when the client hangs up."""
+        def chunks():
+            yield from data
+            while forever:
+                yield from forever
+
+        try:
+            for byte in chunks():
+                self.wfile.write(bytes((byte,)))
+                self.wfile.flush()
+                time.sleep(self.owner.trickle)
+        except OSError:
+            pass  # the client gave up: what the test wants
+        self.close_connection = True
+
+    def _slowloris_headers(self) -> None:
+        self._drip(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Pad: ", forever=b"a")
+
+    def _slowloris_body(self) -> None:
+        body = self.owner.catalogue
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.flush()
+        self._drip(body)
+
+    def _stream(self, chunks, headers: dict[str, str]) -> None:
+        self.send_response(200)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        try:
+            for chunk in chunks:
+                self.wfile.write(chunk)
+        except OSError:
+            pass
+        self.close_connection = True
+
+    def _huge_chunks(self):
+        head = b'{"__apis": ['
+        yield head
+        pad, left = b" " * (1024 * 1024), HUGE - len(head) - 2
+        while left > 0:
+            yield pad[:left]
+            left -= len(pad)
+        yield b"]}"
+
+    def _huge(self) -> None:
+        self._stream(self._huge_chunks(), {"Content-Type": "application/json", "Content-Length": str(HUGE)})
+
+    def _huge_unsized(self) -> None:
+        self._stream(self._huge_chunks(), {"Content-Type": "application/json", "Connection": "close"})
+
+    def _gzip_bomb(self) -> None:
+        body = gzip_bomb()
+        self._stream([body], {"Content-Type": "application/json", "Content-Encoding": "gzip",
+                              "Content-Length": str(len(body))})
+
+    def _unavailable(self) -> None:
+        self._json(500, {"code": "INTERNAL_ERROR", "status": "error"}, {"Retry-After": self.owner.retry_after})
+
+    def _deep(self) -> None:
+        self._send(200, b"[" * 100_000 + b"]" * 100_000, "application/json")
 
     def _record(self, method, parts, form) -> None:
         self.owner.seen.append(Seen(method, parts.path, parse_qs(parts.query), form,
@@ -201,3 +283,26 @@ def _filtered(catalogue: bytes, filters: str | None) -> bytes | None:
         if ops:
             kept.append({"path": entry["path"], "operation_types": ops})
     return json.dumps({"__apis": kept}).encode() if kept else None
+
+
+_BOMB: list[bytes] = []
+
+
+def gzip_bomb() -> bytes:
+    """~3 MB of gzip that inflates to BOMB_MB MB of spaces, built in well under a second.
+
+    Each megabyte of spaces is compressed on its own (a full flush resets the dictionary), so every
+    block after the first is the same bytes and the bomb is one block repeated, not 3 GB compressed.
+    The trailer's CRC is not that of the content: a client that inflates it all has already lost.
+    """
+    if not _BOMB:
+        mb = b" " * (1024 * 1024)
+        deflate = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)
+        first = deflate.compress(b'{"__apis": [' + mb[12:]) + deflate.flush(zlib.Z_FULL_FLUSH)
+        block = deflate.compress(mb) + deflate.flush(zlib.Z_FULL_FLUSH)
+        last = deflate.compress(b"]}") + deflate.flush(zlib.Z_FINISH)
+        header = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\xff"
+        size = (BOMB_MB * 1024 * 1024 + 2) & 0xFFFFFFFF
+        _BOMB.append(header + first + block * (BOMB_MB - 1) + last + (0).to_bytes(4, "little")
+                     + size.to_bytes(4, "little"))
+    return _BOMB[0]

@@ -316,7 +316,7 @@ FAILURES = [
     ("bad_catalogue", "the answer is not a valid __apis catalogue: entry 0: `path` must be a string"),
     ("rate_limited", "HTTP 429 TOO_MANY_REQUESTS (rate limited"),
     ("server_error", "HTTP 500 INTERNAL_ERROR (gave up after 2 attempts)"),
-    ("slow", "within 0.3s (timeout) (gave up after 2 attempts)"),
+    ("slow", "within 0.3s (timeout; the response headers have not all arrived) (gave up after 2 attempts)"),
     ("truncated", "closed the connection before the whole response arrived (truncated body)"),
     ("token_rejected", "refused the refresh token (HTTP 200, invalid_code): the refresh token is wrong"),
     ("token_not_json", "token refresh at http://127.0.0.1:"),

@@ -7,6 +7,7 @@ A thin click layer: flags in, one call into fetch/cache/compare, text out. Failu
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import click
@@ -48,12 +49,15 @@ def _version(ctx, param, value):
 @click.option("--accounts-url", metavar="URL", help="Accounts server to refresh the token at (overrides --dc).")
 @click.option("--api-domain", metavar="URL", help="API server to call (overrides --dc and the token's api_domain).")
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=30.0, show_default=True,
-              help="Seconds per request.")
+              help="Seconds per request, for the whole answer (not each read).")
+@click.option("--deadline", type=click.FloatRange(min=0, min_open=True), default=60.0, show_default=True,
+              help="Seconds for the whole fetch: token refresh, __apis, every retry and wait.")
 @click.option("--retries", type=click.IntRange(min=0, max=10), default=2, show_default=True,
               help="Retries on network errors, HTTP 429 and 5xx.")
 @click.option("--backoff", type=click.FloatRange(min=0), default=0.5, show_default=True,
               help="Seconds before the first retry; doubles each time (Retry-After wins when Zoho sends it).")
-def fetch(dc, environment, version, filter_, output, accounts_url, api_domain, timeout, retries, backoff) -> None:
+def fetch(dc, environment, version, filter_, output, accounts_url, api_domain, timeout, deadline, retries,
+          backoff) -> None:
     """Fetch GET /crm/VERSION/__apis with OAuth and cache it for `--catalogue live`.
 
     \b
@@ -65,8 +69,9 @@ def fetch(dc, environment, version, filter_, output, accounts_url, api_domain, t
     from scopeplan.catalogue import fetch as fetching
 
     target = fetching.Target(dc, environment, version, accounts_url, api_domain)
-    policy = fetching.RetryPolicy(timeout=timeout, attempts=retries + 1, backoff=backoff)
-    got = fetching.fetch(target, fetching.Credentials.from_env(os.environ), filter=filter_, policy=policy)
+    policy = fetching.RetryPolicy(timeout=timeout, attempts=retries + 1, backoff=backoff, deadline=deadline)
+    got = fetching.fetch(target, fetching.Credentials.from_env(os.environ), filter=filter_, policy=policy,
+                         progress=fetching.Progress(sys.stderr))
     cat = got.catalogue
     what = f"{len(cat.endpoints)} paths ({cat.api_version}, {cat.digest[:19]}) from {got.url}"
     if filter_ is not None and output is None:

@@ -1,22 +1,32 @@
-"""Fetch an org's `__apis` catalogue from Zoho: OAuth refresh, data centres, timeouts and bounded retries.
+"""Fetch an org's `__apis` catalogue from Zoho: OAuth refresh, data centres, deadlines and bounded retries.
 
 httpx (and ssl, socket, email) are imported inside the functions that fetch, so commands that never
 fetch do not pay for them at start-up.
 No credential ever reaches a message: errors are written here from what failed, never from httpx's
 text, and every message passes through `_redact` on its way out as a second line of defence.
+
+Bounds (issue 14): httpx's timeouts apply to each read, so a server that trickles one byte at a time
+never trips them. Here every request has a total deadline and so has the whole fetch (token refresh,
+`__apis`, every retry and every wait): a watch thread shuts the socket of a request that overruns, and
+says on stderr what it is waiting for. Bodies are streamed and inflated here, in pieces, and refused
+past `max_body` bytes counted after decompression, so neither a 200 MB body nor a gzip bomb is held.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import threading
 import time
-from collections.abc import Callable, Mapping
+import zlib
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 from urllib.parse import urlsplit
 
+from scopeplan import safeio
 from scopeplan.catalogue.load import CatalogueError, parse
 from scopeplan.model import Catalogue
 
@@ -165,13 +175,16 @@ class Filter:
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """Per-request timeout and bounded retries: exponential backoff, Retry-After honoured up to a cap."""
+    """The bounds of one fetch: per-request and total deadlines, bounded retries, a body size cap."""
 
-    timeout: float = 30.0
+    timeout: float = 30.0  # seconds for one request, the whole answer (not each read, as httpx counts)
     attempts: int = 3
     backoff: float = 0.5  # seconds before the first retry; doubles each time
     max_wait: float = 60.0  # a longer Retry-After fails at once instead of retrying too early
+    deadline: float = 60.0  # seconds for the whole fetch: refresh, __apis, every retry and every wait
+    max_body: int = safeio.CATALOGUE_LIMIT  # bytes of one answer, counted after decompression
     sleep: Callable[[float], None] = field(default=time.sleep, repr=False, compare=False)
+    clock: Callable[[], float] = field(default=time.monotonic, repr=False, compare=False)
 
     def delay(self, attempt: int) -> float:
         """Seconds to wait after failed attempt number `attempt` (1-based)."""
@@ -188,18 +201,78 @@ class Fetched:
     filter: Filter | None = None
 
 
+@dataclass
+class Progress:
+    """What a fetch says while it waits: a redrawn line on a terminal, else one line per long wait.
+
+    Only the host, method and path of a request are shown: never a query, a header or a token.
+    """
+
+    stream: TextIO
+    after: float = 5.0  # not a terminal: one line once a request has waited this long
+    every: float = 1.0  # a terminal: redraw this often, from the first second on
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _drawn: bool = field(default=False, repr=False)
+
+    def tick(self, request: _Request, now: float) -> None:
+        """Called by the watch thread about ten times a second while `request` is in flight."""
+        elapsed = now - request.started
+        with self._lock:
+            if self._tty():
+                if elapsed >= self.every and now - request.drawn_at >= self.every:
+                    request.drawn_at = now
+                    self._write(f"\r\x1b[K{request.waiting(elapsed)}")
+                    self._drawn = True
+            elif elapsed >= self.after and not request.noticed:
+                request.noticed = True
+                self._write(request.waiting(elapsed) + "\n")
+
+    def say(self, line: str) -> None:
+        """One line of its own (a retry about to wait), clearing a progress line first."""
+        with self._lock:
+            self._write(("\r\x1b[K" if self._drawn else "") + line + "\n")
+            self._drawn = False
+
+    def clear(self) -> None:
+        """Remove the progress line, if one is drawn."""
+        with self._lock:
+            if self._drawn:
+                self._write("\r\x1b[K")
+                self._drawn = False
+
+    def _tty(self) -> bool:
+        try:
+            return bool(self.stream.isatty())
+        except (AttributeError, ValueError, OSError):
+            return False
+
+    def _write(self, text: str) -> None:
+        try:
+            self.stream.write(text)
+            self.stream.flush()
+        except (OSError, ValueError):
+            pass  # a closed stderr must not break the fetch
+
+
 def fetch(target: Target, credentials: Credentials, *, filter: Filter | None = None,
           policy: RetryPolicy = RetryPolicy(), transport: httpx.BaseTransport | None = None,
-          client: httpx.Client | None = None) -> Fetched:
-    """GET `{api_domain}/crm/{version}/__apis`, refreshing the access token first when needed."""
+          client: httpx.Client | None = None, progress: Progress | None = None) -> Fetched:
+    """GET `{api_domain}/crm/{version}/__apis`, refreshing the access token first when needed.
+
+    The whole call ends within `policy.deadline` seconds (give or take the watch's tenth of a second
+    and a DNS lookup, which cannot be interrupted); `progress` says what it is waiting for meanwhile.
+    """
     import httpx
 
     secrets = list(credentials.secrets())
     own = client is None
     if client is None:
-        client = httpx.Client(transport=transport, timeout=policy.timeout, follow_redirects=False)
+        # No keep-alive: each request opens its own connection, so the watch sees (and can shut) its socket.
+        client = httpx.Client(transport=transport, timeout=policy.timeout, follow_redirects=False,
+                              limits=httpx.Limits(max_keepalive_connections=0))
     try:
-        return _Session(client, policy, secrets).run(target, credentials, filter)
+        with _Watch(policy, progress) as watch:
+            return _Session(client, policy, secrets, watch).run(target, credentials, filter)
     except CatalogueError as exc:
         message = _redact(str(exc), secrets)
     finally:
@@ -208,11 +281,200 @@ def fetch(target: Target, credentials: Credentials, *, filter: Filter | None = N
     raise FetchError(message)  # outside `except`: no chained httpx exception carries the request along
 
 
-class _Session:
-    """One fetch: the client, the retry policy, and the secrets seen so far (for redaction)."""
+@dataclass
+class _Answer:
+    """A response read within its bounds: status, headers, and the (decompressed) body."""
 
-    def __init__(self, client: httpx.Client, policy: RetryPolicy, secrets: list[str]):
-        self.client, self.policy, self.secrets = client, policy, secrets
+    status_code: int
+    headers: httpx.Headers
+    content: bytes
+
+
+class _TooBig(CatalogueError):
+    """An answer above the size limit: not retried, the server would send it again."""
+
+
+class _Expired(Exception):
+    """The request ran past its deadline (raised between chunks; the watch also shuts the socket)."""
+
+
+# Trace events of httpcore (`extensions={"trace": ...}`) -> what the request is doing.
+_PHASES = {
+    "connection.connect_tcp.started": "connecting",
+    "connection.start_tls.started": "in the TLS handshake",
+    "http11.send_request_headers.started": "sending the request",
+    "http11.receive_response_headers.started": "the response headers have not all arrived",
+    "http11.receive_response_body.started": "receiving the body",
+    "http2.send_request_headers.started": "sending the request",
+    "http2.receive_response_headers.started": "the response headers have not all arrived",
+    "http2.receive_response_body.started": "receiving the body",
+}
+_ERROR_BODY = 1024 * 1024  # an error answer is read this far for Zoho's code, and no further
+_PIECE = 1024 * 1024  # inflate at most this much at a time: a gzip bomb never expands in one go
+
+
+class _Request:
+    """One request in flight: its label (no query, no token), deadline, phase and sockets."""
+
+    def __init__(self, method: str, url: str, started: float, limit: float, end: float,
+                 attempt: int, attempts: int):
+        parts = urlsplit(url)
+        self.host = parts.hostname or "?"
+        self.where = f"{self.host}:{parts.port or (443 if parts.scheme == 'https' else 80)}"
+        self.label = f"{method} {parts.path}"
+        self.started, self.limit, self.end = started, limit, end
+        self.attempt, self.attempts = attempt, attempts
+        self.phase, self.received, self.body = "", 0, False  # no phase: a transport without traces
+        self.expired, self.noticed, self.drawn_at = False, False, float("-inf")
+        self._sockets: list = []
+        self._lock = threading.Lock()
+
+    def trace(self, event: str, info: dict) -> None:
+        """httpcore's trace hook: note the phase, and keep each new socket so `expire` can shut it."""
+        if event in _PHASES:
+            self.phase = _PHASES[event]
+            self.body = event.endswith("receive_response_body.started")
+        if event in ("connection.connect_tcp.complete", "connection.start_tls.complete"):
+            stream = info.get("return_value")
+            sock = stream.get_extra_info("socket") if stream is not None else None
+            if sock is not None:
+                with self._lock:
+                    self._sockets.append(sock)
+                    late = self.expired
+                if late:
+                    _shut(sock)
+
+    def expire(self) -> None:
+        """Past the deadline: wake the blocked read by shutting the socket down (from the watch thread)."""
+        with self._lock:
+            if self.expired:
+                return
+            self.expired = True
+            sockets = list(self._sockets)
+        for sock in sockets:
+            _shut(sock)
+
+    def doing(self) -> str:
+        """What the request was doing, for a message."""
+        if self.body:
+            return f"receiving the body, {safeio.size(self.received)} so far"
+        return self.phase
+
+    def waiting(self, elapsed: float) -> str:
+        """The progress line: host, method and path, time so far and the limit, what it is doing."""
+        attempt = f", attempt {self.attempt} of {self.attempts}" if self.attempt > 1 else ""
+        doing = f"; {self.doing()}" if self.doing() else ""
+        return f"scopeplan: waiting for {self.host}: {self.label} ({elapsed:.0f} s of {self.limit:.3g} s{attempt}{doing})"
+
+
+def _shut(sock) -> None:
+    import socket
+
+    try:
+        # The plain socket's shutdown, also on an SSLSocket: it wakes a read blocked in another thread
+        # without touching the TLS state that thread is using.
+        socket.socket.shutdown(sock, socket.SHUT_RDWR)
+    except (OSError, ValueError, TypeError):
+        pass  # already closed
+
+
+class _Watch:
+    """The clock of one fetch: its deadline, the request in flight, and a thread that enforces both."""
+
+    def __init__(self, policy: RetryPolicy, progress: Progress | None):
+        self.clock, self.deadline, self.progress = policy.clock, policy.deadline, progress
+        self.end = self.clock() + policy.deadline
+        self._current: _Request | None = None
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="scopeplan-fetch-watch", daemon=True)
+
+    def __enter__(self) -> _Watch:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+        if self.progress is not None:
+            self.progress.clear()
+
+    def left(self) -> float:
+        """Seconds left of the whole fetch."""
+        return self.end - self.clock()
+
+    @contextmanager
+    def request(self, method: str, url: str, limit: float, attempt: int, attempts: int) -> Iterator[_Request]:
+        """Watch one request for `limit` seconds (never past the fetch's own deadline)."""
+        now = self.clock()
+        request = _Request(method, url, now, limit, min(now + limit, self.end), attempt, attempts)
+        with self._lock:
+            self._current = request
+        try:
+            yield request
+        finally:
+            with self._lock:
+                self._current = None
+            if self.progress is not None:
+                self.progress.clear()
+
+    def say(self, line: str) -> None:
+        """A line for the user, when a progress stream was given."""
+        if self.progress is not None:
+            self.progress.say(line)
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.1):
+            with self._lock:
+                request = self._current
+            if request is None:
+                continue
+            now = self.clock()
+            if now >= request.end:
+                request.expire()
+            elif self.progress is not None:
+                self.progress.tick(request, now)
+
+
+class _Inflate:
+    """Content-Encoding gzip or deflate, inflated at most `_PIECE` bytes at a time (never all at once)."""
+
+    def __init__(self, encoding: str):
+        self.gzip = encoding in ("gzip", "x-gzip")
+        self._new(16 + zlib.MAX_WBITS if self.gzip else zlib.MAX_WBITS)
+        self.started = False
+
+    def _new(self, wbits: int) -> None:
+        self.wbits, self.inflater = wbits, zlib.decompressobj(wbits)
+
+    def feed(self, data: bytes) -> Iterator[bytes]:
+        """The inflated pieces of the next compressed chunk."""
+        while data:
+            try:
+                piece = self.inflater.decompress(data, _PIECE)
+            except zlib.error:
+                if not self.gzip and not self.started and self.wbits > 0:
+                    self._new(-zlib.MAX_WBITS)  # "deflate" is often raw deflate, without the zlib header
+                    continue
+                raise _Corrupt() from None
+            self.started = True
+            data = self.inflater.unconsumed_tail
+            if self.inflater.eof and self.inflater.unused_data:
+                data = self.inflater.unused_data  # another gzip member follows
+                self._new(self.wbits)
+            if piece:
+                yield piece
+
+
+class _Corrupt(Exception):
+    """A compressed body that does not inflate."""
+
+
+class _Session:
+    """One fetch: the client, the retry policy, the secrets seen so far (for redaction), the watch."""
+
+    def __init__(self, client: httpx.Client, policy: RetryPolicy, secrets: list[str], watch: _Watch):
+        self.client, self.policy, self.secrets, self.watch = client, policy, secrets, watch
 
     def run(self, target: Target, credentials: Credentials, filter: Filter | None) -> Fetched:
         api_domain = _base(target.api_domain, "--api-domain") if target.api_domain else None
@@ -273,8 +535,12 @@ class _Session:
             hint = _MINTED_HINT if minted and code == "INVALID_TOKEN" else _API_HINTS.get(code or "")
             message = f"{what}: HTTP {status}{' ' + code if code else ''}{': ' + hint if hint else ''}"
             raise _Rejected(message, code)
-        if _json(response) is None:
-            raise FetchError(f"{what}: the answer is not JSON (HTTP 200, {_content_type(response)})")
+        try:
+            safeio.loads_json(response.content)
+        except safeio.TooComplex as exc:
+            raise FetchError(f"{what}: the answer is not usable JSON: {exc}") from None
+        except ValueError:  # UnicodeDecodeError included
+            raise FetchError(f"{what}: the answer is not JSON (HTTP 200, {_content_type(response)})") from None
         try:
             catalogue = parse(response.content, source="live", origin=url)
         except CatalogueError as exc:
@@ -282,39 +548,116 @@ class _Session:
             raise FetchError(f"{what}: the answer is not a valid __apis catalogue: {detail}") from None
         return Fetched(payload=response.content, catalogue=catalogue, url=url, filter=filter)
 
-    def send(self, method: str, url: str, what: str, **kwargs) -> httpx.Response:
-        """One request with bounded retries on network errors, 429 and 5xx."""
+    def send(self, method: str, url: str, what: str, **kwargs) -> _Answer:
+        """One request with bounded retries on network errors, 429 and 5xx, all within the fetch's deadline."""
         import httpx
 
-        cause, attempts = "", self.policy.attempts
+        policy, cause, attempts = self.policy, "", self.policy.attempts
         for attempt in range(1, attempts + 1):
+            left = self.watch.left()
+            if left <= 0:
+                raise FetchError(f"{what}: {cause or 'not sent, no time was left'} (gave up after "
+                                 f"{_attempts(attempt - 1)}: {self._deadline()})")
+            limit = min(policy.timeout, left)
             broken = None
-            try:
-                response = self.client.request(method, url, timeout=self.policy.timeout, **kwargs)
-            except httpx.TransportError as exc:
-                cause, wait = _describe(exc, url, self.policy.timeout), self.policy.delay(attempt)
-            except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError) as exc:
-                broken = type(exc).__name__
-            else:
-                if response.status_code != 429 and response.status_code < 500:
-                    return response
-                code = _zoho_code(response)
-                cause = f"HTTP {response.status_code}{' ' + code if code else ''}"
-                if response.status_code == 429:
-                    cause += " (rate limited: the org's API credits or concurrency are used up)"
-                wait = self.policy.delay(attempt)
-                asked = _retry_after(response)
-                if asked is not None:
-                    if asked > self.policy.max_wait:
-                        raise FetchError(f"{what}: {cause}; Zoho asks to retry after {asked:g}s, longer than "
-                                         f"scopeplan waits ({self.policy.max_wait:g}s); try again later")
-                    wait = asked
+            with self.watch.request(method, url, limit, attempt, attempts) as request:
+                try:
+                    response = self._exchange(method, url, request, limit, **kwargs)
+                except _TooBig as exc:
+                    raise FetchError(f"{what}: {exc}") from None
+                except _Corrupt:
+                    raise FetchError(f"{what}: the answer's compressed body does not inflate") from None
+                except (_Expired, httpx.TransportError) as exc:
+                    if request.expired or isinstance(exc, (_Expired, httpx.TimeoutException)):
+                        # Our deadline or httpx's per-read timeout, whichever came first: the same story.
+                        doing = request.doing()
+                        cause = (f"no complete answer from {request.where} within {limit:.3g}s (timeout; {doing})"
+                                 if doing else f"no answer from {request.where} within {limit:.3g}s (timeout)")
+                    else:
+                        cause = _describe(exc, url, limit)
+                    wait = policy.delay(attempt)
+                    asked = None
+                except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError) as exc:
+                    broken = type(exc).__name__
+                else:
+                    if response.status_code != 429 and response.status_code < 500:
+                        return response
+                    code = _zoho_code(response)
+                    cause = f"HTTP {response.status_code}{' ' + code if code else ''}"
+                    if response.status_code == 429:
+                        cause += " (rate limited: the org's API credits or concurrency are used up)"
+                    wait = policy.delay(attempt)
+                    asked = _retry_after(response)
+                    if asked is not None:
+                        if asked > policy.max_wait:
+                            raise FetchError(f"{what}: {cause}; Zoho asks to retry after {asked:g}s, longer than "
+                                             f"scopeplan waits ({policy.max_wait:g}s); try again later")
+                        wait = asked
             if broken:
                 raise FetchError(f"{what}: the request failed ({broken})")
             if attempt < attempts:
-                self.policy.sleep(wait)
-        tries = f"{attempts} attempt{'s' if attempts != 1 else ''}"
-        raise FetchError(f"{what}: {cause} (gave up after {tries})")
+                left = self.watch.left()
+                if asked is not None and asked >= left:
+                    raise FetchError(f"{what}: {cause}; Zoho asks to retry after {asked:g}s, more than the "
+                                     f"{max(left, 0):.0f}s left of the {policy.deadline:g}s deadline of the whole "
+                                     "fetch (--deadline); try again later")
+                if wait >= left:
+                    raise FetchError(f"{what}: {cause} (gave up after {_attempts(attempt)}: the next retry, in "
+                                     f"{wait:g}s, would pass {self._deadline()})")
+                if wait >= 1:
+                    self.watch.say(f"scopeplan: {cause} from {urlsplit(url).hostname}; retrying in {wait:.0f} s "
+                                   f"(attempt {attempt + 1} of {attempts})")
+                policy.sleep(wait)
+        raise FetchError(f"{what}: {cause} (gave up after {_attempts(attempts)})")
+
+    def _deadline(self) -> str:
+        return f"the {self.policy.deadline:g}s deadline of the whole fetch (--deadline)"
+
+    def _exchange(self, method: str, url: str, request: _Request, limit: float, *,
+                  headers: dict | None = None, **kwargs) -> _Answer:
+        """Send one request and read its answer within `limit` seconds and the size limit."""
+        import httpx
+
+        # We inflate the body ourselves, in bounded pieces; so we only ask for what we can inflate.
+        headers = {**(headers or {}), "Accept-Encoding": "gzip, deflate"}
+        with self.client.stream(method, url, headers=headers, timeout=httpx.Timeout(limit),
+                                extensions={"trace": request.trace}, **kwargs) as response:
+            ok = response.status_code == 200
+            cap = self.policy.max_body if ok else _ERROR_BODY
+            declared = response.headers.get("content-length", "")
+            if ok and declared.isdigit() and int(declared) > cap:
+                raise _TooBig(f"the answer is {safeio.size(int(declared))}, more than the {safeio.size(cap)} "
+                              "limit (Zoho's catalogue is a few MB); refused before reading it")
+            encoding = response.headers.get("content-encoding", "identity").strip().lower()
+            if encoding not in ("", "identity", "gzip", "x-gzip", "deflate"):
+                if not ok:
+                    return _Answer(response.status_code, response.headers, b"")
+                raise _TooBig(f"the answer is encoded as {encoding!r}, which scopeplan did not ask for")
+            inflate = _Inflate(encoding) if encoding not in ("", "identity") else None
+            if response.is_stream_consumed:  # an httpx.Response built from bytes (MockTransport): already decoded
+                inflate, chunks = None, iter((response.content,))
+            else:
+                chunks = response.iter_raw()
+            body = bytearray()
+            for chunk in chunks:
+                if request.expired or self.watch.clock() >= request.end:
+                    raise _Expired()
+                request.received += len(chunk)
+                for piece in (inflate.feed(chunk) if inflate else (chunk,)):
+                    if len(body) + len(piece) > cap:
+                        if not ok:  # enough of an error answer to find Zoho's code, if it is there at all
+                            return _Answer(response.status_code, response.headers, bytes(body))
+                        after = " once decompressed" if inflate else ""
+                        raise _TooBig(f"the answer is more than {safeio.size(cap)}{after}, the limit (Zoho's "
+                                      "catalogue is a few MB); stopped reading it")
+                    body += piece
+            if request.expired:
+                raise _Expired()
+            return _Answer(response.status_code, response.headers, bytes(body))
+
+
+def _attempts(n: int) -> str:
+    return f"{n} attempt{'s' if n != 1 else ''}"
 
 
 class _Rejected(CatalogueError):
@@ -390,14 +733,14 @@ def _describe(exc: Exception, url: str, timeout: float) -> str:
     return f"network error talking to {where} ({type(exc).__name__})"
 
 
-def _json(response: httpx.Response) -> object | None:
+def _json(response: _Answer) -> object | None:
     try:
-        return json.loads(response.content)
-    except (UnicodeDecodeError, ValueError):
+        return safeio.loads_json(response.content)
+    except ValueError:  # not JSON, nested too deeply or a number out of range (UnicodeDecodeError included)
         return None
 
 
-def _zoho_code(response: httpx.Response) -> str | None:
+def _zoho_code(response: _Answer) -> str | None:
     """Zoho's error code (`{"code": "INVALID_TOKEN", ...}`, possibly under `data[0]`), if it looks like one."""
     doc = _json(response)
     if isinstance(doc, dict) and isinstance(doc.get("data"), list) and doc["data"]:
@@ -406,12 +749,12 @@ def _zoho_code(response: httpx.Response) -> str | None:
     return code if isinstance(code, str) and _ZOHO_CODE.match(code) else None
 
 
-def _content_type(response: httpx.Response) -> str:
+def _content_type(response: _Answer) -> str:
     kind = response.headers.get("content-type", "").split(";")[0].strip().lower()
     return kind if re.match(r"^[a-z0-9.+-]+/[a-z0-9.+-]+$", kind) else "no content type"
 
 
-def _retry_after(response: httpx.Response) -> float | None:
+def _retry_after(response: _Answer) -> float | None:
     """Retry-After in seconds: a number, or an HTTP date; None when absent or unreadable."""
     import email.utils
 
