@@ -8,13 +8,12 @@ numbers, paths or timestamps, so moving code is never drift and two people regen
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from scopeplan import safeio
 from scopeplan import scopes as scope_algebra
 from scopeplan.model import Plan, Resolution
 
@@ -97,27 +96,14 @@ def write(plan: Plan, path: Path) -> dict:
 
 def atomic_write(path: Path, text: str) -> None:
     """Write `text` to `path` through a temp file in the same directory and `os.replace`."""
-    path = Path(path)
-    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644  # mkstemp's 0600 would hide it from others
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as exc:
-        raise OSError(exc.errno, exc.strerror, str(path)) from None  # name the file the user asked for
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
-            out.write(text)
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)  # atomic: readers see the old file or the new one, never half of one
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    safeio.write_atomic(path, text.encode("utf-8"))  # a full disk leaves the old file, names `path`
 
 
 def load(path: Path) -> Baseline:
     """Read and validate a baseline; BaselineError says how to fix a missing or broken one."""
     path = Path(path)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = safeio.load_json(path, safeio.BASELINE_LIMIT, "baseline")  # regular, < 50 MB, bounded
     except FileNotFoundError:
         raise BaselineError(f"no baseline at {path}: run `scopeplan baseline` to create it, "
                             "review it and commit it") from None

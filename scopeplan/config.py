@@ -6,6 +6,8 @@ import sys
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
+from scopeplan import safeio
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on Python 3.10 only
@@ -74,9 +76,11 @@ def load(root: Path, **overrides: object) -> Config:
     config = Config()
     if pyproject.is_file():
         try:
-            data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            data = safeio.load_toml(pyproject, safeio.CONFIG_LIMIT, "pyproject.toml")
+        except ValueError as exc:  # TOMLDecodeError, UnicodeDecodeError, nested too deeply
             raise ConfigError(f"{pyproject}: not valid TOML ({exc})") from None
+        except OSError as exc:  # above the size limit, or unreadable
+            raise ConfigError(f"{pyproject}: cannot read it ({exc.strerror})") from None
         table = data.get("tool", {}).get("scopeplan")
         if table is not None:
             config = from_table(table, str(pyproject))

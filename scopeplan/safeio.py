@@ -115,9 +115,11 @@ def load_toml(path: Path | str, limit: int, what: str = "file") -> dict:
 
 
 def _int(text: str) -> int:
+    if len(text) < 16:  # the fast path, every real number: at most 15 digits is below 2**53
+        return int(text)
     # Checked on the digits, before int() spends time on a 4,000-digit number.
     digits = text.lstrip("-")
-    if len(digits) > 16 or int(text) > MAX_INT or int(text) < -MAX_INT:
+    if len(digits) > 16 or abs(int(text)) > MAX_INT:
         shown = text if len(text) <= 20 else f"{text[:8]}... ({len(digits)} digits)"
         raise TooComplex(f"the number {shown} is out of range (scopeplan reads integers up to 2**53 - 1)")
     return int(text)

@@ -11,13 +11,13 @@ from __future__ import annotations
 import json
 import os
 import sys
-import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from scopeplan import safeio
 from scopeplan.catalogue.load import CatalogueError, parse
 from scopeplan.model import Catalogue
 
@@ -45,18 +45,11 @@ def cache_dir(environ: Mapping[str, str] = os.environ, platform: str = sys.platf
 
 
 def write_atomic(path: Path, data: bytes) -> None:
-    """Write bytes through a temp file in the same directory and os.replace: never a half-written file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write bytes through a temp file in the same directory and os.replace: never a half-written file.
+
+    Missing directories are created; a failure (a full disk) leaves the old file and no temp file.
+    """
+    safeio.write_atomic(path, data, parents=True)
 
 
 @dataclass(frozen=True)
@@ -81,7 +74,7 @@ class Entry:
     def load(self) -> Catalogue:
         """Parse the cached payload as a live catalogue and check it still has the recorded digest."""
         try:
-            data = self.payload.read_bytes()
+            data = safeio.read_bytes(self.payload, safeio.CATALOGUE_LIMIT, "cached catalogue")
         except OSError as exc:
             raise CatalogueError(f"cached catalogue {self.payload}: cannot read it ({exc.strerror}); "
                                  "run `scopeplan catalogue fetch` again") from None
@@ -106,8 +99,14 @@ def save(fetched: Fetched, target: Target, *, directory: Path | None = None, now
         "fetched_at": fetched_at.isoformat(timespec="microseconds").replace("+00:00", "Z"),
         "digest": fetched.catalogue.digest, "endpoints": len(fetched.catalogue.endpoints), "payload": payload.name,
     }
+    new = not payload.exists()
     write_atomic(payload, fetched.payload)
-    write_atomic(meta, (json.dumps(doc, indent=2, sort_keys=True) + "\n").encode())
+    try:
+        write_atomic(meta, (json.dumps(doc, indent=2, sort_keys=True) + "\n").encode())
+    except OSError:
+        if new:  # a payload without its metadata is invisible and would stay for ever: the cache as it was
+            payload.unlink(missing_ok=True)
+        raise
     return _entry(meta, doc)
 
 
@@ -117,10 +116,10 @@ def entries(directory: Path | None = None) -> tuple[Entry, ...]:
     found = []
     for meta in root.glob(f"*/*{_META}"):
         try:
-            doc = json.loads(meta.read_bytes())
+            doc = safeio.load_json(meta, safeio.META_LIMIT, "cache entry")
             found.append(_entry(meta, doc))
-        except (OSError, ValueError, KeyError, TypeError):
-            continue  # hand-edited or foreign files: a cache miss, never a crash
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            continue  # hand-edited, foreign or hostile files (a FIFO, /dev/zero): a cache miss, never a crash
     return tuple(sorted(found, key=lambda e: (e.fetched_at, e.digest), reverse=True))
 
 

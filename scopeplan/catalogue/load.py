@@ -8,6 +8,7 @@ import re
 from importlib import resources
 from pathlib import Path
 
+from scopeplan import safeio
 from scopeplan.model import Catalogue, Endpoint, Operation
 
 BUNDLED = "bundled"
@@ -35,7 +36,7 @@ def load(spec: str = BUNDLED, *, max_age_days: int | None = None) -> Catalogue:
         return load_live(spec[len(LIVE) + 1:], max_age_days=max_age_days)
     path = Path(spec)
     try:
-        data = path.read_bytes()
+        data = safeio.read_bytes(path, safeio.CATALOGUE_LIMIT, "catalogue")  # a regular file, < 64 MB
     except FileNotFoundError:
         raise CatalogueError(f"catalogue {spec}: no such file") from None
     except OSError as exc:
@@ -46,7 +47,7 @@ def load(spec: str = BUNDLED, *, max_age_days: int | None = None) -> Catalogue:
 def parse(data: bytes, *, source: str, origin: str) -> Catalogue:
     """Validate `__apis` JSON bytes into a Catalogue; raise CatalogueError naming the bad entry."""
     try:
-        doc = json.loads(data)
+        doc = safeio.loads_json(data)  # bounded nesting and numbers
     except (UnicodeDecodeError, ValueError) as exc:
         raise CatalogueError(f"catalogue {origin}: not valid JSON ({exc})") from None
     if not isinstance(doc, dict) or not isinstance(doc.get("__apis"), list):
