@@ -6,6 +6,7 @@ Zoho in fake_zoho.py on 127.0.0.1. Nothing here reaches the internet.
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import os
@@ -24,7 +25,7 @@ from click.testing import CliRunner
 from conftest import ROOT
 from fake_zoho import ACCESS_TOKEN, CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN, FakeZoho
 from scopeplan.catalogue import cache, load
-from scopeplan.catalogue.fetch import (Credentials, FetchError, Filter, RetryPolicy, Target, fetch)
+from scopeplan.catalogue.fetch import (Credentials, FetchError, Filter, Progress, RetryPolicy, Target, fetch)
 from scopeplan.cli import main
 
 CATALOGUE = (ROOT / "scopeplan" / "data" / "catalogue_v8.json").read_bytes()
@@ -33,6 +34,13 @@ SMALL = json.dumps({"__apis": [{"path": "/crm/v8/Leads", "operation_types": [
 SECRETS = (CLIENT_SECRET, REFRESH_TOKEN, ACCESS_TOKEN)
 REFRESH = Credentials(client_id=CLIENT_ID, client_secret=CLIENT_SECRET, refresh_token=REFRESH_TOKEN)
 REFRESH_ENV = {"ZOHO_CLIENT_ID": CLIENT_ID, "ZOHO_CLIENT_SECRET": CLIENT_SECRET, "ZOHO_REFRESH_TOKEN": REFRESH_TOKEN}
+
+
+class _Screen(io.StringIO):
+    """A terminal, for the redrawn progress line."""
+
+    def isatty(self) -> bool:
+        return True
 
 
 class Sleeps(list):
@@ -376,6 +384,17 @@ def test_no_secret_appears_in_any_output_exception_log_or_file(fake, tmp_path, c
             fetch(Target(accounts_url=fake.url), REFRESH, policy=policy(attempts=1, timeout=0.3))
         except FetchError as exc:
             produced += [str(exc), repr(exc), repr(exc.__cause__), repr(exc.__context__), repr(exc.args)]
+    # The bounds of issue 14: deadlines, size caps, the retry cap, and what the progress line says.
+    for scenario in ("slowloris_headers", "slowloris_body", "huge", "gzip_bomb", "unavailable", "deep"):
+        fake.scenario, fake.retry_after = scenario, "59"
+        screen = _Screen()
+        try:
+            fetch(Target(accounts_url=fake.url), REFRESH, progress=Progress(screen, after=0.2, every=0.2),
+                  policy=RetryPolicy(timeout=1.0, attempts=2, backoff=0, deadline=1.5))
+        except FetchError as exc:
+            produced += [str(exc), repr(exc), repr(exc.__cause__), repr(exc.__context__), repr(exc.args)]
+        produced.append(screen.getvalue())
+    assert "waiting for 127.0.0.1: GET /crm/v8/__apis" in "\n".join(produced)
     # An access token straight from the environment, rejected with a message that echoes it.
     fake.scenario = None
     result = _cli_fetch(fake, "--api-domain", fake.url, env={"ZOHO_ACCESS_TOKEN": "1000.atoken-env-8c6e4a2f0d"})
