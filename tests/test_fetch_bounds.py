@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import resource
 import subprocess
 import sys
@@ -77,8 +78,7 @@ ATTACKS = [
     ("huge_unsized", ["--timeout", "10"], "the answer is more than 64 MB, the limit"),
     ("gzip_bomb", ["--timeout", "10"], "the answer is more than 64 MB once decompressed, the limit"),
     ("unavailable", ["--retries", "5", "--deadline", "2"],
-     "HTTP 500 INTERNAL_ERROR; Zoho asks to retry after 59s, more than the 2s left of the 2s deadline of the "
-     "whole fetch (--deadline)"),
+     "HTTP 500 INTERNAL_ERROR; Zoho asks to retry after 59s, more than the "),
     ("deep", ["--timeout", "10"], "the answer is not usable JSON: nested too deeply"),
 ]
 
@@ -93,6 +93,8 @@ def test_a_hostile_server_ends_the_fetch_with_one_line_and_the_cache_intact(fake
     assert out == ""
     last = err.splitlines()[-1]
     assert last.startswith("scopeplan: error: ") and expected in last, err
+    if scenario == "unavailable":  # how much is left depends on the machine's load: a loose match
+        assert re.search(r"more than the [0-2]s left of the 2s deadline of the whole fetch \(--deadline\)", last)
     assert "Traceback" not in err
     assert seconds < LOOSE
     assert snapshot(cache) == before  # byte for byte, and no temp file left behind
@@ -117,8 +119,9 @@ def test_a_slow_fetch_says_what_it_waits_for_once_on_a_pipe_and_never_shows_a_to
                                        "--retries", "0"], cache)
     assert code == 3 and seconds < LOOSE
     waiting = [line for line in err.splitlines() if "waiting for" in line]
-    assert waiting == [f"scopeplan: waiting for 127.0.0.1: GET /crm/v8/__apis (5 s of 7 s; the response headers "
-                       "have not all arrived)"], err
+    assert len(waiting) == 1, err  # one line, after about 5 s (a busy machine may print 6)
+    assert re.fullmatch(r"scopeplan: waiting for 127\.0\.0\.1: GET /crm/v8/__apis \([56] s of 7 s; the response "
+                        r"headers have not all arrived\)", waiting[0]), err
     assert not any(secret in err for secret in SECRETS)
 
 
@@ -150,5 +153,7 @@ def test_a_deadline_shorter_than_the_timeout_wins(fake):
         fetch(Target(api_domain=fake.url), creds, policy=RetryPolicy(timeout=30, attempts=5, deadline=2))
     assert time.monotonic() - start < LOOSE
     message = str(info.value)
-    assert "within 2s (timeout; receiving the body" in message and "2s deadline of the whole fetch" in message
+    # The request's limit is what is left of the 2 s deadline, so it may print as 1.99s on a busy machine.
+    assert re.search(r"within [12](\.\d+)?s \(timeout; receiving the body", message), message
+    assert "2s deadline of the whole fetch" in message
     assert ACCESS_TOKEN not in message
