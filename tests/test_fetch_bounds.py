@@ -157,3 +157,61 @@ def test_a_deadline_shorter_than_the_timeout_wins(fake):
     assert re.search(r"within [12](\.\d+)?s \(timeout; receiving the body", message), message
     assert "2s deadline of the whole fetch" in message
     assert ACCESS_TOKEN not in message
+
+
+def test_the_deadline_also_cuts_a_slowloris_over_tls(tmp_path):
+    """The watch shuts an SSLSocket's plain socket: the read blocked in TLS wakes too."""
+    import shutil
+    import socket
+    import ssl
+    import threading
+
+    import httpx
+
+    if shutil.which("openssl") is None:
+        pytest.skip("no openssl command to make a test certificate")
+    cert, key = tmp_path / "c.pem", tmp_path / "k.pem"
+    made = subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out",
+                           str(cert), "-days", "1", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost"],
+                          capture_output=True, check=False)
+    if made.returncode != 0:
+        pytest.skip(f"openssl could not make a certificate: {made.stderr[-200:]!r}")
+    server_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_ctx.load_cert_chain(cert, key)
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    stop = threading.Event()
+
+    def trickle(conn):
+        try:
+            with server_ctx.wrap_socket(conn, server_side=True) as tls:
+                tls.recv(65536)
+                for byte in b"HTTP/1.1 200 OK\r\nX-Pad: " + b"a" * 100_000:
+                    if stop.is_set():
+                        return
+                    tls.send(bytes((byte,)))
+                    time.sleep(0.05)
+        except OSError:
+            pass
+
+    def serve():
+        listener.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                continue
+            threading.Thread(target=trickle, args=(conn,), daemon=True).start()
+
+    threading.Thread(target=serve, daemon=True).start()
+    client = httpx.Client(verify=ssl.create_default_context(cafile=str(cert)))
+    start = time.monotonic()
+    try:
+        with pytest.raises(FetchError, match=r"within 2s \(timeout; the response headers have not all arrived\)"):
+            fetch(Target(api_domain=f"https://localhost:{port}"), Credentials(access_token=ACCESS_TOKEN),
+                  client=client, policy=RetryPolicy(timeout=2, attempts=1))
+    finally:
+        stop.set()
+        client.close()
+        listener.close()
+    assert time.monotonic() - start < LOOSE
