@@ -166,8 +166,8 @@ def _has_table(pyproject: Path) -> bool:
     if not pyproject.is_file():
         return False
     try:
-        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+        data = safeio.load_toml(pyproject, safeio.CONFIG_LIMIT, "pyproject.toml")
+    except (OSError, ValueError):  # TOMLDecodeError, UnicodeDecodeError, too big, nested too deeply
         return True  # a broken file is the user's project file: stop here, config.load names the error
     tool = data.get("tool")
     return isinstance(tool, dict) and "scopeplan" in tool
