@@ -75,7 +75,6 @@ def test_a_module_only_known_at_run_time_keeps_a_hole(project, bundled):
     assert [(m.module, m.path) for m in moves] == [(None, "/crm/v8/{module}")]
 
 
-@pytest.mark.xfail(reason="needs str.replace in the resolver", strict=True)
 def test_a_str_replace_url_template(project, bundled):
     source = ('import requests\nTEMPLATE = "https://crm.zoho.com/crm/private/xml/MODULE/getRecords"\n'
               'requests.get(TEMPLATE.replace("MODULE", "Leads"))\n')

@@ -14,13 +14,13 @@ from collections.abc import Sequence as Sequence_
 from typing import TYPE_CHECKING, TypeVar
 
 from scopeplan.model import Hole
-from scopeplan.program.strings import MAX_ALTERNATIVES, Text, apply_format, concat, strip, urljoin
+from scopeplan.program.strings import MAX_ALTERNATIVES, Text, apply_format, concat, replace, strip, urljoin
 from scopeplan.program.values import (
     EMPTY, ClassRef, Ctx, External, ExternalInstance, Function, Instance, Mapping, Module, Sequence, Span, SuperRef,
     Target, Value, Values,
 )
 from scopeplan.scanner.ir import (
-    Alt, Attr, Cat, Cond, Dict, Each, Expr, Format, GetAttr, Glob, Guard, Index, Join, Lit, Param, Range, Result,
+    Alt, Attr, Cat, Cond, Dict, Each, Expr, Format, GetAttr, Glob, Guard, Index, Join, Lit, Param, Range, Replace, Result,
     SelfAttr, Seq, Strip, Super, Unknown, UrlJoin,
 )
 
@@ -154,6 +154,12 @@ class Evaluator:
             return list(self.join(expr, ctx, d))
         if isinstance(expr, UrlJoin):
             return [urljoin(b, u) for b in self.strings(expr.base, ctx, d) for u in self.strings(expr.url, ctx, d)]
+        if isinstance(expr, Replace):
+            olds = [literal(t) for t in self.strings(expr.old, ctx, d)]
+            if None in olds:  # what is replaced is only known at run time: the whole value is
+                return [Text((Hole(spelling(expr.value), "a `str.replace` of a value only known at run time"),))]
+            return unique(replace(t, old or "", new) for t in self.strings(expr.value, ctx, d) for old in olds
+                          for new in self.strings(expr.new, ctx, d))
         if isinstance(expr, Strip):
             return [strip(t, expr.chars, expr.side) for t in self.strings(expr.value, ctx, d)]
         if isinstance(expr, Result):

@@ -95,6 +95,21 @@ def strip(text: Text, chars: str | None, side: str) -> Text:
     return Text(concat(parts))
 
 
+def replace(text: Text, old: str, new: Text) -> Text:
+    """`str.replace` on the literal parts of a value (an `old` split by a hole is not seen)."""
+    parts: list[str | Hole] = []
+    for part in text.parts:
+        if not isinstance(part, str) or not old:
+            parts.append(part)
+            continue
+        pieces = part.split(old)
+        for i, piece in enumerate(pieces):
+            if i:
+                parts.extend(new.parts)
+            parts.append(piece)
+    return Text(concat(parts))
+
+
 def _literal(text: Text) -> str | None:
     return text.parts[0] if len(text.parts) == 1 and isinstance(text.parts[0], str) else (
         "" if not text.parts else None)

@@ -138,6 +138,15 @@ class UrlJoin(Expr):
 
 
 @dataclass(frozen=True, slots=True)
+class Replace(Expr):
+    """`value.replace(old, new)`: a URL template filled in, as old integrations did (`"MODULE"` -> module)."""
+
+    value: Expr
+    old: Expr
+    new: Expr
+
+
+@dataclass(frozen=True, slots=True)
 class Strip(Expr):
     """`value.strip(chars)` / `lstrip` / `rstrip`."""
 

@@ -13,7 +13,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 from scopeplan.scanner import hints, positions
 from scopeplan.scanner.facts import ClassFacts, FileFacts, FunctionFacts, Invoke, Loop
 from scopeplan.scanner.ir import (
-    Alt, Attr, Cat, Cond, Dict, Each, Expr, Format, GetAttr, Glob, Guard, Index, Join, Lit, Param, Range, Result, SelfAttr,
+    Alt, Attr, Cat, Cond, Dict, Each, Expr, Format, GetAttr, Glob, Guard, Index, Join, Lit, Param, Range, Replace, Result, SelfAttr,
     Seq, Strip, Super, Unknown, UrlJoin,
 )
 
@@ -24,7 +24,7 @@ _FIELDS: dict[type, tuple[str, ...]] = {}
 _URLJOIN = {"urllib.parse.urljoin", "urlparse.urljoin", "six.moves.urllib.parse.urljoin", "posixpath.join",
             "requests.compat.urljoin"}
 _BUILTINS = frozenset(dir(builtins))
-_STRING_METHODS = frozenset({"format", "join", "strip", "rstrip", "lstrip"})
+_STRING_METHODS = frozenset({"format", "join", "strip", "rstrip", "lstrip", "replace"})
 
 
 def walk(module: cst.Module, path: str, name: str, text: str, package: bool = False) -> FileFacts:
@@ -551,6 +551,8 @@ class _Walker:
                 return Format(func.value, tuple(args), tuple(kwargs), "{}")
             if method == "join" and len(args) == 1 and _stringish(func.value):
                 return Join(func.value, args[0])
+            if method == "replace" and len(args) == 2 and _stringish(func.value):
+                return Replace(func.value, args[0], args[1])
             if method in ("strip", "rstrip", "lstrip") and len(args) <= 1 and _stringish(func.value):
                 chars = args[0].text if args and isinstance(args[0], Lit) else None
                 if not args or chars is not None:
