@@ -6,9 +6,10 @@ from html import escape
 
 from scopeplan import advice as saving
 from scopeplan.drift import Drift
-from scopeplan.model import Plan, Resolution, Unresolved
+from scopeplan.model import Plan, Resolution
 from scopeplan.report import privilege
 from scopeplan.report.graph import Graph, build
+from scopeplan.report.text import credits_cell, method_cell
 
 COLUMNS = ((10, 300), (500, 340), (930, 320))  # (x, width) of jobs, endpoints, scopes
 ROW, BOX, TOP = 34, 26, 44
@@ -169,8 +170,8 @@ def _sites(plan: Plan) -> list[str]:
     rows, classes = [], []
     for r in plan.resolutions:
         rows.append((_code(f"{r.site.location.file}:{r.site.location.line}"),
-                     escape("ignored" if r.site.ignored else r.status), escape(_method(r)), _code(r.path or "?"),
-                     "<br>".join(_code(s) for s in r.scopes), escape(_credits(r)),
+                     escape("ignored" if r.site.ignored else r.status), escape(method_cell(r)), _code(r.path or "?"),
+                     "<br>".join(_code(s) for s in r.scopes), escape(credits_cell(r)),
                      escape(r.site.ignored or r.reason or ""), _code(r.site.function)))
         classes.append("" if r.status == "matched" else r.status)
     return ['<h2 id="sites">Call sites</h2>',
@@ -182,13 +183,3 @@ def _errors(plan: Plan) -> list[str]:
         return []
     return ["<h2>Files that could not be scanned</h2>",
             _table(("file", "error"), [(_code(e.file), escape(e.message)) for e in plan.errors])]
-
-
-def _method(r: Resolution) -> str:
-    return "?" if isinstance(r.site.method, Unresolved) else r.site.method
-
-
-def _credits(r: Resolution) -> str:
-    if r.max_credits is None:
-        return ""
-    return str(r.max_credits) if r.min_credits == r.max_credits else f"{r.min_credits}-{r.max_credits}"

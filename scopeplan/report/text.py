@@ -26,7 +26,7 @@ def render(plan: Plan, drift: Drift | None = None) -> str:
     if sites:
         out.append("Call sites")
         rows = [(f"{r.site.location.file}:{r.site.location.line}", "ig" if r.site.ignored else _MARK[r.status],
-                 _method(r), r.path or "?", _scope_cell(r), _credits(r)) for r in sites]
+                 method_cell(r), r.path or "?", _scope_cell(r), credits_cell(r)) for r in sites]
         out.extend(_table(rows, ("where", "", "method", "path", "scope", "credits")))
         out.append("")
     else:
@@ -154,11 +154,13 @@ def _scope_cell(r: Resolution) -> str:
     return f"{text} (implicit)" if r.site.implicit else text
 
 
-def _method(r: Resolution) -> str:
+def method_cell(r: Resolution) -> str:
+    """The method column: `?` when the code decides it at run time."""
     return "?" if isinstance(r.site.method, Unresolved) else r.site.method
 
 
-def _credits(r: Resolution) -> str:
+def credits_cell(r: Resolution) -> str:
+    """The credits column: `1`, or `1-10` when the catalogue gives a range."""
     if r.max_credits is None:
         return ""
     return str(r.max_credits) if r.min_credits == r.max_credits else f"{r.min_credits}-{r.max_credits}"
