@@ -96,6 +96,7 @@ def _site(r: Resolution) -> dict:
         "status": r.status,
         "endpoint": r.endpoint,
         "scopes": list(r.scopes),
+        "conjunctions": [{"scope": scope, "source": url} for scope, url in r.conjunctions],
         "min_credits": r.min_credits,
         "max_credits": r.max_credits,
         "reason": r.reason,
