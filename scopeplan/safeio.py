@@ -61,18 +61,24 @@ def read_bytes(path: Path | str, limit: int, what: str = "file") -> bytes:
     fd = os.open(name, flags)
     try:
         _check(os.fstat(fd), name, limit, what)
-        chunks, total = [], 0
-        while total <= limit:
-            chunk = os.read(fd, min(_CHUNK, limit + 1 - total))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            total += len(chunk)
+        data = read_open(fd, limit)
     finally:
         os.close(fd)
-    if total > limit:
+    if data is None:
         raise Refused(errno.EFBIG, f"more than the {size(limit)} limit for a {what}", name)
-    return b"".join(chunks)
+    return data
+
+
+def read_open(fd: int, limit: int) -> bytes | None:
+    """The rest of an open file, read up to `limit + 1` bytes; None when it holds more than `limit`."""
+    chunks, total = [], 0
+    while total <= limit:
+        chunk = os.read(fd, min(_CHUNK, limit + 1 - total))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
+    return b"".join(chunks) if total <= limit else None
 
 
 def _check(info: os.stat_result, name: str, limit: int, what: str) -> None:

@@ -6,7 +6,7 @@ import re
 from dataclasses import replace
 
 from scopeplan import scopes
-from scopeplan.model import CallSite, Hole, Url
+from scopeplan.model import CallSite, Url
 from scopeplan.scanner.ir import Expr
 from scopeplan.program.project import Ctx, Mapping, Project, Sequence, Text, Value
 

@@ -25,7 +25,7 @@ from scopeplan.scanner.ir import (
 )
 
 if TYPE_CHECKING:
-    from scopeplan.scanner.facts import ClassFacts, FunctionFacts
+    from scopeplan.scanner.facts import ClassFacts
 
 V = TypeVar("V")
 MAX_DEPTH = 40

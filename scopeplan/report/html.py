@@ -6,7 +6,7 @@ from html import escape
 
 from scopeplan import advice as saving
 from scopeplan.drift import Drift
-from scopeplan.model import Plan, Resolution
+from scopeplan.model import Plan
 from scopeplan.report import privilege
 from scopeplan.report.graph import Graph, build
 from scopeplan.report.text import credits_cell, method_cell

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from scopeplan.scanner.budget import too_complex
 from scopeplan.scanner.facts import FileFacts
-from scopeplan.scanner.files import Discovered, discover, module_name, read
+from scopeplan.scanner.files import discover, module_name, read
 
 __all__ = ["FileFacts", "Scanned", "discover", "scan", "scan_source"]
 

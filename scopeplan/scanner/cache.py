@@ -28,6 +28,7 @@ import tempfile
 from pathlib import Path
 
 import scopeplan
+from scopeplan.safeio import read_open
 
 FOLDER = ".scopeplan_cache"
 MAGIC = b"scopeplan-cache/1\n"
@@ -246,16 +247,7 @@ def read_regular(path: Path, limit: int) -> bytes | None:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode) or st.st_size > limit:
             return None
-        chunks, size = [], 0
-        while True:
-            chunk = os.read(fd, max(st.st_size + 1 - size, 65536))
-            if not chunk:
-                break
-            size += len(chunk)
-            if size > limit:
-                return None
-            chunks.append(chunk)
-        return b"".join(chunks)
+        return read_open(fd, limit)
     except OSError:
         return None
     finally:

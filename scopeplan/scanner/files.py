@@ -6,6 +6,8 @@ import os
 import stat
 from pathlib import Path
 
+from scopeplan.safeio import read_open
+
 SKIP_DIRS = frozenset({
     ".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache__", "build", "dist", ".tox", ".nox",
     ".mypy_cache", ".pytest_cache", ".ruff_cache", ".eggs", "site-packages", ".scopeplan_cache", ".idea", ".vscode",
@@ -118,16 +120,10 @@ def read(path: Path) -> bytes | str:
             return "not a regular file (a FIFO, socket or device), not scanned"
         if st.st_size > MAX_BYTES:
             return _too_large(st.st_size)
-        chunks, size = [], 0
-        while True:
-            chunk = os.read(fd, max(st.st_size + 1 - size, 65536))
-            if not chunk:
-                break
-            size += len(chunk)
-            if size > MAX_BYTES:  # it grew while being read
-                return _too_large(size)
-            chunks.append(chunk)
-        data = b"".join(chunks)
+        found = read_open(fd, MAX_BYTES)
+        if found is None:
+            return f"file is too large to scan (it grew past the {MAX_BYTES / 1e6:.0f} MB limit while being read)"
+        data = found
     except PermissionError:
         return "cannot read the file: permission denied"
     except OSError as exc:
