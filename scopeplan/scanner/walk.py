@@ -2,35 +2,23 @@
 
 from __future__ import annotations
 
-import builtins
-import codecs
-import re
-from dataclasses import fields, replace
+from dataclasses import replace
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from scopeplan.scanner import hints, positions
 from scopeplan.scanner.facts import ClassFacts, FileFacts, FunctionFacts, Invoke, Loop
-from scopeplan.scanner.ir import (
-    Alt, Attr, Cat, Cond, Dict, Each, Expr, Format, GetAttr, Glob, Guard, Index, Join, Lit, Param, Range, Replace, Result, SelfAttr,
-    Seq, Strip, Super, Unknown, UrlJoin,
-)
-
-_TRIVIA = {"lpar", "rpar", "comma", "semicolon", "leading_lines", "trailing_whitespace", "header", "footer",
-           "lines_after_decorators", "empty_lines", "newline", "dot", "colon", "equal", "star", "asynchronous",
-           "operator", "whitespace_before", "whitespace_after"}
-_FIELDS: dict[type, tuple[str, ...]] = {}
-_URLJOIN = {"urllib.parse.urljoin", "urlparse.urljoin", "six.moves.urllib.parse.urljoin", "posixpath.join",
-            "requests.compat.urljoin"}
-_BUILTINS = frozenset(dir(builtins))
-_STRING_METHODS = frozenset({"format", "join", "strip", "rstrip", "lstrip", "replace"})
+from scopeplan.scanner.flow import blocks, body_of, children, else_of, map_lists, merge, merge_conditional, terminates
+from scopeplan.scanner.fold import STATE, Folder
+from scopeplan.scanner.ir import Alt, Cat, Each, Expr, Glob, Guard, Index, Lit, Param, Result, SelfAttr, Seq, Unknown
+from scopeplan.scanner.signs import signs as _signs
 
 
 def walk(module: cst.Module, path: str, name: str, text: str, package: bool = False) -> FileFacts:
     """Fold one parsed module into FileFacts; `text` is its source, for positions and hint comments."""
     walker = _Walker(module, name, package)
-    walker.module_body(module.body)
+    walker.modulebody_of(module.body)
     lines = [line.rstrip("\r") for line in text.split("\n")]  # numbered as Python numbers them
     where = _positions(module, text, walker) if walker.pending else {}
 
@@ -63,27 +51,6 @@ def walk(module: cst.Module, path: str, name: str, text: str, package: bool = Fa
     )
 
 
-_SDK_IMPORT = re.compile(r"^\s*(?:from|import)\s+(zcrmsdk|zohocrmsdk\w*)\b")
-_CRM_PATH = re.compile(r"(?:zohoapis\.[a-z.]+)?/crm/(?:v\d[\d.]*|bulk|email|private)/[\w{}/.-]*")
-
-
-def _signs(lines: list[str]) -> tuple[str, ...]:
-    """The first import of a Zoho CRM SDK and the first CRM path the file names, with their lines."""
-    out = []
-    for number, line in enumerate(lines, 1):
-        found = _SDK_IMPORT.match(line)
-        if found:
-            out.append(f"imports {found.group(1)} (line {number})")
-            break
-    for number, line in enumerate(lines, 1):
-        found = _CRM_PATH.search(line)
-        if found:
-            out.append(f"names {found.group(0)[:60]} (line {number})")
-            break
-    return tuple(out)
-
-
-_STATE = "self."  # env keys for `self.X` set in the current method: never an identifier
 
 
 class _Scope:
@@ -99,7 +66,9 @@ class _Scope:
         self.guards: tuple[Guard, ...] = ()
 
 
-class _Walker:
+class _Walker(Folder):
+    """The statement half of the walk: scopes, assignments, branches, definitions, imports."""
+
     def __init__(self, module: cst.Module, name: str, package: bool):
         self.module = module
         self.name = name
@@ -120,7 +89,7 @@ class _Walker:
 
     # -- statements ---------------------------------------------------------------------------------
 
-    def module_body(self, body) -> None:
+    def modulebody_of(self, body) -> None:
         for stmt in body:  # names defined anywhere at top level resolve as module globals
             self._declare(stmt)
         self.block(body)
@@ -139,7 +108,7 @@ class _Walker:
                 elif isinstance(small, (cst.Import, cst.ImportFrom)):
                     self.import_(small)
         elif isinstance(stmt, (cst.If, cst.Try)):  # `try: import x except ImportError: ...`
-            for child in _blocks(stmt):
+            for child in blocks(stmt):
                 for s in child:
                     self._declare(s)
 
@@ -160,22 +129,22 @@ class _Walker:
             self.if_(stmt)
         elif isinstance(stmt, cst.For):
             items = self.fold(stmt.iter)
-            self.branch([stmt.body.body, *_else(stmt)], loop=Loop("for", self.line(stmt), items),
+            self.branch([stmt.body.body, *else_of(stmt)], loop=Loop("for", self.line(stmt), items),
                         target=(stmt.target, Each(items)))
         elif isinstance(stmt, cst.While):
             self.fold(stmt.test)
-            self.branch([stmt.body.body, *_else(stmt)], loop=Loop("while", self.line(stmt)))
+            self.branch([stmt.body.body, *else_of(stmt)], loop=Loop("while", self.line(stmt)))
         elif isinstance(stmt, cst.With):
             for item in stmt.items:
                 value = self.fold(item.item)
                 if item.asname is not None:
                     self.assign(item.asname.name, value)
-            self.block(_body(stmt.body))
+            self.block(body_of(stmt.body))
         elif isinstance(stmt, (cst.Try, cst.TryStar)):
-            self.block(_body(stmt.body))
-            self.branch([_body(h.body) for h in stmt.handlers] + _else(stmt))
+            self.block(body_of(stmt.body))
+            self.branch([body_of(h.body) for h in stmt.handlers] + else_of(stmt))
             if stmt.finalbody:
-                self.block(_body(stmt.finalbody.body))
+                self.block(body_of(stmt.finalbody.body))
         else:
             self.generic(stmt)
 
@@ -216,13 +185,13 @@ class _Walker:
             return
         args = [self.fold(a.value, record=False) for a in value.args]
         if method == "append" and len(args) == 1:
-            changed = _map_lists(current, lambda items: items + (args[0],))
+            changed = map_lists(current, lambda items: items + (args[0],))
         elif method == "extend" and len(args) == 1 and isinstance(args[0], Seq):
-            changed = _map_lists(current, lambda items: items + args[0].items)
+            changed = map_lists(current, lambda items: items + args[0].items)
         else:
             changed = None
         if changed is None:
-            if _map_lists(current, lambda items: items) is not None:  # a list changed in ways not followed
+            if map_lists(current, lambda items: items) is not None:  # a list changed in ways not followed
                 self.scope.env[name] = Unknown(name, f"the list `{name}` is changed in ways scopeplan does not follow")
             return
         self.scope.env[name] = changed
@@ -234,7 +203,7 @@ class _Walker:
             if target.value.value in ("self", "cls") and self.scope.is_function:
                 attrs = self.instance.setdefault(self.scope.cls, {})
                 attrs.setdefault(target.attr.value, []).append(value)
-                self.scope.env[_STATE + target.attr.value] = value  # what calls after it in this method see
+                self.scope.env[STATE + target.attr.value] = value  # what calls after it in this method see
         elif isinstance(target, (cst.Tuple, cst.List)):
             items = value.items if isinstance(value, Seq) and len(value.items) == len(target.elements) else None
             for i, element in enumerate(target.elements):
@@ -261,12 +230,12 @@ class _Walker:
             self.block(body)
             if i == 0:
                 scope.loops = outer_loops
-            ends.append(None if loop is None and _terminates(body) else scope.env)
+            ends.append(None if loop is None and terminates(body) else scope.env)
         scope.guards = outer_guards
         if tests and all(tests):  # an if/elif chain a caller's value may decide: keep which branch gave what
-            merged = _merge_conditional(before, ends, tests)
+            merged = merge_conditional(before, ends, tests)
         else:
-            merged = _merge(before, ends, keep_before=loop is not None or len(bodies) < 2)
+            merged = merge(before, ends, keep_before=loop is not None or len(bodies) < 2)
         if scope.function.endswith(":<module>"):
             self.module_env.clear()  # the module's names stay one dict: FileFacts.symbols reads it
             self.module_env.update(merged)
@@ -337,7 +306,7 @@ class _Walker:
             env[params[0].name] = SelfAttr(outer.cls, "")
         self.scope = _Scope(qualname, outer.cls, env, True)
         self.scope.loops = ()
-        self.block(_body(node.body))
+        self.block(body_of(node.body))
         returns = self.scope.returns
         self.scope = outer
         self.functions.append(FunctionFacts(
@@ -367,7 +336,7 @@ class _Walker:
         dotted = f"{self.name}.{local}"
         bases = tuple(self.fold(arg.value, record=False) for arg in node.bases if not arg.keyword)
         self.scope = _Scope(f"{self.name}:{local}", dotted, {}, False)
-        self.block(_body(node.body))
+        self.block(body_of(node.body))
         attrs = self.scope.env
         self.scope = outer
         methods = tuple(f.qualname.split(":", 1)[1].rsplit(".", 1)[1] for f in self.functions
@@ -406,246 +375,13 @@ class _Walker:
 
     def generic(self, node) -> None:
         """Find calls inside a node the walker has no rule for."""
-        for child in _children(node):
+        for child in children(node):
             if isinstance(child, cst.BaseExpression):
                 self.fold(child)
             elif isinstance(child, (cst.BaseStatement, cst.BaseSmallStatement)):
                 self.statement(child) if isinstance(child, cst.BaseStatement) else self.small(child)
             else:
                 self.generic(child)
-
-    # -- expressions --------------------------------------------------------------------------------
-
-    def fold(self, node, record: bool = True) -> Expr:
-        """Fold an expression into IR; calls inside it are recorded as Invokes on the way."""
-        if isinstance(node, cst.SimpleString):
-            value = node.evaluated_value
-            return Lit(value.decode("latin-1") if isinstance(value, bytes) else value)
-        if isinstance(node, cst.ConcatenatedString):
-            return Cat((self.fold(node.left, record), self.fold(node.right, record)))
-        if isinstance(node, cst.FormattedString):
-            return self.fstring(node, record)
-        if isinstance(node, cst.Name):
-            return self.name_(node.value)
-        if isinstance(node, cst.Integer):
-            return Lit(node.value)
-        if isinstance(node, cst.Attribute):
-            value = self.fold(node.value, record)
-            attr = node.attr.value
-            if isinstance(value, Glob):
-                return Glob(f"{value.qualname}.{attr}")
-            if isinstance(value, SelfAttr) and value.name == "":
-                return SelfAttr(value.cls, attr)
-            return Attr(value, attr)
-        if isinstance(node, cst.Call):
-            return self.call(node, record)
-        if isinstance(node, cst.BinaryOperation):
-            left, right = self.fold(node.left, record), self.fold(node.right, record)
-            if isinstance(node.operator, cst.Add):
-                return Cat((left, right))
-            if isinstance(node.operator, cst.Modulo) and _stringish(left):
-                args = right.items if isinstance(right, Seq) else (right,)
-                kwargs = right.items if isinstance(right, Dict) else ()
-                return Format(left, () if kwargs else args, kwargs, "%")
-            return Unknown(self.code(node))
-        if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
-            return Seq(tuple(self.fold(e.value, record) for e in node.elements))
-        if isinstance(node, cst.Dict):
-            items = []
-            for e in node.elements:
-                if isinstance(e, cst.DictElement):
-                    key, value = self.fold(e.key, record), self.fold(e.value, record)
-                    if isinstance(key, Lit):
-                        items.append((key.text, value))
-            return Dict(tuple(items))
-        if isinstance(node, cst.Subscript):
-            value = self.fold(node.value, record)
-            first = node.slice[0].slice if node.slice else None
-            if len(node.slice) == 1 and isinstance(first, cst.Index):
-                return Index(value, self.fold(first.value, record))
-            self.generic(node)
-            return Unknown(self.code(node))
-        if isinstance(node, cst.IfExp):
-            self.fold(node.test, record)
-            return _alt(self.fold(node.body, record), self.fold(node.orelse, record))
-        if isinstance(node, cst.BooleanOperation):
-            left, right = self.fold(node.left, record), self.fold(node.right, record)
-            if isinstance(node.operator, cst.Or):
-                return _alt(left, right)
-            return Unknown(self.code(node))
-        if isinstance(node, cst.Await):
-            return self.fold(node.expression, record)
-        if isinstance(node, (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)):
-            return self.comprehension(node, record)
-        if record:
-            self.generic(node)
-        return Unknown(self.code(node))
-
-    def fstring(self, node: cst.FormattedString, record: bool) -> Expr:
-        raw = "r" in node.prefix.lower()
-        items: list[Expr] = []
-        for part in node.parts:
-            if isinstance(part, cst.FormattedStringText):
-                text = part.value.replace("{{", "{").replace("}}", "}")
-                if not raw and "\\" in text:
-                    text = codecs.decode(text, "unicode_escape")
-                items.append(Lit(text))
-            else:
-                value = self.fold(part.expression, record)
-                items.append(value if part.format_spec is None else Unknown(self.code(part.expression)))
-        return Cat(tuple(items))
-
-    def name_(self, name: str) -> Expr:
-        scope = self.scope
-        if name in scope.env:
-            return scope.env[name]
-        if name in self.imports:
-            return Glob(self.imports[name])
-        if name in self.module_names:
-            return Glob(f"{self.name}.{name}")
-        if len(self.star_imports) == 1 and name not in _BUILTINS:
-            return Glob(f"{self.star_imports[0]}.{name}")
-        return Unknown(name)
-
-    def call(self, node: cst.Call, record: bool) -> Expr:
-        func = self.fold(node.func, record)
-        args, kwargs, star = [], [], False
-        for arg in node.args:
-            value = self.fold(arg.value, record)
-            if arg.star == "**":
-                star = True
-                kwargs.append(("**", value))  # keyword arguments passed on, e.g. `json=` through a wrapper
-            elif arg.star:
-                star = True
-            elif arg.keyword is not None:
-                kwargs.append((arg.keyword.value, value))
-            else:
-                args.append(value)
-        if isinstance(func, Glob):
-            name = func.qualname
-            if name in _URLJOIN and len(args) >= 2:
-                return UrlJoin(args[0], args[1]) if name != "posixpath.join" else Join(Lit("/"), Seq(tuple(args)))
-            if name == "builtins.str" or func.qualname == "str":
-                return args[0] if len(args) == 1 else Unknown(self.code(node))
-        if isinstance(func, Unknown) and func.name == "str" and len(args) == 1:
-            return args[0]
-        if isinstance(func, Unknown) and func.name == "getattr" and len(args) in (2, 3) and not star:
-            return GetAttr(args[0], args[1])  # a call of it is recorded: `getattr(requests, method)(url)`
-        if isinstance(func, (Attr, SelfAttr)) and func.name == "__getattribute__" and len(args) == 1 and not star:
-            value = func.value if isinstance(func, Attr) else SelfAttr(func.cls, "")
-            return GetAttr(value, args[0])  # `session.__getattribute__(http_method)(url)`
-        if isinstance(func, Unknown) and func.name == "super" and self.scope.cls:
-            return Super(self.scope.cls)
-        if isinstance(func, Unknown) and func.name == "range" and args and all(isinstance(a, Lit) for a in args):
-            numbers = [int(a.text) for a in args if hints.small_int(a.text.removeprefix("-"))]
-            if len(numbers) == len(args) <= 3 and (numbers[-1] if len(numbers) == 3 else 1) != 0:
-                return Range(max(0, len(range(*numbers))))  # 12 digits at most: no OverflowError
-        if isinstance(func, Glob) and func.qualname.rpartition(".")[2] in _STRING_METHODS:
-            head, _, method = func.qualname.rpartition(".")
-            func = Attr(Glob(head), method)  # `URL.format(...)` on a module constant
-        if isinstance(func, Attr) and func.name in ("upper", "lower") and not args:
-            return func.value  # matching ignores case: `method.upper()` is still `method`
-        if isinstance(func, Attr) and not star:
-            method = func.name
-            if method == "format" and _stringish(func.value):
-                return Format(func.value, tuple(args), tuple(kwargs), "{}")
-            if method == "join" and len(args) == 1 and _stringish(func.value):
-                return Join(func.value, args[0])
-            if method == "replace" and len(args) == 2 and _stringish(func.value):
-                return Replace(func.value, args[0], args[1])
-            if method in ("strip", "rstrip", "lstrip") and len(args) <= 1 and _stringish(func.value):
-                chars = args[0].text if args and isinstance(args[0], Lit) else None
-                if not args or chars is not None:
-                    return Strip(func.value, chars, {"strip": "both", "rstrip": "right", "lstrip": "left"}[method])
-        if _worth_recording(func):  # `**kwargs` only hides arguments scopeplan does not read
-            if record:
-                self.calls.append(node)
-                self.wanted.add(id(self.current))
-                state = self.state()
-                self.pending.append((node, self.scope.function, func, tuple(args), tuple(kwargs), self.scope.loops,
-                                     self.scope.guards, state))
-                return Result(func, tuple(args), tuple(kwargs), self.code(node.func), state)
-            return Result(func, tuple(args), tuple(kwargs), self.code(node.func), self.state())
-        return Unknown(self.code(node.func) + "()", f"return value of `{self.code(node.func)}()`")
-
-    def state(self) -> tuple[tuple[str, Expr], ...]:
-        """The `self.X` this method has set so far, as a call here sees them (flow-sensitive)."""
-        if not self.scope.is_function or self.scope.cls is None:
-            return ()
-        return tuple(sorted((k[len(_STATE):], v) for k, v in self.scope.env.items() if k.startswith(_STATE)))
-
-    def comprehension(self, node, record: bool) -> Expr:
-        scope = self.scope
-        before, loops = dict(scope.env), scope.loops
-        comp = node.for_in
-        while comp is not None:
-            items = self.fold(comp.iter, record)
-            scope.loops = scope.loops + (Loop("comprehension", self.line(comp), items),)
-            self.assign(comp.target, Each(items))
-            for cond in comp.ifs:
-                self.fold(cond.test, record)
-            comp = comp.inner_for_in
-        if isinstance(node, cst.DictComp):
-            self.fold(node.key, record)
-            self.fold(node.value, record)
-        else:
-            self.fold(node.elt, record)
-        scope.env.clear()
-        scope.env.update(before)
-        scope.loops = loops
-        return Unknown(self.code(node))
-
-    # -- helpers ------------------------------------------------------------------------------------
-
-    def code(self, node) -> str:
-        text = self.module.code_for_node(node)
-        return text if len(text) <= 60 else text[:57] + "..."
-
-    def line(self, node) -> int:
-        """A placeholder: the index of the node, replaced by its line once positions are known."""
-        self.line_nodes.append(node)
-        return len(self.line_nodes) - 1
-
-
-def _worth_recording(func: Expr) -> bool:
-    """HTTP functions, methods with HTTP verb names, and calls of names that may be project functions."""
-    if isinstance(func, Glob):
-        return True
-    return isinstance(func, (Attr, SelfAttr, GetAttr))
-
-
-def _stringish(expr: Expr) -> bool:
-    return not isinstance(expr, (Seq, Dict))
-
-
-def _alt(*options: Expr) -> Expr:
-    known = [o for o in options if not isinstance(o, Unknown)]
-    if not known:
-        return options[0]
-    unique = tuple(dict.fromkeys(known))
-    return unique[0] if len(unique) == 1 else Alt(unique)
-
-
-def _merge_conditional(before: dict, ends: list[dict | None], tests: list[Guard]) -> dict:
-    """Names after `if t0: ... elif t1: ... else: ...`: Cond(t0, v0, Cond(t1, v1, v_else)).
-
-    A branch that ends in `raise`/`return` (None in `ends`) gives no value afterwards.
-    """
-    live = [(test, env) for test, env in zip([*tests, None], ends) if env is not None]
-    if not live:
-        return dict(before)
-    out = dict(before)
-    for name in {k for _, env in live for k in env}:
-        values = [env.get(name, before.get(name)) for _, env in live]
-        if all(v == values[0] for v in values):
-            if values[0] is not None:
-                out[name] = values[0]
-            continue
-        value = values[-1] if values[-1] is not None else Unknown(name, f"`{name}` is not set on every branch")
-        for (test, _), then in zip(reversed(live[:-1]), reversed(values[:-1])):
-            value = Cond(test, then if then is not None else Unknown(name), value)
-        out[name] = value
-    return out
 
 
 def _positions(module: cst.Module, text: str, walker: _Walker) -> dict[int, tuple[int, int, int]]:
@@ -656,71 +392,3 @@ def _positions(module: cst.Module, text: str, walker: _Walker) -> dict[int, tupl
         return found
     ranges = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
     return {id(node): (r.start.line, r.start.column + 1, r.end.line) for node, r in ranges.items()}
-
-
-def _map_lists(value: Expr, change) -> Expr | None:
-    """Apply `change` to the items of every list a value may be (through Alt and Cond); None if not lists."""
-    if isinstance(value, Seq):
-        return Seq(change(value.items))
-    if isinstance(value, Alt):
-        options = [_map_lists(o, change) for o in value.options]
-        return None if None in options else Alt(tuple(options))
-    if isinstance(value, Cond):
-        then, orelse = _map_lists(value.then, change), _map_lists(value.orelse, change)
-        return None if then is None or orelse is None else Cond(value.guard, then, orelse)
-    return None
-
-
-def _terminates(body) -> bool:
-    """Whether a block always leaves: its last statement is `raise`, `return`, `continue` or `break`."""
-    last = body[-1] if body else None
-    if isinstance(last, cst.SimpleStatementLine) and last.body:
-        return isinstance(last.body[-1], (cst.Raise, cst.Return, cst.Continue, cst.Break))
-    return False
-
-
-def _merge(before: dict, ends: list[dict | None], keep_before: bool) -> dict:
-    ends = [e for e in ends if e is not None]
-    out = dict(before)
-    names = {k for e in ends for k in e} | set(before)
-    for name in names:
-        values = [e.get(name) for e in ends]
-        if keep_before:
-            values.append(before.get(name))
-        values = [v for v in values if v is not None]
-        unique = tuple(dict.fromkeys(values))
-        if unique:
-            out[name] = unique[0] if len(unique) == 1 else Alt(unique)
-    return out
-
-
-def _body(body):
-    return body.body if isinstance(body, (cst.IndentedBlock, cst.SimpleStatementSuite)) else body
-
-
-def _else(stmt) -> list:
-    return [_body(stmt.orelse.body)] if stmt.orelse is not None else []
-
-
-def _blocks(stmt):
-    if isinstance(stmt, cst.If):
-        yield _body(stmt.body)
-        if stmt.orelse is not None:
-            yield from _blocks(stmt.orelse) if isinstance(stmt.orelse, cst.If) else [_body(stmt.orelse.body)]
-    elif isinstance(stmt, cst.Try):
-        yield _body(stmt.body)
-        for h in stmt.handlers:
-            yield _body(h.body)
-
-
-def _children(node):
-    names = _FIELDS.get(type(node))
-    if names is None:
-        names = tuple(f.name for f in fields(node) if f.name not in _TRIVIA and not f.name.startswith("whitespace"))
-        _FIELDS[type(node)] = names
-    for name in names:
-        value = getattr(node, name)
-        if isinstance(value, cst.CSTNode):
-            yield value
-        elif isinstance(value, (list, tuple)):
-            yield from (v for v in value if isinstance(v, cst.CSTNode))
