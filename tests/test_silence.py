@@ -33,3 +33,13 @@ def test_the_text_report_does_not_say_no_calls_over_a_warning(project):
     rendered = text.render(project({"app/crm.py": LEGACY}))
     assert "No Zoho CRM calls found." not in rendered
     assert "app/crm.py: imports zcrmsdk (line 1)" in rendered
+
+
+
+def test_a_crm_base_url_without_a_trailing_slash_is_a_sign(project):
+    from scopeplan.scanner.signs import signs
+
+    assert signs(['BASE = "https://www.zohoapis.com/crm/v2"']) == (
+        "names zohoapis.com/crm/v2 (line 1)",)
+    assert signs(['X = "/crm/v2.1"', 'Y = "/crm/version"']) == ("names /crm/v2.1 (line 1)",)
+    assert signs(['Y = "/crmv2/x"', 'Z = "/crm/vendors"']) == ()

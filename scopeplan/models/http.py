@@ -35,6 +35,10 @@ CLIENT_CLASSES: dict[str, tuple[str, str | None]] = {
     "urllib3.PoolManager": ("urllib3", None),
 }
 
+# The method a client class's verb helpers call on `self` (`Session.get(url)` is `self.request("GET", url)`):
+# a subclass that overrides it sees every verb call of its instances.
+VERB_DELEGATES: dict[str, str] = {"requests": "request", "httpx": "request", "aiohttp": "_request"}
+
 # Other spellings of the same names (private modules the classes are defined in).
 _ALIASES = {
     "requests.api.": "requests.",
@@ -93,6 +97,39 @@ def call(method):
 
 call("get")
 ''', [(6, "GET", "/crm/v2/Leads", "matched")]),
+    ("session-subclass-request-override", f'''import requests
+
+class Zoho(requests.Session):
+    def __init__(self, base):
+        super().__init__()
+        self.base = base
+
+    def request(self, method, url, **kw):
+        return super().request(method, self.base + url, **kw)
+
+api = Zoho("{_H}")
+api.get("/Leads")
+api.request("DELETE", "/Leads/1")
+''', [(12, "GET", "/crm/v2/Leads", "matched"), (13, "DELETE", "/crm/v2/Leads/1", "matched")]),
+    ("request-override-in-a-base-class", f'''import httpx
+
+class Base(httpx.Client):
+    def request(self, method, url, **kw):
+        return super().request(method, "{_H}" + url, **kw)
+
+class Crm(Base):
+    def add(self):
+        return self.post("/Deals", json={{}})
+''', [(9, "POST", "/crm/v2/Deals", "matched")]),
+    ("stored-http-function", f'import requests\nsend = requests.put\nsend("{_H}/Leads/1", json={{}})\n',
+     [(3, "PUT", "/crm/v2/Leads/1", "matched")]),
+    ("table-of-http-functions", f'''import requests
+
+VERBS = {{"read": requests.get, "remove": requests.delete}}
+
+def call(action):
+    return VERBS[action]("{_H}/Leads/1")
+''', [(6, "GET", "/crm/v2/Leads/1", "matched"), (6, "DELETE", "/crm/v2/Leads/1", "matched")]),
     ("unknown-receiver-with-a-url-is-unresolved", '''def fetch(conn, url):
     return conn.get(url)
 ''', [(2, "GET", "{url}", "unresolved")]),
@@ -114,6 +151,15 @@ Zoho().get("{_H}/Leads")
 '''),
     ("accounts-token-call", 'import requests\nrequests.post("https://accounts.zoho.com/oauth/v2/token", data={})\n'),
     ("books-call", 'import requests\nrequests.get("https://www.zohoapis.com/books/v3/invoices")\n'),
+    ("request-override-that-does-not-send", f'''import requests
+
+class Recorder(requests.Session):
+    def request(self, method, url, **kw):
+        return (method, url)
+
+Recorder().get("{_H}/Leads")
+'''),
+    ("table-of-other-functions", f'import json\nTABLE = {{"load": json.loads}}\nTABLE["load"]("{_H}/Leads")\n'),
     ("getattr-of-a-non-http-object", 'import json\ngetattr(json, "loads")("{}")\n'),
 )
 

@@ -238,7 +238,7 @@ class Project(Evaluator):
         if target.function is not None:
             params = target.function.params
             positional = [p for p in params if p.index >= 0][target.offset:]
-            for param, arg in zip(positional, args):
+            for param, arg in zip(positional, target.prefix + args):
                 pairs.append(((param.function, param.name), (arg, caller)))
             names = {p.name: p for p in params if p.index != -2}
             extra = []

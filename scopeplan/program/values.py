@@ -201,3 +201,4 @@ class Target:
     receiver: Ctx | None
     cls: ClassFacts | None
     via_self: bool = False  # called on `self` or `super()`: `self` stays the caller's object
+    prefix: tuple[Expr, ...] = ()  # arguments the function receives before the call's own (`Session.get` -> `request("GET", ...)`)

@@ -226,7 +226,7 @@ def _worth_recording(func: Expr) -> bool:
     """HTTP functions, methods with HTTP verb names, and calls of names that may be project functions."""
     if isinstance(func, Glob):
         return True
-    return isinstance(func, (Attr, SelfAttr, GetAttr))
+    return isinstance(func, (Attr, SelfAttr, GetAttr, Index))  # `Index`: `VERBS[verb](url)`, a table of functions
 
 
 def _stringish(expr: Expr) -> bool:

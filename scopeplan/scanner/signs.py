@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 _SDK_IMPORT = re.compile(r"^\s*(?:from|import)\s+(zcrmsdk|zohocrmsdk\w*)\b")
-_CRM_PATH = re.compile(r"(?:zohoapis\.[a-z.]+)?/crm/(?:v\d[\d.]*|bulk|email|private)/[\w{}/.-]*")
+_CRM_PATH = re.compile(r"(?:zohoapis\.[a-z.]+)?/crm/(?:v\d[\d.]*|bulk|email|private)(?![\w.])(?:/[\w{}/.-]*)?")
 
 
 def signs(lines: list[str]) -> tuple[str, ...]:

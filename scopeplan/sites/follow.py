@@ -13,7 +13,7 @@ from scopeplan.models import zoho_sdk as sdk
 from scopeplan.sites import loops
 from scopeplan.scanner.facts import FileFacts, Invoke
 from scopeplan.program.project import EMPTY, Ctx, Project, Target
-from scopeplan.sites.http import http_calls, sites_of
+from scopeplan.sites.http import delegated, http_calls, sites_of
 
 MAX_LEVELS = 6  # wrappers of wrappers: real code rarely goes past three
 
@@ -59,7 +59,7 @@ def _callers(project: Project) -> Callers:
     index: Callers = defaultdict(list)
     for facts in project.files:
         for invoke in facts.invokes:
-            for target in project.targets(invoke.callee):
+            for target in project.targets(invoke.callee) + delegated(project, invoke):
                 if target.function is not None:
                     index[target.function.qualname].append((facts, invoke, target))
     project.callers = index

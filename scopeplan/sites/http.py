@@ -9,8 +9,10 @@ from scopeplan.model import CallSite, Hole, Location, TraceStep, Unresolved, Url
 from scopeplan.models import bodies
 from scopeplan.models import http as clients
 from scopeplan.scanner.facts import FileFacts, Invoke
-from scopeplan.program.project import EMPTY, Ctx, External, ExternalInstance, Instance, Mapping, Project, Text, Value
-from scopeplan.scanner.ir import Attr, Expr, GetAttr, Glob, Lit, Param, SelfAttr, Unknown
+from scopeplan.program.project import (
+    EMPTY, Ctx, External, ExternalInstance, Function, Instance, Mapping, Project, SuperRef, Target, Text, Value,
+)
+from scopeplan.scanner.ir import Attr, Expr, GetAttr, Glob, Index, Lit, Param, SelfAttr, Unknown
 
 # A receiver we cannot type still counts when its name says "HTTP client" and the URL is plainly Zoho CRM.
 _CLIENTISH = re.compile(r"(?i)(session|client|http|^s$|^sess$|requests|conn|api)")
@@ -30,6 +32,20 @@ class HttpCall:
 
 def http_calls(project: Project, invoke: Invoke, ctx: Ctx = EMPTY) -> list[HttpCall]:
     """The HTTP calls an invoke may be; empty when it is something else."""
+    found = _spelled(project, invoke, ctx)
+    if found or not isinstance(invoke.callee, (Glob, SelfAttr, Index)):
+        return found
+    # a stored HTTP function: `send = requests.post`, `VERBS = {"get": requests.get}` ... `VERBS[verb](url)`
+    out = []
+    for value in project.evaluate(invoke.callee, ctx):
+        function = clients.function(value.name) if isinstance(value, External) else None
+        if function is not None:
+            out.append(HttpCall(*function))
+    return list(dict.fromkeys(out))
+
+
+def _spelled(project: Project, invoke: Invoke, ctx: Ctx) -> list[HttpCall]:
+    """The HTTP calls an invoke is by the way it is written: a library function, a client method, getattr."""
     callee = invoke.callee
     if isinstance(callee, Glob):
         function = clients.function(callee.qualname)
@@ -88,20 +104,54 @@ def _on(project: Project, invoke: Invoke, receivers: list[Value], method: str) -
                 out.append(HttpCall(*function))
         elif isinstance(receiver, Instance):
             out.extend(_inherited(project, receiver.facts.qualname, method, receiver.ctx))
+        elif isinstance(receiver, SuperRef):  # `super().request(...)` in a client subclass's override
+            out.extend(_inherited(project, receiver.cls, method, receiver.ctx, after=receiver.cls))
         elif isinstance(receiver, (Text, ExternalInstance)) and _CLIENTISH.search(_receiver_name(invoke.callee)):
             out.append(HttpCall("http", method, guessed=True))  # an object scopeplan cannot type
     return out
 
 
-def _inherited(project: Project, cls: str, method: str, ctx: Ctx) -> list[HttpCall]:
+def _inherited(project: Project, cls: str, method: str, ctx: Ctx, after: str | None = None) -> list[HttpCall]:
     """An HTTP method a project class inherits from a client class (`class Api(requests.Session)`)."""
-    if project.class_member(cls, method, ctx, 0) is not None:
+    if project.class_member(cls, method, ctx, 0, after=after) is not None:
         return []  # the project's own method: followed as a wrapper
     for base in project.external_bases(cls):
         library = clients.client_class(base)
         if library is not None:
+            if after is None and _override(project, cls, library, method, ctx) is not None:
+                return []  # `api.get(url)` runs the class's own `request`: followed as a wrapper (`delegated`)
             return [HttpCall(library, method)]
     return []
+
+
+def _override(project: Project, cls: str, library: str, method: str, ctx: Ctx) -> Function | None:
+    """The project's override of the method a client class's verb helpers call (`request`), if it has one."""
+    delegate = clients.VERB_DELEGATES.get(library)
+    if method not in clients.VERBS or delegate is None:
+        return None
+    found = project.class_member(cls, delegate, ctx, 0) or []
+    return next((v for v in found if isinstance(v, Function)), None)
+
+
+def delegated(project: Project, invoke: Invoke) -> list[Target]:
+    """`api.get(url)` on a client subclass that overrides `request`: a call of that override with "GET" first."""
+    callee = invoke.callee
+    if not isinstance(callee, (Attr, SelfAttr)) or callee.name not in clients.VERBS:
+        return []
+    if isinstance(callee, SelfAttr):
+        classes = [(callee.cls, EMPTY, True)] if callee.cls else []
+    else:
+        classes = [(v.facts.qualname, v.ctx, False) for v in project.evaluate(callee.value) if isinstance(v, Instance)]
+    out = []
+    for cls, ctx, own in classes:
+        library = next((lib for base in project.external_bases(cls) if (lib := clients.client_class(base))), None)
+        if library is None or project.class_member(cls, callee.name, ctx, 0) is not None:
+            continue
+        function = _override(project, cls, library, callee.name, ctx)
+        if function is not None:
+            out.append(Target(function.facts, function.self_cls, 1, None if own else ctx, None, via_self=own,
+                              prefix=(Lit(callee.name.upper()),)))
+    return out
 
 
 def sites_of(project: Project, facts: FileFacts, invoke: Invoke, call: HttpCall, ctx: Ctx = EMPTY,
