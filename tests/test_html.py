@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from html import escape
 import shutil
 import struct
 import subprocess
@@ -127,3 +128,19 @@ def _png_summary(data: bytes) -> tuple[int, int, set[tuple[int, int, int]]]:
         previous = cur
         rows.append(None)
     return width, height, colours
+
+
+def test_the_page_says_what_the_text_report_warns_about(project):
+    """Incomplete scope sets, files that name Zoho but gave no site, and hint problems are on the page too."""
+    result = project({
+        "app/crm.py": "import zcrmsdk\n\ndef leads(modules):\n    return modules['Leads'].get_records()\n",
+        "app/api.py": "import requests\n\ndef get(module):\n"
+                      "    return requests.get(f'https://www.zohoapis.com/crm/v2/{module}')\n",
+        "app/bad.py": "import requests\nrequests.get('https://www.zohoapis.com/crm/v2/Leads')  # scopeplan: modules\n",
+    })
+    html = FORMATS["html"](result)
+    assert result.warnings and result.open_calls and result.problems
+    assert '<p class="incomplete">' in html and "could need more" in html
+    assert "Files that name Zoho CRM but gave no call site" in html and "imports zcrmsdk (line 1)" in html
+    for problem in result.problems:
+        assert escape(problem.message) in html

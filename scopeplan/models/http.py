@@ -130,6 +130,8 @@ VERBS = {{"read": requests.get, "remove": requests.delete}}
 def call(action):
     return VERBS[action]("{_H}/Leads/1")
 ''', [(6, "GET", "/crm/v2/Leads/1", "matched"), (6, "DELETE", "/crm/v2/Leads/1", "matched")]),
+    ("url-from-os-path-join", f'import os\nimport requests\nrequests.get(os.path.join("{_H}", "Leads"))\n',
+     [(3, "GET", "/crm/v2/Leads", "matched")]),
     ("unknown-receiver-with-a-url-is-unresolved", '''def fetch(conn, url):
     return conn.get(url)
 ''', [(2, "GET", "{url}", "unresolved")]),

@@ -7,7 +7,7 @@ from html import escape
 from scopeplan import advice as saving
 from scopeplan.drift import Drift
 from scopeplan.model import Plan
-from scopeplan.report import privilege
+from scopeplan.report import fixes, privilege
 from scopeplan.report.graph import Graph, build
 from scopeplan.report.text import credits_cell, method_cell
 
@@ -23,6 +23,7 @@ table{border-collapse:collapse;margin:6px 0 12px;font-size:13px}
 th,td{border:1px solid #d8d8d8;padding:3px 8px;text-align:left;vertical-align:top}
 th{background:#f4f4f6}code{font:12px ui-monospace,monospace}
 .unresolved td{background:#fdecee}.deprecated td{background:#fdf0e2}.unmatched td{background:#fbf6df}
+.incomplete{background:#fdecee;border-left:4px solid #b00020;padding:6px 10px}
 .under{color:#b00020;font-weight:600}.over{color:#8a5a00}.muted{color:#666}
 svg{max-width:100%;height:auto}svg text{font:12px ui-monospace,monospace;fill:#1d1d1f}
 svg .head{font:bold 13px system-ui,sans-serif}
@@ -47,10 +48,13 @@ def render(plan: Plan, drift: Drift | None = None) -> str:
            f'<p class="muted">{plan.files_scanned} files scanned · catalogue {escape(plan.catalogue.api_version)} '
            f'({"derived from the Zoho SDK" if plan.catalogue.derived else escape(plan.catalogue.source)}) '
            f"<code>{escape(plan.catalogue.digest[:19])}</code></p>"]
+    if (warning := fixes.incomplete(plan)) is not None:
+        out.append(f'<p class="incomplete"><strong>{escape(warning)}</strong>: the scope set may need more; '
+                   'see the unresolved call sites below</p>')
     out += ['<h2 id="graph">Entry points → endpoints → scopes</h2>',
             '<p class="muted">Worst-case credits of each job\'s calls on the arrows. Dashed red: unresolved; '
             "orange: deprecated v1 API; dotted: not in the catalogue.</p>", svg(build(plan))]
-    out += _scopes(plan) + _grants(plan) + _jobs(plan) + _advice(plan) + _sites(plan) + _errors(plan)
+    out += _scopes(plan) + _grants(plan) + _jobs(plan) + _advice(plan) + _sites(plan) + _errors(plan) + _unread(plan)
     if drift is not None:
         out.append(f"<h2>Check</h2><p>{'failed' if drift.failed else 'passed'} against "
                    f"<code>{escape(drift.baseline_file)}</code></p>")
@@ -183,3 +187,18 @@ def _errors(plan: Plan) -> list[str]:
         return []
     return ["<h2>Files that could not be scanned</h2>",
             _table(("file", "error"), [(_code(e.file), escape(e.message)) for e in plan.errors])]
+
+
+def _unread(plan: Plan) -> list[str]:
+    """What the text report lists after the sites: files that name Zoho CRM but gave no site, notices, hints."""
+    out = []
+    if plan.warnings:
+        out += ["<h2>Files that name Zoho CRM but gave no call site</h2>",
+                '<p class="muted">Check them by hand: scopeplan did not understand their calls.</p>',
+                _table(("file", "why"), [(_code(w.file), escape(w.message)) for w in plan.warnings])]
+    if plan.notices:
+        out += ["<h2>Notices</h2>", "<ul>", *(f"<li>{escape(n)}</li>" for n in plan.notices), "</ul>"]
+    if plan.problems:
+        out += ["<h2>Hints and names to fix</h2>", '<p class="muted">The files were still analysed.</p>',
+                _table(("file", "problem"), [(_code(w.file), escape(w.message)) for w in plan.problems])]
+    return out

@@ -15,6 +15,7 @@ from scopeplan.scanner.ir import (
 )
 
 _URLJOIN = {"urllib.parse.urljoin", "urlparse.urljoin", "six.moves.urllib.parse.urljoin", "posixpath.join",
+            "os.path.join",
             "requests.compat.urljoin"}
 _BUILTINS = frozenset(dir(builtins))
 _STRING_METHODS = frozenset({"format", "join", "strip", "rstrip", "lstrip", "replace"})
@@ -139,7 +140,7 @@ class Folder:
         if isinstance(func, Glob):
             name = func.qualname
             if name in _URLJOIN and len(args) >= 2:
-                return UrlJoin(args[0], args[1]) if name != "posixpath.join" else Join(Lit("/"), Seq(tuple(args)))
+                return UrlJoin(args[0], args[1]) if not name.endswith("path.join") else Join(Lit("/"), Seq(tuple(args)))
             if name == "builtins.str" or func.qualname == "str":
                 return args[0] if len(args) == 1 else Unknown(self.code(node))
         if isinstance(func, Unknown) and func.name == "str" and len(args) == 1:
