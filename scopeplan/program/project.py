@@ -171,7 +171,8 @@ class Project(Evaluator):
             if instance:
                 attrs = dict(cls.instance)
                 if name in attrs:
-                    return self.stored(attrs[name], ctx, depth + 1) or self.evaluate(attrs[name], ctx, depth + 1)
+                    return (self.stored(attrs[name], start, ctx, depth + 1)
+                            or self.evaluate(attrs[name], ctx, depth + 1))
             if name in cls.methods:
                 function = self._method(cls.qualname, name)
                 if function is not None and instance and _is_property(function):
@@ -185,9 +186,10 @@ class Project(Evaluator):
                 return self.evaluate(attrs[name], ctx, depth + 1)
         return None
 
-    def stored(self, expr: Expr, ctx: Ctx, depth: int) -> Values:
+    def stored(self, expr: Expr, cls: str, ctx: Ctx, depth: int) -> Values:
         """The objects an `__init__` parameter kept on `self` (`self._request = request`) may be, when `ctx`
-        does not bind it: what the project's constructor calls pass (a bound method, a function, an instance).
+        does not bind it: what the project's calls constructing a `cls` (or a subclass) pass to it (a bound
+        method, a function, an instance); a sibling subclass sharing the `__init__` is another object.
 
         Only objects: a string kept from a parameter is still decided by the callers of the method that reads it,
         where the site is placed. Empty when no constructor call passes an object.
@@ -196,6 +198,8 @@ class Project(Evaluator):
             return []
         out: Values = []
         for _facts, invoke, target in self.constructions(expr.function):
+            if target.cls is None or cls not in {c.qualname for c in self.mro(target.cls.qualname)}:
+                continue
             inner = self.bind(target, invoke.args, invoke.kwargs, EMPTY, invoke.state)
             if inner.bound(expr.function, expr.name) is not None:  # a caller relying on the default adds nothing
                 out.extend(v for v in self.evaluate(expr, inner, depth + 1) if not isinstance(v, Text))
@@ -283,7 +287,7 @@ class Project(Evaluator):
         out: list[Target] = []
         for value in values:
             if isinstance(value, Function) and value.self_cls != cls:
-                out.extend(self._target(value, value.ctx))
+                out.extend(replace(t, held=True) for t in self._target(value, value.ctx))
             else:
                 out.extend(replace(t, via_self=True) if via_self else t for t in self._target(value, receiver))
         return out

@@ -201,3 +201,4 @@ class Target:
     receiver: Ctx | None
     cls: ClassFacts | None
     via_self: bool = False  # called on `self` or `super()`: `self` stays the caller's object
+    held: bool = False  # a callable the object holds (`self._send = send`), which depends on how it was built

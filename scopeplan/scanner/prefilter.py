@@ -33,8 +33,8 @@ _FROM = re.compile(rb"from" + _SEP + rb"*(\.*)" + _SEP + rb"*([^\s;#,()\\'\"]*)"
                    + rb"*(\((?:[^)#]|#[^\n]*)*\)?|(?:[^\r\n;#\\]|\\\r?\n)*)")
 _IMPORT = re.compile(rb"import" + _SEP + rb"+((?:[^\r\n;#\\(]|\\\r?\n)*)")
 _NAME = re.compile(rb"[^\s,()\\#;'\"]+")
-# Names the walker itself turns into HTTP objects, besides the tables of clients.py.
-_EXTRA_HTTP = ("urllib.request.Request", "urllib2.Request")
+# Requests built before they are sent (`urllib.request.Request`, tornado's `HTTPRequest`).
+_EXTRA_HTTP = tuple(sorted(clients.REQUEST_CLASSES))
 
 
 def _http_names() -> dict[str, list[tuple[str, ...]]]:
