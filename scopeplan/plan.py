@@ -16,7 +16,7 @@ from scopeplan.config import Config
 from scopeplan.matcher import Matcher
 from scopeplan.model import Catalogue, FileError, Hole, Plan, Resolution, Url
 from scopeplan.scanner import discover, scan
-from scopeplan.scanner.files import Discovered
+from scopeplan.scanner.files import Discovered, root_package
 from scopeplan import advice, credits, granted, jobs
 from scopeplan.sites.follow import call_edges, call_sites
 from scopeplan.sites.http import looks_like_a_call
@@ -43,7 +43,8 @@ def plan(root: Path, catalogue: Catalogue, compact: bool = False, config: Config
                  on_notice=lambda notice: None)  # the plan reports them
     if not facts:
         raise PlanError(f"{root}: no Python files to scan")
-    project = Project(facts)
+    resolved = root.resolve()
+    project = Project(facts, root_package(resolved if resolved.is_dir() else resolved.parent))
     _check_functions(config, facts, project)
     matcher = Matcher(catalogue)
     judged: dict = {}  # each site is judged once: while following wrappers, then for the report

@@ -103,6 +103,85 @@ BASE = "https://www.zohoapis.eu" if os.environ.get("EU") else "https://www.zohoa
 def leads():
     return requests.get(BASE + "/crm/v2/Leads")
 '''}, [("app/api.py:8", "GET", "/crm/v2/Leads", "matched")]),
+    # A bound method given to a constructor, kept on the object and awaited later, through two layers into one
+    # shared transport: the product method that fixes method and path is the place; the sibling product (books)
+    # that shares the transport is not CRM, and the CRM methods never pick up its path.
+    ("bound-method-stored-on-self-from-a-constructor", {"app/sdk.py": f'''
+import httpx
+
+class Transport:
+    def __init__(self):
+        self._client = httpx.AsyncClient()
+
+    async def request(self, method, url):
+        return await self._client.request(method, url)
+
+class Product:
+    def __init__(self, *, request):
+        self._request_fn = request
+
+    async def request(self, method, path):
+        return await self._request_fn(method, path)
+
+class Leads:
+    def __init__(self, product):
+        self._product = product
+
+    async def get(self, record_id):
+        return await self._product.request("GET", f"/Leads/{{record_id}}")
+
+    async def create(self):
+        return await self._product.request("POST", "/Leads")
+
+class Zoho:
+    def __init__(self):
+        self._transport = Transport()
+
+    @property
+    def leads(self):
+        return Leads(Product(request=self._request_crm))
+
+    @property
+    def invoices(self):
+        return Leads(Product(request=self._request_books))
+
+    async def _request_crm(self, method, path):
+        return await self._transport.request(method, f"{H}/crm/v8{{path}}")
+
+    async def _request_books(self, method, path):
+        return await self._transport.request(method, f"{H}/books/v3{{path}}")
+'''}, [("app/sdk.py:23", "GET", "/crm/v8/Leads/{record_id}", "matched"),
+          ("app/sdk.py:26", "POST", "/crm/v8/Leads", "matched")]),
+    # The same with a plain function, in another module; and siblings sharing an `__init__` are other objects:
+    # what one subclass's constructor call gives is not what the other's `self.send` holds.
+    ("function-stored-on-self-per-subclass", {"app/base.py": '''
+class Api:
+    def __init__(self, send):
+        self.send = send
+
+    def call(self, path):
+        return self.send("GET", path)
+
+class Crm(Api):
+    def leads(self):
+        return self.call("/Leads")
+
+class Books(Api):
+    def invoices(self):
+        return self.call("/invoices")
+''', "app/wire.py": f'''
+import requests
+from app.base import Books, Crm
+
+def crm_send(method, path):
+    return requests.request(method, "{H}/crm/v2" + path)
+
+def books_send(method, path):
+    return requests.request(method, "{H}/books/v3" + path)
+
+CRM = Crm(crm_send)
+BOOKS = Books(books_send)
+'''}, [("app/base.py:11", "GET", "/crm/v2/Leads", "matched")]),
 ]
 
 

@@ -274,3 +274,48 @@ def test_kept_names_are_parsed_whatever_they_hold(tmp_path, monkeypatch):
     facts = {f.path: f for f in scan(root, use_cache=False, keep=["app.jobs:nightly"])}
     assert [fn.qualname for fn in facts["app/jobs.py"].functions] == ["app.jobs:nightly"]
     assert not {f.path: f for f in scan(root, use_cache=False)}["app/jobs.py"].functions
+
+
+# The scanned folder is itself a package (`shop/__init__.py`), imported by its own name; the wrapper file
+# speaks only tornado (no Zoho literal) and gets its sender as a plain function kept on an object.
+PACKAGE = {
+    "__init__.py": "",
+    "settings.py": 'BASE = "https://crm.zoho.com/crm/private/json"\n',
+    "transport.py": """
+        from tornado.httpclient import AsyncHTTPClient, HTTPRequest
+
+        class Transport:
+            def __init__(self, *, send):
+                self._send = send
+
+            async def call(self, method, url):
+                return await self._send(method, url)
+
+        async def send(method, url):
+            return await AsyncHTTPClient().fetch(HTTPRequest(url, method=method))
+    """,
+    "records.py": """
+        from shop.settings import BASE
+        from shop.transport import Transport, send
+
+        class Records:
+            def __init__(self):
+                self._t = Transport(send=send)
+
+            async def leads(self):
+                return await self._t.call("GET", BASE + "/Leads/getRecords")
+    """,
+}
+
+
+def test_a_package_root_with_tornado_plan_equal_with_and_without_prefilter(tmp_path, bundled, monkeypatch):
+    root = tmp_path / "shop"
+    for name, source in PACKAGE.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(textwrap.dedent(source))
+    full = render(root, bundled, monkeypatch, prefilter=False, use_cache=False)
+    assert render(root, bundled, monkeypatch, prefilter=True, use_cache=False) == full
+    sites = __import__("json").loads(full)["call_sites"]
+    assert [(s["file"], s["line"], s["method"], s["status"]) for s in sites] == [
+        ("records.py", 10, "GET", "deprecated")]
+    assert "tornado" in prefilter._http_names()  # the prefilter reads the models' tornado rows

@@ -11,6 +11,9 @@ VERBS = frozenset({"get", "post", "put", "patch", "delete", "head", "options"})
 # Methods whose first argument is the HTTP method and second the URL.
 METHOD_FIRST = frozenset({"request", "stream", "urlopen"})
 CLIENT_METHODS = VERBS | METHOD_FIRST
+# tornado's clients have one method: `fetch(url_or_HTTPRequest, method="GET", body=...)`.
+FETCH_METHODS = frozenset({"fetch"})
+ALL_METHODS = CLIENT_METHODS | FETCH_METHODS
 
 # Module-level functions, by qualified name: library and how to read the call.
 HTTP_FUNCTIONS: dict[str, tuple[str, str]] = {
@@ -33,6 +36,10 @@ CLIENT_CLASSES: dict[str, tuple[str, str | None]] = {
     "httpx.AsyncClient": ("httpx", "base_url"),
     "aiohttp.ClientSession": ("aiohttp", "base_url"),
     "urllib3.PoolManager": ("urllib3", None),
+    "tornado.httpclient.AsyncHTTPClient": ("tornado", None),
+    "tornado.httpclient.HTTPClient": ("tornado", None),
+    "tornado.curl_httpclient.CurlAsyncHTTPClient": ("tornado", None),
+    "tornado.simple_httpclient.SimpleAsyncHTTPClient": ("tornado", None),
 }
 
 # The method a client class's verb helpers call on `self` (`Session.get(url)` is `self.request("GET", url)`):
@@ -135,6 +142,34 @@ def call(action):
     ("unknown-receiver-with-a-url-is-unresolved", '''def fetch(conn, url):
     return conn.get(url)
 ''', [(2, "GET", "{url}", "unresolved")]),
+    ("tornado-fetch-defaults-to-get", f'''from tornado.httpclient import AsyncHTTPClient
+
+async def leads():
+    return await AsyncHTTPClient().fetch("{_H}/Leads")
+''', [(4, "GET", "/crm/v2/Leads", "matched")]),
+    ("tornado-fetch-method-keyword", f'''from tornado import httpclient
+
+async def create(body):
+    client = httpclient.AsyncHTTPClient()
+    return await client.fetch("{_H}/Leads", method="POST", body=body)
+''', [(5, "POST", "/crm/v2/Leads", "matched")]),
+    ("tornado-fetch-of-an-http-request", f'''from tornado.httpclient import HTTPClient, HTTPRequest
+
+def delete():
+    request = HTTPRequest(url="{_H}/Leads/1", method="DELETE")
+    return HTTPClient().fetch(request)
+''', [(5, "DELETE", "/crm/v2/Leads/1", "matched")]),
+    ("tornado-http-request-positional-method", f'''import tornado.httpclient
+
+def put():
+    return tornado.httpclient.HTTPClient().fetch(tornado.httpclient.HTTPRequest("{_H}/Leads/1", "PUT", body="{{}}"))
+''', [(4, "PUT", "/crm/v2/Leads/1", "matched")]),
+    ("tornado-curl-client-v1-is-deprecated", '''from tornado.curl_httpclient import CurlAsyncHTTPClient
+
+async def records():
+    url = "https://crm.zoho.com/crm/private/json/Leads/getRecords?scope=crmapi"
+    return await CurlAsyncHTTPClient().fetch(url)
+''', [(5, "GET", "/crm/private/json/Leads/getRecords", "deprecated")]),
 )
 
 # What it must not take for a CRM call, even in a file named for Zoho.
@@ -163,6 +198,19 @@ Recorder().get("{_H}/Leads")
 '''),
     ("table-of-other-functions", f'import json\nTABLE = {{"load": json.loads}}\nTABLE["load"]("{_H}/Leads")\n'),
     ("getattr-of-a-non-http-object", 'import json\ngetattr(json, "loads")("{}")\n'),
+    ("tornado-books-call", '''from tornado.httpclient import AsyncHTTPClient
+
+async def invoices():
+    return await AsyncHTTPClient().fetch("https://books.zoho.com/api/v3/invoices", method="GET")
+'''),
+    ("fetch-is-not-a-requests-method", f'''import requests
+
+requests.Session().fetch("{_H}/Leads")
+'''),
+    ("tornado-client-has-no-get", f'''from tornado.httpclient import HTTPClient
+
+HTTPClient().get("{_H}/Leads")
+'''),
 )
 
 
@@ -173,6 +221,11 @@ class Client:
     library: str
     base: Expr | None
     ctx: Ctx
+
+
+def methods(library: str) -> frozenset[str]:
+    """The methods of a library's client objects that send a request."""
+    return FETCH_METHODS if library == "tornado" else CLIENT_METHODS
 
 
 def client(value: Value) -> Client | None:
@@ -189,16 +242,25 @@ def client(value: Value) -> Client | None:
     return Client(library, base, value.ctx)
 
 
-REQUEST_CLASSES = frozenset({"urllib.request.Request", "urllib2.Request"})
+REQUEST_CLASSES = frozenset({"urllib.request.Request", "urllib2.Request", "tornado.httpclient.HTTPRequest"})
 
 
 def request_object(value: Value) -> tuple[Expr, Expr, Ctx] | None:
-    """`urllib.request.Request(url, data, method=...)`: its URL and method expressions, and their context."""
-    if not isinstance(value, ExternalInstance) or canonical(value.name) not in REQUEST_CLASSES or not value.args:
+    """A request built before it is sent: its URL and method expressions, and their context.
+
+    `urllib.request.Request(url, data, method=...)` posts when it has data; tornado's
+    `HTTPRequest(url, method="GET", headers, body, ...)` sends GET unless told otherwise.
+    """
+    if not isinstance(value, ExternalInstance) or canonical(value.name) not in REQUEST_CLASSES:
         return None
     named = dict(value.kwargs)
+    url = value.args[0] if value.args else named.get("url")
+    if url is None:
+        return None
+    if canonical(value.name).startswith("tornado."):
+        return url, named.get("method") or (value.args[1] if len(value.args) > 1 else Lit("GET")), value.ctx
     has_data = len(value.args) > 1 or "data" in named
-    return value.args[0], named.get("method") or Lit("POST" if has_data else "GET"), value.ctx
+    return url, named.get("method") or Lit("POST" if has_data else "GET"), value.ctx
 
 
 def function(name: str) -> tuple[str, str] | None:

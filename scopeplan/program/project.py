@@ -8,6 +8,7 @@ the project functions a call may reach. What an HTTP library or a Zoho SDK means
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from dataclasses import replace
 
 from scopeplan.model import Hole
@@ -17,8 +18,10 @@ from scopeplan.program.values import (
     EMPTY, ClassRef, Ctx, External, ExternalInstance, Function, Instance, Mapping, Module, Sequence, Span, SuperRef, Target,
     Value, Values,
 )
-from scopeplan.scanner.facts import ClassFacts, FileFacts, FunctionFacts
-from scopeplan.scanner.ir import Attr, Dict, Expr, GetAttr, Glob, SelfAttr
+from scopeplan.scanner.facts import ClassFacts, FileFacts, FunctionFacts, Invoke
+from scopeplan.scanner.ir import Attr, Dict, Expr, GetAttr, Glob, Param, SelfAttr
+
+Construction = tuple[FileFacts, Invoke, Target]  # a call `Cls(...)`, where, and the `__init__` it reaches
 
 __all__ = ["EMPTY", "ClassRef", "Ctx", "External", "ExternalInstance", "Function", "Instance", "Mapping", "Module",
            "Project", "Sequence", "Span", "SuperRef", "Target", "Text", "Value", "Values", "method_name"]
@@ -27,8 +30,9 @@ __all__ = ["EMPTY", "ClassRef", "Ctx", "External", "ExternalInstance", "Function
 class Project(Evaluator):
     """Every file's facts, indexed for lookups by qualified name."""
 
-    def __init__(self, files: list[FileFacts]):
+    def __init__(self, files: list[FileFacts], package: str | None = None):
         super().__init__()
+        self.package = package  # the name of the scanned folder when it is a package itself (`zoho/__init__.py`)
         self.files = [f for f in files if f.error is None]
         self.modules = {f.module: f for f in self.files}
         self.symbols = {f.module: dict(f.symbols) for f in self.files}
@@ -42,12 +46,19 @@ class Project(Evaluator):
                 self._suffix[tail] = None if tail in self._suffix else name  # None: ambiguous
         self.callers: object = None  # sites.follow's index of callers, once built
         self.chosen: object = None  # models.zoho_sdk's choice of SDK package per import root, once made
+        self._constructions: dict[str, list[Construction]] | None = None  # `__init__` -> the calls reaching it
+        self._building = False
 
     def module(self, name: str) -> str | None:
         """The project module a dotted name refers to (`crm_sync.settings`, or its `src.`-less tail)."""
         if name in self.modules:
             return name
-        return self._suffix.get(name)
+        found = self._suffix.get(name)
+        if found is None and self.package and name.split(".", 1)[0] == self.package:
+            # the scanned folder is the package: `zoho.crm.client` is its `crm/client.py`, `zoho` its `__init__`
+            rest = name[len(self.package) + 1:] or "__init__"
+            return rest if rest in self.modules else self._suffix.get(rest)
+        return found
 
     # -- names --------------------------------------------------------------------------------------
 
@@ -160,7 +171,8 @@ class Project(Evaluator):
             if instance:
                 attrs = dict(cls.instance)
                 if name in attrs:
-                    return self.evaluate(attrs[name], ctx, depth + 1)
+                    return (self.stored(attrs[name], start, ctx, depth + 1)
+                            or self.evaluate(attrs[name], ctx, depth + 1))
             if name in cls.methods:
                 function = self._method(cls.qualname, name)
                 if function is not None and instance and _is_property(function):
@@ -173,6 +185,56 @@ class Project(Evaluator):
             if name in attrs:
                 return self.evaluate(attrs[name], ctx, depth + 1)
         return None
+
+    def stored(self, expr: Expr, cls: str, ctx: Ctx, depth: int) -> Values:
+        """The objects an `__init__` parameter kept on `self` (`self._request = request`) may be, when `ctx`
+        does not bind it: what the project's calls constructing a `cls` (or a subclass) pass to it (a bound
+        method, a function, an instance); a sibling subclass sharing the `__init__` is another object.
+
+        Only objects: a string kept from a parameter is still decided by the callers of the method that reads it,
+        where the site is placed. Empty when no constructor call passes an object.
+        """
+        if not (isinstance(expr, Param) and expr.function.endswith(".__init__")) or ctx.bound(expr.function, expr.name):
+            return []
+        out: Values = []
+        for _facts, invoke, target in self.constructions(expr.function):
+            if target.cls is None or cls not in {c.qualname for c in self.mro(target.cls.qualname)}:
+                continue
+            inner = self.bind(target, invoke.args, invoke.kwargs, EMPTY, invoke.state)
+            if inner.bound(expr.function, expr.name) is not None:  # a caller relying on the default adds nothing
+                out.extend(v for v in self.evaluate(expr, inner, depth + 1) if not isinstance(v, Text))
+        return list(dict.fromkeys(out))
+
+    def constructions(self, init: str) -> list[Construction]:
+        """The calls `Cls(...)` of the project that run the `__init__` named `init` (`pkg.mod:Client.__init__`)."""
+        if self._constructions is None:
+            if self._building:
+                return []  # asked while the index is built: nothing is known yet
+            self._constructions = self._index_constructions()
+        return self._constructions.get(init, [])
+
+    def _index_constructions(self) -> dict[str, list[Construction]]:
+        """Every constructor call by the `__init__` it runs, built once, outside any evaluation in progress:
+        its evaluations count no work against the question being asked, note nothing, and are forgotten."""
+        saved = (self._frames, self._work, set(self.unbound), set(self.defaulted), set(self.expanded))
+        self._frames, self._building = [], True
+        index: dict[str, list[Construction]] = defaultdict(list)
+        try:
+            for facts in self.files:
+                for invoke in facts.invokes:
+                    if not isinstance(invoke.callee, Glob):
+                        continue
+                    for value in self.lookup(invoke.callee.qualname):
+                        if isinstance(value, ClassRef):
+                            for target in self._target(value, None):
+                                if target.function is not None:
+                                    index[target.function.qualname].append((facts, invoke, target))
+        finally:
+            self._frames, self._work = saved[0], saved[1]
+            self.unbound, self.defaulted, self.expanded = saved[2], saved[3], saved[4]
+            self._building = False
+            self._memo.clear()  # answers given while the index was missing are not the final ones
+        return dict(index)
 
     def _method(self, cls: str, name: str) -> FunctionFacts | None:
         for module in _prefixes(cls):
@@ -189,7 +251,7 @@ class Project(Evaluator):
             return [t for v in self.lookup(callee.qualname, depth) for t in self._target(v, None)]
         if isinstance(callee, SelfAttr) and callee.name:
             values = self.class_member(callee.cls, callee.name, ctx, depth) or []
-            return [replace(t, via_self=True) for v in values for t in self._target(v, ctx)]
+            return self._callees(values, ctx.self_cls or callee.cls, ctx, via_self=True)
         if isinstance(callee, GetAttr):  # `getattr(self, "generic_" + action)(...)`: each method it may name
             out: list[Target] = []
             own = isinstance(callee.value, SelfAttr) and not callee.value.name
@@ -214,10 +276,21 @@ class Project(Evaluator):
                     own_ctx = base.ctx if isinstance(base, Instance) else Ctx(self_cls=base.facts.qualname)
                     values = self.class_member(base.facts.qualname, callee.name, own_ctx, depth + 1,
                                                instance=isinstance(base, Instance)) or []
-                    found.extend(t for v in values
-                                 for t in self._target(v, base.ctx if isinstance(base, Instance) else None))
+                    found.extend(self._callees(values, own_ctx.self_cls or base.facts.qualname,
+                                               base.ctx if isinstance(base, Instance) else None))
             return found
         return []
+
+    def _callees(self, values: Values, cls: str, receiver: Ctx | None, via_self: bool = False) -> list[Target]:
+        """The targets of calling `obj.name` where `obj.name` is `values`: a method of `cls` is called on the
+        object; a callable the object only holds (`self._request = client._request_crm`) keeps its own `self`."""
+        out: list[Target] = []
+        for value in values:
+            if isinstance(value, Function) and value.self_cls != cls:
+                out.extend(replace(t, held=True) for t in self._target(value, value.ctx))
+            else:
+                out.extend(replace(t, via_self=True) if via_self else t for t in self._target(value, receiver))
+        return out
 
     def _target(self, value: Value, receiver: Ctx | None) -> list[Target]:
         if isinstance(value, Function):

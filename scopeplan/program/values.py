@@ -202,3 +202,4 @@ class Target:
     cls: ClassFacts | None
     via_self: bool = False  # called on `self` or `super()`: `self` stays the caller's object
     prefix: tuple[Expr, ...] = ()  # arguments the function receives before the call's own (`Session.get` -> `request("GET", ...)`)
+    held: bool = False  # a callable the object holds (`self._send = send`), which depends on how it was built

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from scopeplan.scanner.budget import too_complex
 from scopeplan.scanner.facts import FileFacts
-from scopeplan.scanner.files import discover, module_name, read
+from scopeplan.scanner.files import discover, module_name, read, root_package
 
 __all__ = ["FileFacts", "Scanned", "discover", "scan", "scan_source"]
 
@@ -225,7 +225,7 @@ class _Run:
         from scopeplan.scanner import prefilter as pf
 
         try:
-            modules = pf.Modules(s.module for s in readable)
+            modules = pf.Modules((s.module for s in readable), root_package(self.base))
         except Exception:  # the resolver's name lookup changed shape: parse everything rather than guess
             self.parse(readable)
             return

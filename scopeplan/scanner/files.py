@@ -158,3 +158,9 @@ def module_name(relative: Path) -> tuple[str, bool]:
     if package:
         parts.pop()
     return ".".join(parts) or relative.stem, package
+
+
+def root_package(base: Path) -> str | None:
+    """The package the scanned folder is, when it holds an `__init__.py`: its own absolute imports
+    (`from zoho.core import x` inside `zoho/`) name its modules with that name."""
+    return base.name if base.name.isidentifier() and (base / "__init__.py").is_file() else None

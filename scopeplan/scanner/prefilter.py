@@ -33,8 +33,8 @@ _FROM = re.compile(rb"from" + _SEP + rb"*(\.*)" + _SEP + rb"*([^\s;#,()\\'\"]*)"
                    + rb"*(\((?:[^)#]|#[^\n]*)*\)?|(?:[^\r\n;#\\]|\\\r?\n)*)")
 _IMPORT = re.compile(rb"import" + _SEP + rb"+((?:[^\r\n;#\\(]|\\\r?\n)*)")
 _NAME = re.compile(rb"[^\s,()\\#;'\"]+")
-# Names the walker itself turns into HTTP objects, besides the tables of clients.py.
-_EXTRA_HTTP = ("urllib.request.Request", "urllib2.Request")
+# Requests built before they are sent (`urllib.request.Request`, tornado's `HTTPRequest`).
+_EXTRA_HTTP = tuple(sorted(clients.REQUEST_CLASSES))
 
 
 def _http_names() -> dict[str, list[tuple[str, ...]]]:
@@ -193,12 +193,13 @@ def _word(word: str, data: bytes) -> bool:
 class Modules:
     """The module names of a tree, resolved exactly as the resolver's `Project.module` resolves them."""
 
-    def __init__(self, names: Iterable[str]):
+    def __init__(self, names: Iterable[str], package: str | None = None):
         from scopeplan.scanner.facts import FileFacts
         from scopeplan.program.project import Project
 
         self.names = frozenset(names)
-        self._project = Project([FileFacts("", name) for name in sorted(self.names)])
+        self.package = package
+        self._project = Project([FileFacts("", name) for name in sorted(self.names)], package)
         self._memo: dict[str, str | None] = {}
         self._lookups: dict[str, tuple[str, list[str]] | None] = {}
         self._extends: dict[str, list[str]] | None = None
@@ -230,7 +231,10 @@ class Modules:
     def aliases(self, module: str) -> list[str]:
         """Every dotted name that denotes `module`: itself and the tails that resolve to it."""
         parts = module.split(".")
-        return [t for t in (".".join(parts[i:]) for i in range(len(parts))) if self.resolve(t) == module]
+        tails = [".".join(parts[i:]) for i in range(len(parts))]
+        if self.package:  # the scanned folder is the package: its modules are also spelt with its name
+            tails.append(self.package if module == "__init__" else f"{self.package}.{module}")
+        return [t for t in tails if self.resolve(t) == module]
 
     def extending(self, module: str) -> list[tuple[str, list[str]]]:
         """Modules a name `module.x.y` may denote, each with the steps (`x`, `y`) that reach it."""

@@ -98,6 +98,8 @@ def _climb(project: Project, callers: Callers, complete: Callable[[CallSite], bo
 
         def lifted(ctx: Ctx, a_facts: FileFacts, a: Invoke, a_trace: Trace, target: Target = target,
                    invoke: Invoke = invoke, facts: FileFacts = facts) -> list[CallSite]:
+            if target.held and target.function not in {t.function for t in project.targets(invoke.callee, ctx)}:
+                return []  # the object this caller's callers built holds another callable (a sibling product)
             found = make(project.bind(target, invoke.args, invoke.kwargs, ctx, invoke.state), a_facts, a, a_trace)
             around = loops.bounds(project, invoke.loops, ctx, facts.path)
             return [replace(s, loops=around + s.loops) for s in found]

@@ -23,7 +23,7 @@ class HttpCall:
     """How to read one recorded call: library, call style, and the client's base URL."""
 
     library: str
-    style: str  # a verb ("get"), "request" (method first), or "urlopen-url"
+    style: str  # a verb ("get"), "request" (method first), "urlopen-url", or "fetch" (tornado)
     base: Expr | None = None
     base_ctx: Ctx | None = None
     guessed: bool = False  # the receiver's type is unknown; its name and the URL decide
@@ -52,12 +52,12 @@ def _spelled(project: Project, invoke: Invoke, ctx: Ctx) -> list[HttpCall]:
         if function is not None:
             return [HttpCall(*function)]
         head, _, method = callee.qualname.rpartition(".")
-        if method not in clients.CLIENT_METHODS or not head:
+        if method not in clients.ALL_METHODS or not head:
             return []
         return _on(project, invoke, project.lookup(head), method)
-    if isinstance(callee, Attr) and callee.name in clients.CLIENT_METHODS:
+    if isinstance(callee, Attr) and callee.name in clients.ALL_METHODS:
         return _on(project, invoke, project.evaluate(callee.value, ctx), callee.name)
-    if isinstance(callee, SelfAttr) and callee.name in clients.CLIENT_METHODS:
+    if isinstance(callee, SelfAttr) and callee.name in clients.ALL_METHODS:
         # `self.get(...)`: a method of the class itself, unless the class is an HTTP client's subclass
         return _inherited(project, ctx.self_cls or callee.cls, callee.name, ctx)
     if isinstance(callee, GetAttr):  # `getattr(requests, method)(url)`, `getattr(session, verb.lower())(...)`
@@ -97,7 +97,8 @@ def _on(project: Project, invoke: Invoke, receivers: list[Value], method: str) -
     for receiver in receivers:
         client = clients.client(receiver)
         if client is not None:
-            out.append(HttpCall(client.library, method, client.base, client.ctx))
+            if method in clients.methods(client.library):
+                out.append(HttpCall(client.library, method, client.base, client.ctx))
         elif isinstance(receiver, External):
             function = clients.function(f"{receiver.name}.{method}")
             if function is not None:
@@ -106,7 +107,8 @@ def _on(project: Project, invoke: Invoke, receivers: list[Value], method: str) -
             out.extend(_inherited(project, receiver.facts.qualname, method, receiver.ctx))
         elif isinstance(receiver, SuperRef):  # `super().request(...)` in a client subclass's override
             out.extend(_inherited(project, receiver.cls, method, receiver.ctx, after=receiver.cls))
-        elif isinstance(receiver, (Text, ExternalInstance)) and _CLIENTISH.search(_receiver_name(invoke.callee)):
+        elif isinstance(receiver, (Text, ExternalInstance)) and method in clients.CLIENT_METHODS and (
+                _CLIENTISH.search(_receiver_name(invoke.callee))):
             out.append(HttpCall("http", method, guessed=True))  # an object scopeplan cannot type
     return out
 
@@ -120,7 +122,7 @@ def _inherited(project: Project, cls: str, method: str, ctx: Ctx, after: str | N
         if library is not None:
             if after is None and _override(project, cls, library, method, ctx) is not None:
                 return []  # `api.get(url)` runs the class's own `request`: followed as a wrapper (`delegated`)
-            return [HttpCall(library, method)]
+            return [HttpCall(library, method)] if method in clients.methods(library) else []
     return []
 
 
@@ -164,6 +166,9 @@ def sites_of(project: Project, facts: FileFacts, invoke: Invoke, call: HttpCall,
     if call.style in clients.METHOD_FIRST:
         method_expr = kwargs.get("method", args[0] if args else None)
         url_expr = kwargs.get("url", args[1] if len(args) > 1 else None)
+    elif call.style in clients.FETCH_METHODS:  # tornado: `fetch(url_or_request, method="GET")`
+        method_expr = kwargs.get("method", Lit("GET"))
+        url_expr = kwargs.get("request", kwargs.get("url", args[0] if args else None))
     elif call.style == "named":
         method_expr = call.method
         url_expr = kwargs.get("url", args[0] if args else None)
