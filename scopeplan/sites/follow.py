@@ -40,12 +40,14 @@ def call_sites(project: Project, complete: Callable[[CallSite], bool],
             def make(ctx: Ctx, at_facts: FileFacts, at: Invoke, trace: Trace, facts: FileFacts = facts,
                      invoke: Invoke = invoke) -> list[CallSite]:
                 project.expanded.clear()
+                project.optional.clear()
                 found = [site for call in http_calls(project, invoke, ctx)
                          for site in sites_of(project, facts, invoke, call, ctx, at, at_facts.path, trace)]
                 found += sdk.sdk_sites(project, facts, invoke, ctx, at, at_facts.path, trace)
                 found += legacy.legacy_sites(project, facts, invoke, ctx, at, at_facts.path, trace)
+                assumed = tuple(sorted(project.optional))
                 around = loops.bounds(project, invoke.loops, ctx, facts.path)
-                return hinted([replace(s, loops=around) for s in found], invoke, at, modules)
+                return hinted([replace(s, loops=around, assumed=assumed) for s in found], invoke, at, modules)
 
             out.extend(_climb(project, callers, complete, invoke.function, make, facts, invoke,
                               (TraceStep(facts.path, invoke.line),), 0, frozenset()))
