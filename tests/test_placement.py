@@ -163,6 +163,34 @@ def leads(params):
         url += "&" + urlencode(params)
     return requests.get(url)
 '''}, [("app/api.py:9", "GET", "/crm/v2/Leads", "matched")]),
+    # State on `self` set by the methods that call a helper (`self.method = "getRecords"`): the helper's
+    # finding keeps only the alternatives some caller gives, and stays where the HTTP method is fixed.
+    ("self-state-set-by-callers-narrows-a-helper", {"app/api.py": '''
+import requests
+
+class Module:
+    def __init__(self):
+        self.session = requests.Session()
+        self.fmt = ""
+        self.method = ""
+
+    def _call(self, verb):
+        return self.session.request(verb, "https://crm.zoho.com/crm/private/" + self.fmt + "/Leads/" + self.method)
+
+    def _page(self):
+        return self._call("GET")
+
+    def get_records(self):
+        self.fmt = "json"
+        self.method = "getRecords"
+        return self._page()
+
+    def insert(self):
+        self.fmt = "xml"
+        self.method = "insertRecords"
+        return self._call("POST")
+'''}, [("app/api.py:14", "GET", "/crm/private/json/Leads/getRecords", "deprecated"),
+       ("app/api.py:24", "POST", "/crm/private/xml/Leads/insertRecords", "deprecated")]),
     # The OAuth token endpoint is not a CRM call, whatever method gives it.
     ("a-token-refresh-endpoint-is-not-a-crm-call", {"app/zoho_auth.py": '''
 import requests
