@@ -59,7 +59,9 @@ class Matcher:
         if isinstance(site.url, Unresolved):
             return Resolution(site, "unresolved", None, None, reason=site.url.reason)
         text, holes = _render(site.url)
-        text = re.split(r"[?#]", text, maxsplit=1)[0]
+        # the query never decides the endpoint; no Zoho path has a `&`, so one is the query even where the
+        # code forgot the `?` (`url += "&" + urlencode(params)`)
+        text = re.split(r"[?#&]", text, maxsplit=1)[0]
         located = _locate(text, holes)
         if isinstance(located, Unresolved):
             return Resolution(site, "unresolved", _show(text, holes), None, reason=located.reason)
@@ -188,6 +190,8 @@ def _locate(text: str, holes: list[Hole]) -> str | Unresolved | None:
         if rest.lower().startswith("/crm/") or rest.lower().startswith("crm/"):
             return _clean("/" + rest.lstrip("/"))
         hole = holes[int(lead.group(1))]
+        if _TOKEN_URL.search(hole.name):
+            return None  # `requests.post(self.get_token_refresh_endpoint())`: OAuth, never a CRM call
         if rest and not _looks_like_crm(hole, rest):
             return None  # `{instance_url}/services/data/...`: nothing says this is Zoho CRM
         why = f" ({hole.origin})" if hole.origin else ""
@@ -196,6 +200,11 @@ def _locate(text: str, holes: list[Hole]) -> str | Unresolved | None:
     if text.lower().startswith("/crm/"):
         return _clean(text)
     return None
+
+
+# a URL named as the OAuth token endpoint (accounts.zoho.*, not CRM): `token_refresh_endpoint`, `oauth_url`
+_TOKEN_URL = re.compile(r"(?i)oauth|token\w*(?:endpoint|url|uri)|refresh\w*(?:endpoint|url|uri)"
+                        r"|accounts\w*(?:url|uri|server|domain|host)")
 
 
 def _looks_like_crm(hole: Hole, rest: str) -> bool:

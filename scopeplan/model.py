@@ -88,6 +88,9 @@ class CallSite:
     loops: tuple[LoopBound, ...] = ()  # every loop between the reported call and the HTTP call
     body_reason: str | None = None  # why a scope that lives in the request body is unknown
     credits: int | None = None  # worst-case credits the body decides (COQL LIMIT), overriding the catalogue
+    # optional values an `if` tested that the code cannot decide (`if self.org_id:`): the URL has both
+    # alternatives, and one that matches no endpoint is taken to be the branch the code does not run for CRM
+    assumed: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

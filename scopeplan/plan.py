@@ -18,6 +18,7 @@ from scopeplan.model import Catalogue, FileError, Hole, Plan, Resolution, Url
 from scopeplan.scanner import discover, scan
 from scopeplan.scanner.files import Discovered, root_package
 from scopeplan import advice, credits, granted, jobs
+from scopeplan.sites import choose
 from scopeplan.sites.follow import call_edges, call_sites
 from scopeplan.sites.http import looks_like_a_call
 from scopeplan.program.project import Project
@@ -66,7 +67,7 @@ def plan(root: Path, catalogue: Catalogue, compact: bool = False, config: Config
         resolution = judge(site)
         if resolution is not None and _about_zoho(resolution):
             resolutions.append(_with_candidates(matcher, resolution))
-    everywhere = _one_each(sorted(set(resolutions), key=_order))
+    everywhere = _one_each(choose.open_wrappers(choose.assume(sorted(set(resolutions), key=_order))))
     inside = _under(only)
     resolutions = [r for r in everywhere if inside(r.site.location.file)]
     points = credits.entry_points(resolutions, call_edges(project), config.entry_points)

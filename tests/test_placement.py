@@ -182,6 +182,102 @@ def books_send(method, path):
 CRM = Crm(crm_send)
 BOOKS = Books(books_send)
 '''}, [("app/base.py:11", "GET", "/crm/v2/Leads", "matched")]),
+    # An `if` on an optional value the code cannot decide: the branch that matches no CRM endpoint
+    # (`/crm/v2/organization/{org}/...`, a bare `/crm/v2`) is not reported beside the one that can.
+    ("optional-value-branches-that-cannot-be-crm-are-not-reported", {"app/api.py": f'''
+import requests
+
+class Module:
+    MODULE_PATH = "crm/v2"
+
+    def __init__(self, organization_id=None):
+        self.organization_id = organization_id
+
+    def _endpoint(self, path=""):
+        parts = [self.MODULE_PATH]
+        if self.organization_id:
+            parts.append(f"organization/{{self.organization_id}}")
+        if path:
+            parts.append(path)
+        return "/".join(parts)
+
+    def leads(self):
+        return requests.get("{H}/" + self._endpoint("Leads"))
+'''}, [("app/api.py:19", "GET", "/crm/v2/Leads", "matched")]),
+    # ... but an `if` on anything else keeps every alternative, the unmatched one too.
+    ("an-equality-test-keeps-every-branch", {"app/api.py": f'''
+import requests
+
+def call(kind):
+    path = "Leads" if kind == "crm" else "organization/5/Leads"
+    return requests.get(f"{H}/crm/v2/{{path}}")
+'''}, [("app/api.py:6", "GET", "/crm/v2/Leads", "matched"),
+       ("app/api.py:6", "GET", "/crm/v2/organization/5/Leads", "unmatched")]),
+    # A verb wrapper nothing calls, leaving the whole path open, is not reported when the same HTTP
+    # call is reported through the callers that build the path.
+    ("an-uncalled-open-verb-wrapper-is-not-reported", {"app/client.py": f'''
+import requests
+
+class Client:
+    def _request(self, method, endpoint):
+        return requests.request(method=method, url="{H}/" + endpoint)
+
+    def get(self, endpoint):
+        return self._request("GET", endpoint)
+
+    def patch(self, endpoint):
+        return self._request("PATCH", endpoint)
+
+def leads(client: Client):
+    return client.get("crm/v2/Leads")
+'''}, [("app/client.py:15", "GET", "/crm/v2/Leads", "matched")]),
+    # A query string the code starts with `&` (no `?`) never decides the endpoint: one finding.
+    ("an-ampersand-query-is-the-query", {"app/api.py": f'''
+import requests
+from urllib.parse import urlencode
+
+def leads(params):
+    url = "{H}/crm/v2/Leads"
+    if params:
+        url += "&" + urlencode(params)
+    return requests.get(url)
+'''}, [("app/api.py:9", "GET", "/crm/v2/Leads", "matched")]),
+    # State on `self` set by the methods that call a helper (`self.method = "getRecords"`): the helper's
+    # finding keeps only the alternatives some caller gives, and stays where the HTTP method is fixed.
+    ("self-state-set-by-callers-narrows-a-helper", {"app/api.py": '''
+import requests
+
+class Module:
+    def __init__(self):
+        self.session = requests.Session()
+        self.fmt = ""
+        self.method = ""
+
+    def _call(self, verb):
+        return self.session.request(verb, "https://crm.zoho.com/crm/private/" + self.fmt + "/Leads/" + self.method)
+
+    def _page(self):
+        return self._call("GET")
+
+    def get_records(self):
+        self.fmt = "json"
+        self.method = "getRecords"
+        return self._page()
+
+    def insert(self):
+        self.fmt = "xml"
+        self.method = "insertRecords"
+        return self._call("POST")
+'''}, [("app/api.py:14", "GET", "/crm/private/json/Leads/getRecords", "deprecated"),
+       ("app/api.py:24", "POST", "/crm/private/xml/Leads/insertRecords", "deprecated")]),
+    # The OAuth token endpoint is not a CRM call, whatever method gives it.
+    ("a-token-refresh-endpoint-is-not-a-crm-call", {"app/zoho_auth.py": '''
+import requests
+
+class ZohoAuth:
+    def refresh(self):
+        return requests.request(method="POST", url=self.get_token_refresh_endpoint())
+'''}, []),
 ]
 
 

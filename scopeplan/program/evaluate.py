@@ -40,11 +40,13 @@ class Evaluator:
     unbound: set[tuple[str, str]]
     defaulted: set[tuple[str, str]]
     expanded: set[object]
+    optional: set[str]
 
     def __init__(self) -> None:
         self.unbound = set()  # parameters met without a value, by the last evaluation
         self.defaulted = set()  # parameters that took their default value
         self.expanded = set()  # loop iterables whose items the last evaluation expanded
+        self.optional = set()  # values a truth test (`if self.org_id:`) could not decide: both branches taken
         self._memo: dict[tuple[int, Ctx], tuple[Expr, Values, tuple[Note, ...]]] = {}
         self._active: set[tuple[int, Ctx]] = set()
         self._frames: list[list[Note]] = []
@@ -167,6 +169,8 @@ class Evaluator:
         if isinstance(expr, Cond):
             verdict = self.decide(expr.guard, ctx, d)
             if verdict is None:
+                if expr.guard.op == "truthy":  # set or not set: an optional value; sites may assume either
+                    self._note("optional", spelling(expr.guard.left))
                 return unique([*self.evaluate(expr.then, ctx, d), *self.evaluate(expr.orelse, ctx, d)])
             return self.evaluate(expr.then if verdict else expr.orelse, ctx, d)
         if isinstance(expr, Super):

@@ -40,12 +40,14 @@ def call_sites(project: Project, complete: Callable[[CallSite], bool],
             def make(ctx: Ctx, at_facts: FileFacts, at: Invoke, trace: Trace, facts: FileFacts = facts,
                      invoke: Invoke = invoke) -> list[CallSite]:
                 project.expanded.clear()
+                project.optional.clear()
                 found = [site for call in http_calls(project, invoke, ctx)
                          for site in sites_of(project, facts, invoke, call, ctx, at, at_facts.path, trace)]
                 found += sdk.sdk_sites(project, facts, invoke, ctx, at, at_facts.path, trace)
                 found += legacy.legacy_sites(project, facts, invoke, ctx, at, at_facts.path, trace)
+                assumed = tuple(sorted(project.optional))
                 around = loops.bounds(project, invoke.loops, ctx, facts.path)
-                return hinted([replace(s, loops=around) for s in found], invoke, at, modules)
+                return hinted([replace(s, loops=around, assumed=assumed) for s in found], invoke, at, modules)
 
             out.extend(_climb(project, callers, complete, invoke.function, make, facts, invoke,
                               (TraceStep(facts.path, invoke.line),), 0, frozenset()))
@@ -81,9 +83,11 @@ def _climb(project: Project, callers: Callers, complete: Callable[[CallSite], bo
     defaulted = {name for f, name in project.defaulted if f == function}
     if below is not None and _shape(found) == _shape(below):
         found = below  # nothing was fixed here: the site stays at the call below
-    if found and all(complete(site) for site in found):
-        return found  # an id only known at run time does not change the endpoint: stay at the HTTP call
     own = project.functions.get(function)
+    if found and all(complete(site) for site in found):
+        if own is not None and own.cls is not None and len(found) > 1:
+            return _narrowed(project, callers, complete, function, make, found, trace, level, seen)
+        return found  # an id only known at run time does not change the endpoint: stay at the HTTP call
     if found and own is not None and own.cls is not None:
         needed.add("self")  # a subclass may give `self.MODULE` its value: ask the callers
     # a function calling itself (a retry after a 401) is not a caller: it passes on what it was given
@@ -95,29 +99,52 @@ def _climb(project: Project, callers: Callers, complete: Callable[[CallSite], bo
         if not needed and not _passes(target, invoke, defaulted):
             out.extend(found)  # this caller relies on the defaults: the site stays where it was
             continue
-
-        def lifted(ctx: Ctx, a_facts: FileFacts, a: Invoke, a_trace: Trace, target: Target = target,
-                   invoke: Invoke = invoke, facts: FileFacts = facts) -> list[CallSite]:
-            if target.held and target.function not in {t.function for t in project.targets(invoke.callee, ctx)}:
-                return []  # the object this caller's callers built holds another callable (a sibling product)
-            found = make(project.bind(target, invoke.args, invoke.kwargs, ctx, invoke.state), a_facts, a, a_trace)
-            around = loops.bounds(project, invoke.loops, ctx, facts.path)
-            return [replace(s, loops=around + s.loops) for s in found]
-
-        out.extend(_climb(project, callers, complete, invoke.function, lifted, facts, invoke,
-                          (TraceStep(facts.path, invoke.line), *trace), level + 1, seen | {function}, found))
+        out.extend(_climb(project, callers, complete, invoke.function, _lift(project, make, facts, invoke, target),
+                          facts, invoke, (TraceStep(facts.path, invoke.line), *trace), level + 1, seen | {function},
+                          found))
     return list(dict.fromkeys(out))
+
+
+def _lift(project: Project, make: Make, facts: FileFacts, invoke: Invoke, target: Target) -> Make:
+    """`make` as seen from the caller `invoke`: the callee's parameters (and `self` state) bound to its arguments."""
+    def lifted(ctx: Ctx, a_facts: FileFacts, a: Invoke, a_trace: Trace) -> list[CallSite]:
+        if target.held and target.function not in {t.function for t in project.targets(invoke.callee, ctx)}:
+            return []  # the object this caller's callers built holds another callable (a sibling product)
+        found = make(project.bind(target, invoke.args, invoke.kwargs, ctx, invoke.state), a_facts, a, a_trace)
+        around = loops.bounds(project, invoke.loops, ctx, facts.path)
+        return [replace(s, loops=around + s.loops) for s in found]
+    return lifted
+
+
+def _narrowed(project: Project, callers: Callers, complete: Callable[[CallSite], bool], function: str, make: Make,
+              found: list[CallSite], trace: Trace, level: int, seen: frozenset[str]) -> list[CallSite]:
+    """Complete alternatives of a method that reads state on `self` (`self.method = "getRecords"` set by the
+    methods that call it): only those some caller can give. The callers narrow; the site does not move,
+    since the part fixed here (the HTTP method, the path shape) stays fixed here.
+    """
+    above = [c for c in callers.get(function, []) if c[1].function != function]
+    if not above or level >= MAX_LEVELS or function in seen:
+        return found
+    given: set[object] = set()
+    for facts, invoke, target in above:
+        sites = _climb(project, callers, complete, invoke.function, _lift(project, make, facts, invoke, target),
+                       facts, invoke, (TraceStep(facts.path, invoke.line), *trace), level + 1, seen | {function})
+        given |= {_key(site) for site in sites}
+    mine = {_key(site) for site in found}
+    if not given or not given < mine:
+        return found  # no caller narrows them, or one gives something else: keep every alternative
+    return [site for site in found if _key(site) in given]
 
 
 def _shape(sites: list[CallSite]) -> frozenset[tuple[object, ...]]:
     """What a caller can change about sites: methods, URLs (a hole is a hole, whatever its name), bodies."""
-    def url(site: CallSite) -> object:
-        if not isinstance(site.url, Url):
-            return "?"
-        return tuple(p if isinstance(p, str) else None for p in site.url.parts)
+    return frozenset(_key(site) for site in sites)
 
-    return frozenset((site.method if isinstance(site.method, str) else None, url(site), site.body_scopes,
-                      site.body_reason is None, site.credits, site.implicit, site.library) for site in sites)
+
+def _key(site: CallSite) -> tuple[object, ...]:
+    url = tuple(p if isinstance(p, str) else None for p in site.url.parts) if isinstance(site.url, Url) else "?"
+    return (site.method if isinstance(site.method, str) else None, url, site.body_scopes,
+            site.body_reason is None, site.credits, site.implicit, site.library)
 
 
 def _passes(target: Target, invoke: Invoke, names: set[str]) -> bool:
