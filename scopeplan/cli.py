@@ -278,8 +278,8 @@ def _project(path: Path, given: Path | None = None) -> tuple[Path, str | None]:
     else:
         root, found = find_root(path)
         marker = found or ""
-    if not marker or root.resolve() == path.resolve():
-        return path, None
+    if not marker or root.resolve() == path.resolve() or root.resolve() not in path.resolve().parents:
+        return path, None  # also PATH through a symlink that leads out of the folder holding the marker
     only = path.resolve().relative_to(root.resolve()).as_posix()
     why = "given by --root" if marker == "--root" else f"it has {marker}"
     click.echo(f"scopeplan: project root {_shown(root)} ({why}); config and baseline are read there, "

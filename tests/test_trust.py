@@ -122,6 +122,17 @@ def test_scan_of_a_subfolder_analyses_the_whole_project_and_says_so(app):
     assert {s["file"] for s in whole["call_sites"]} == {"app/crm.py", "crmsync/jobs/leads.py"}
 
 
+def test_a_subfolder_that_is_a_link_out_of_the_project_is_its_own_root(app, tmp_path_factory):
+    """PATH lexically under the project but, through a symlink, elsewhere: scanned as a project of its own."""
+    elsewhere = tmp_path_factory.mktemp("elsewhere")
+    _write(elsewhere, {"vendor/crm.py": f'import requests\nrequests.get("{H}/crm/v8/Deals")\n'})
+    (app / "third_party").symlink_to(elsewhere, target_is_directory=True)
+    result = CliRunner().invoke(main, ["scan", "third_party", "--format", "json", "--no-cache"])
+    assert result.exit_code == 0, result.output
+    assert [(s["file"], s["path"]) for s in json.loads(result.stdout)["call_sites"]] == [
+        ("vendor/crm.py", "/crm/v8/Deals")]
+
+
 def test_check_and_baseline_in_a_subfolder_use_the_root_config_and_baseline(app, monkeypatch):
     assert run("baseline").exit_code == 0
     monkeypatch.chdir(app / "app")
