@@ -33,3 +33,16 @@ def test_the_text_report_does_not_say_no_calls_over_a_warning(project):
     rendered = text.render(project({"app/crm.py": LEGACY}))
     assert "No Zoho CRM calls found." not in rendered
     assert "app/crm.py: imports zcrmsdk (line 1)" in rendered
+
+
+def test_endpoints_held_as_data_with_no_followed_sender_are_a_warning(project):
+    # the model names CRM paths but makes no call; the executor picks an operation in a way scopeplan
+    # cannot follow (an index filled by a loop at run time): the project as a whole found nothing
+    result = project({"app/model.py": 'OPS = [dict(method="GET", path="/crm/v2/Leads")]\n',
+                      "app/executor.py": "import httpx\nfrom app.model import OPS\n\nINDEX = {}\n"
+                                         "for op in OPS:\n    INDEX[op['path']] = op\n\n"
+                                         "def run(key, client: httpx.Client):\n"
+                                         "    op = INDEX[key]\n    return client.request(op['method'], op['path'])\n"})
+    assert result.resolutions == ()
+    assert [w.file for w in result.warnings] == ["app/model.py"]
+    assert "names /crm/v2/Leads (line 1)" in result.warnings[0].message
