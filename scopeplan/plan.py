@@ -349,11 +349,20 @@ def _scopes(resolutions: list[Resolution], compact: bool) -> tuple[tuple[str, tu
 def _silent(project: Project, resolutions: list[Resolution]) -> tuple[FileError, ...]:
     """Files that import a Zoho SDK or name a CRM path, make calls that look like HTTP or SDK calls, and
     gave no call site: an audit must not read "No Zoho CRM calls found" over code that calls Zoho. A
-    settings module that only holds the base URL makes no such call."""
+    settings module that only holds the base URL makes no such call.
+
+    When the whole project gave no call site, every file that names Zoho CRM is listed, calls or not: a
+    table of endpoints held as data (`Endpoint(path="/crm/v2/Leads")`) sent by an executor scopeplan could
+    not follow is the code that calls Zoho, and the report must not say there is none."""
     seen = {r.site.location.file for r in resolutions} | {t.file for r in resolutions for t in r.site.trace}
-    return tuple(FileError(f.path, f"{' and '.join(f.signs)}, but scopeplan found no call site in it")
-                 for f in project.files if f.signs and f.path not in seen
-                 and any(looks_like_a_call(project, invoke) for invoke in f.invokes))
+    out = tuple(FileError(f.path, f"{' and '.join(f.signs)}, but scopeplan found no call site in it")
+                for f in project.files if f.signs and f.path not in seen
+                and any(looks_like_a_call(project, invoke) for invoke in f.invokes))
+    if resolutions or out:
+        return out
+    return tuple(FileError(f.path, f"{' and '.join(f.signs)}, but scopeplan found no HTTP call in the project "
+                                   "that sends it (endpoints held as data, sent through code it could not follow?)")
+                 for f in project.files if f.signs)
 
 
 _HOLES = re.compile(r"`?\{[^{}]*\}`?(?: \([^)]*\))?")

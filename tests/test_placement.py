@@ -93,6 +93,37 @@ def main():
     page(1)
     page(2)
 '''}, [("app/api.py:5", "GET", "/crm/v2/Leads", "matched")]),
+    # Endpoints as data: the entry of a literal table is chosen by a key; the caller that fixes the key
+    # decides the endpoint (one finding each, not every entry crossed with every method), and a caller that
+    # only forwards the key does not.
+    ("table-key-fixed-by-the-caller", {"app/model.py": '''
+from dataclasses import dataclass
+
+@dataclass
+class Endpoint:
+    method: str
+    path: str
+
+OPS = {"leads": Endpoint(method="GET", path="/crm/v2/Leads"),
+       "contact": Endpoint(method="GET", path="/crm/v2/Contacts/{id}")}
+''', "app/run.py": f'''
+import requests
+from app.model import OPS
+
+def execute(entity):
+    op = OPS[entity]
+    return requests.request(op.method, "{H}" + op.path)
+
+def forward(entity):
+    return execute(entity)
+
+def leads():
+    return execute("leads")
+
+def contact():
+    return forward("contact")
+'''}, [("app/run.py:13", "GET", "/crm/v2/Leads", "matched"),
+          ("app/run.py:16", "GET", "/crm/v2/Contacts/{id}", "matched")]),
     # URL alternatives that differ only in the host are one finding.
     ("host-alternatives-are-one-finding", {"app/api.py": '''
 import os

@@ -43,3 +43,16 @@ def test_a_crm_base_url_without_a_trailing_slash_is_a_sign(project):
         "names zohoapis.com/crm/v2 (line 1)",)
     assert signs(['X = "/crm/v2.1"', 'Y = "/crm/version"']) == ("names /crm/v2.1 (line 1)",)
     assert signs(['Y = "/crmv2/x"', 'Z = "/crm/vendors"']) == ()
+
+
+def test_endpoints_held_as_data_with_no_followed_sender_are_a_warning(project):
+    # the model names CRM paths but makes no call; the executor picks an operation in a way scopeplan
+    # cannot follow (an index filled by a loop at run time): the project as a whole found nothing
+    result = project({"app/model.py": 'OPS = [dict(method="GET", path="/crm/v2/Leads")]\n',
+                      "app/executor.py": "import httpx\nfrom app.model import OPS\n\nINDEX = {}\n"
+                                         "for op in OPS:\n    INDEX[op['path']] = op\n\n"
+                                         "def run(key, client: httpx.Client):\n"
+                                         "    op = INDEX[key]\n    return client.request(op['method'], op['path'])\n"})
+    assert result.resolutions == ()
+    assert [w.file for w in result.warnings] == ["app/model.py"]
+    assert "names /crm/v2/Leads (line 1)" in result.warnings[0].message

@@ -139,6 +139,37 @@ def call(action):
 ''', [(6, "GET", "/crm/v2/Leads/1", "matched"), (6, "DELETE", "/crm/v2/Leads/1", "matched")]),
     ("url-from-os-path-join", f'import os\nimport requests\nrequests.get(os.path.join("{_H}", "Leads"))\n',
      [(3, "GET", "/crm/v2/Leads", "matched")]),
+    # endpoints as data: method and path are fields of objects built with keyword arguments (a dataclass, a
+    # pydantic-like model: no `__init__` in the project), picked from a literal table by a key the caller fixes
+    ("endpoint-table-keyed-by-caller", f'''import requests
+from dataclasses import dataclass
+
+@dataclass
+class Endpoint:
+    method: str
+    path: str
+
+ENDPOINTS = {{"leads": Endpoint(method="GET", path="/crm/v2/Leads"),
+             "contacts": Endpoint(method="GET", path="/crm/v2/Contacts/{{id}}")}}
+
+def call(name):
+    ep = ENDPOINTS[name]
+    return requests.request(ep.method, "https://www.zohoapis.com" + ep.path)
+
+call("contacts")
+''', [(16, "GET", "/crm/v2/Contacts/{id}", "matched")]),
+    ("endpoint-object-fields", '''import httpx
+from pydantic import BaseModel
+
+class Op(BaseModel):
+    method: str
+    path: str
+
+DELETE_DEAL = Op(path="/crm/v2/Deals/{id}", method="GET")
+
+def delete(client: httpx.Client, deal_id):
+    return client.request(DELETE_DEAL.method, "https://www.zohoapis.com" + DELETE_DEAL.path.format(id=deal_id))
+''', [(11, "GET", "/crm/v2/Deals/{deal_id}", "matched")]),
     ("unknown-receiver-with-a-url-is-unresolved", '''def fetch(conn, url):
     return conn.get(url)
 ''', [(2, "GET", "{url}", "unresolved")]),
@@ -197,6 +228,29 @@ class Recorder(requests.Session):
 Recorder().get("{_H}/Leads")
 '''),
     ("table-of-other-functions", f'import json\nTABLE = {{"load": json.loads}}\nTABLE["load"]("{_H}/Leads")\n'),
+    ("endpoint-table-of-another-product", '''import requests
+from dataclasses import dataclass
+
+@dataclass
+class Endpoint:
+    method: str
+    path: str
+
+TABLE = {"invoices": Endpoint(method="GET", path="/books/v3/invoices")}
+
+def call(name):
+    return requests.request(TABLE[name].method, "https://www.zohoapis.com" + TABLE[name].path)
+
+call("invoices")
+'''),
+    ("own-init-decides-the-field", '''import requests
+
+class Endpoint:
+    def __init__(self, path):
+        self.path = "/books/v3/items"
+
+requests.get("https://www.zohoapis.com" + Endpoint(path="/crm/v2/Leads").path)
+'''),
     ("getattr-of-a-non-http-object", 'import json\ngetattr(json, "loads")("{}")\n'),
     ("tornado-books-call", '''from tornado.httpclient import AsyncHTTPClient
 

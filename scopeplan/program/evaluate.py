@@ -41,12 +41,14 @@ class Evaluator:
     defaulted: set[tuple[str, str]]
     expanded: set[object]
     optional: set[str]
+    keyed: set[tuple[str, str]]
 
     def __init__(self) -> None:
         self.unbound = set()  # parameters met without a value, by the last evaluation
         self.defaulted = set()  # parameters that took their default value
         self.expanded = set()  # loop iterables whose items the last evaluation expanded
         self.optional = set()  # values a truth test (`if self.org_id:`) could not decide: both branches taken
+        self.keyed = set()  # parameters used as the key of a literal table, where any entry was taken
         self._memo: dict[tuple[int, Ctx], tuple[Expr, Values, tuple[Note, ...]]] = {}
         self._active: set[tuple[int, Ctx]] = set()
         self._frames: list[list[Note]] = []
@@ -248,6 +250,8 @@ class Evaluator:
         default = self.evaluate(args[1], ctx, depth) if len(args) > 1 else [hole("None")]
         for key in self.strings(args[0], ctx, depth):
             name = literal(key)
+            if name is None:
+                self._key_of(args[0], ctx)
             for table in tables:
                 found = dict(table.items)
                 if name is not None and name in found:
@@ -257,6 +261,18 @@ class Evaluator:
                     out.extend(v for _, item in table.items for v in self.evaluate(item, table.ctx, depth))
                 out.extend(default)
         return unique(out)
+
+    def _key_of(self, key: Expr, ctx: Ctx) -> None:
+        """A table looked up by a parameter only the callers know: which entry it is is theirs to fix.
+
+        The parameter noted is the outermost one a chain of forwarding callers passes the key through.
+        """
+        while isinstance(key, Param):
+            bound = ctx.bound(key.function, key.name)
+            if bound is None:
+                self._note("keyed", (key.function, key.name))
+                return
+            key, ctx = bound
 
     def strings(self, expr: Expr, ctx: Ctx, depth: int) -> list[Text]:
         """The string values of an expression; non-strings become holes."""
@@ -310,6 +326,8 @@ class Evaluator:
     def index(self, expr: Index, ctx: Ctx, depth: int) -> Values:
         """`value[key]` for dicts and lists the code spells out."""
         keys = self.strings(expr.key, ctx, depth)
+        if any(literal(key) is None for key in keys):
+            self._key_of(expr.key, ctx)
         out: Values = []
         for value in self.evaluate(expr.value, ctx, depth):
             if isinstance(value, Mapping):

@@ -325,6 +325,12 @@ class Project(Evaluator):
                 pairs.append(((rest.function, rest.name), (Dict(tuple(extra)), caller)))
         self_cls = caller.self_cls if target.via_self and caller.self_cls else target.self_cls
         kept: tuple[tuple[tuple[str, str], tuple[Expr, Ctx]], ...] = ()
+        if target.cls is not None and target.function is None:
+            # no `__init__` in the project (a dataclass, a pydantic model, a NamedTuple, attrs): the keyword
+            # arguments are the instance's fields, so `Endpoint(path="/x").path` is "/x"
+            kept = tuple(((target.cls.qualname, key), (arg, caller)) for key, arg in kwargs)
+        elif target.receiver is not None and not target.via_self:
+            kept = target.receiver.state  # a method of such an instance still sees its fields on `self`
         if target.via_self:  # the same object: what the caller set on `self` (and its callers did) holds
             mine = {name for name, _ in state}
             kept = tuple((("", name), (expr, caller)) for name, expr in state) + tuple(

@@ -78,13 +78,17 @@ def _climb(project: Project, callers: Callers, complete: Callable[[CallSite], bo
     """
     project.unbound.clear()
     project.defaulted.clear()
+    project.keyed.clear()
     found = make(EMPTY, at_facts, at, trace)
     needed = {name for f, name in project.unbound if f == function}
+    # an entry of a literal table chosen by a parameter (`ENDPOINTS[name].path`): each entry alone is a
+    # complete endpoint, but which one is the callers' choice, so the site belongs where the key is fixed
+    keyed = {name for f, name in project.keyed if f == function}
     defaulted = {name for f, name in project.defaulted if f == function}
     if below is not None and _shape(found) == _shape(below):
         found = below  # nothing was fixed here: the site stays at the call below
     own = project.functions.get(function)
-    if found and all(complete(site) for site in found):
+    if found and all(complete(site) for site in found) and not keyed:
         if own is not None and own.cls is not None and len(found) > 1:
             return _narrowed(project, callers, complete, function, make, found, trace, level, seen)
         return found  # an id only known at run time does not change the endpoint: stay at the HTTP call
