@@ -78,8 +78,7 @@ class Matcher:
         resolution = self._match(site, kind, rest, holes, path, api_version)
         if resolution.status == "matched" and site.body_reason:
             # the catalogue's scope (coql.READ, bulk.READ) is certain; the body's module part is not known
-            return replace(resolution, status="unresolved", reason=site.body_reason,
-                           min_credits=None, max_credits=None)
+            return replace(resolution, status="unresolved", reason=site.body_reason)
         if resolution.status == "matched" and site.credits is not None:
             return replace(resolution, max_credits=site.credits, min_credits=site.credits)  # the body fixes the tier
         return resolution
