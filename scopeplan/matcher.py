@@ -79,7 +79,8 @@ class Matcher:
             return Resolution(site, "unresolved", path, api_version, reason=site.method.reason)
         resolution = self._match(site, kind, rest, holes, path, api_version)
         if resolution.status == "matched" and site.body_reason:
-            return replace(resolution, status="unresolved", reason=site.body_reason, scopes=())
+            # the catalogue's scope (coql.READ, bulk.READ) is certain; the body's module part is not known
+            return replace(resolution, status="unresolved", reason=site.body_reason)
         if resolution.status == "matched" and site.credits is not None:
             return replace(resolution, max_credits=site.credits, min_credits=site.credits)  # the body fixes the tier
         return resolution
@@ -105,23 +106,47 @@ class Matcher:
         template, scope = (exact or speculative)[0]
         unknown = any(s is None for s in segments)
         if unknown and any(other != scope for _, other in candidates):
-            return Resolution(site, "unresolved", path, api_version, reason=_ambiguity(rest, holes, candidates))
+            certain = self._certain(candidates, rest, kind, method)
+            return Resolution(site, "unresolved", path, api_version, scopes=certain,
+                              reason=_ambiguity(rest, holes, candidates, certain))
         op: Operation = template.endpoint.operation(method)
         filled = _filled(template, rest, kind)
-        added = conjunctions.needed(filled, method, getattr(site, "body_modules", None))
+        added = conjunctions.needed(filled, method, site.body_modules)
         source = conjunctions.body_source(filled)
         extra = [*added.scopes, *((s, source) for s in site.body_scopes)]
         # a conjunction the catalogue scope already grants is not one (a catalogue may name it itself)
         extra = sorted({(s, url) for s, url in extra if not scopes.covers(scope, s)})
-        if added.pending:
+        if added.pending:  # the endpoint and its own scopes are known; the body's module part is a template
             return Resolution(site, "unresolved", path, api_version, endpoint=template.endpoint.template,
-                              reason=_pending(scope, extra, added.pending))
+                              scopes=tuple(scopes.minimal([scope, *(s for s, _ in extra)])),
+                              conjunctions=tuple(extra), reason=_pending(scope, extra, added.pending))
         return Resolution(
             site, "matched", path, api_version, endpoint=template.endpoint.template,
             scopes=tuple(scopes.minimal([scope, *(s for s, _ in extra)])),
             min_credits=op.min_credits, max_credits=op.max_credits,
             conjunctions=tuple(extra),
         )
+
+    @staticmethod
+    def _certain(candidates, rest: list[str], kind: str, method: str) -> tuple[str, ...]:
+        """The scopes every candidate needs (its catalogue scope and its conjunctions): certain whichever it is.
+
+        `GET /crm/v2/{module}/{id}/Attachments` needs `ZohoCRM.modules.attachments.READ` whatever the module. A
+        candidate that reads an unknown segment as a keyword (`settings/fields/Attachments`, `Contacts/roles/...`)
+        is left out when others read every unknown segment as a placeholder or a module name: a value the code
+        computes stands for a name or an id, not for a piece of another endpoint's path."""
+        def plausible(template: _Template) -> bool:
+            own = _own(template, len(rest))
+            return all(template.names[i] is not None or (own[i][:1].isupper() and scopes.module_token(own[i]) is not None)
+                       for i in range(len(rest)) if _HOLE.search(rest[i]))
+
+        chosen = [c for c in candidates if plausible(c[0])] or list(candidates)
+        sets = []
+        for template, scope in chosen:
+            added = conjunctions.needed(_filled(template, rest, kind), method)
+            sets.append([scope, *(s for s, _ in added.scopes)])
+        first, *others = sets
+        return tuple(scopes.minimal(s for s in first if all(any(scopes.covers(o, s) for o in other) for other in others)))
 
     def _unmatched(self, kind: str, rest: list[str], segments: list, method: str, path: str) -> str:
         """Why nothing matched: another method only, a module Zoho does not document, or no such path."""
@@ -144,6 +169,12 @@ def _filled(template: _Template, rest: list[str], kind: str) -> str:
              for want, have, name in zip(own, rest, template.names)]
     prefix = "/crm/" + ("" if kind == "crm" else kind + "/") + version
     return prefix + "".join("/" + p for p in parts)
+
+
+def _own(template: _Template, count: int) -> list[str]:
+    """The template's own segments after the version (`Leads`, `{{id}}`, `Attachments`)."""
+    parsed = _split(template.endpoint.template)
+    return parsed[2] if parsed is not None else [""] * count
 
 
 def _pending(scope: str, extra: list[tuple[str, str]], pending) -> str:
@@ -262,9 +293,10 @@ def _scope(template: _Template, rest: list[str], method: str) -> str | None:
     return scope
 
 
-def _ambiguity(rest: list[str], holes: list[Hole], candidates) -> str:
+def _ambiguity(rest: list[str], holes: list[Hole], candidates, certain: tuple[str, ...] = ()) -> str:
     unknown = [holes[int(m.group(1))] for s in rest for m in _HOLE.finditer(s)]
     names = ", ".join(f"`{{{h.name}}}`" + (f" ({h.origin})" if h.origin else "") for h in unknown)
-    options = sorted({scope for _, scope in candidates})
+    options = sorted({scope for _, scope in candidates} - set(certain))
     shown = ", ".join(options[:4]) + (f" and {len(options) - 4} more" if len(options) > 4 else "")
-    return f"{names} decides the endpoint and its scope: it could need {shown}"
+    sure = f"needs {', '.join(certain)} whatever it is; " if certain else ""
+    return f"{sure}{names} decides the endpoint and its scope: it could need {shown}"

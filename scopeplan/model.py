@@ -91,6 +91,9 @@ class CallSite:
     # optional values an `if` tested that the code cannot decide (`if self.org_id:`): the URL has both
     # alternatives, and one that matches no endpoint is taken to be the branch the code does not run for CRM
     assumed: tuple[str, ...] = ()
+    # module API names the request body names where a documented conjunction needs them (a note's parent module):
+    # None when the body was not read or does not say; see catalogue/conjunctions.py `{body_module}`
+    body_modules: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,6 +157,8 @@ class Resolution:
     path: str | None  # as the code calls it, host and query removed
     api_version: str | None  # the version the code used: "v2", "v2.1", ...
     endpoint: str | None = None  # the catalogue template it matched
+    # matched: every scope the call needs; unresolved: the part that is certain whatever the unknown turns out to
+    # be (the module-dependent rest is a template in `reason`), empty when nothing is
     scopes: tuple[str, ...] = ()
     min_credits: int | None = None
     max_credits: int | None = None

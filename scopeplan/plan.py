@@ -228,7 +228,7 @@ def _tried(matcher: Matcher, site) -> tuple[set[str], set[str]]:
 
     Memoised on the URL's shape (hole names do not matter): a wrapper's callers share one shape."""
     shape = tuple(None if isinstance(p, Hole) else p for p in site.url.parts)
-    key = (matcher.catalogue.digest, shape, site.method, site.body_scopes)
+    key = (matcher.catalogue.digest, shape, site.method, site.body_scopes, site.body_modules)
     if key in _TRIED:
         return _TRIED[key]
     scopes: set[str] = set()
@@ -329,19 +329,23 @@ def is_test(relative: str) -> bool:
 
 def _needed(resolutions: list[Resolution]) -> list[str]:
     """The least-privilege scope set (never compacted: a grant is judged against what the calls need)."""
-    return scope_algebra.minimal(s for r in resolutions if r.status == "matched" and not r.site.ignored for s in r.scopes)
+    return scope_algebra.minimal(s for r in resolutions if _needs(r) for s in r.scopes)
+
+
+def _needs(r: Resolution) -> bool:
+    """Whether the call's scopes are needed: a matched call's, and the certain part of an unresolved one's."""
+    return r.status in ("matched", "unresolved") and not r.site.ignored
 
 
 def _scopes(resolutions: list[Resolution], compact: bool) -> tuple[tuple[str, tuple[Resolution, ...]], ...]:
     """Each scope of the least-privilege (or compact) set, with the sites that need it."""
-    needed = [s for r in resolutions if r.status == "matched" and not r.site.ignored for s in r.scopes]
+    needed = [s for r in resolutions if _needs(r) for s in r.scopes]
     chosen = scope_algebra.minimal(needed)
     if compact:
         chosen = list(scope_algebra.compact(chosen))
     out = []
     for scope in chosen:
-        users = tuple(r for r in resolutions if r.status == "matched" and not r.site.ignored
-                      and any(scope_algebra.covers(scope, s) for s in r.scopes))
+        users = tuple(r for r in resolutions if _needs(r) and any(scope_algebra.covers(scope, s) for s in r.scopes))
         out.append((scope, users))
     return tuple(out)
 

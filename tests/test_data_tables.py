@@ -204,6 +204,56 @@ def test_no_phantom_operations(ops, method, path):
     assert (method, path) not in ops
 
 
+# Endpoints an earlier official SDK sends and the v8 SDK does not (tools/build_catalogue.py older_sdk_pairs):
+# org taxes from zohocrmsdk2-0/2-1 and zcrmsdk 2.0.11, the custom view update from zcrmsdk 1.x/2.x
+@pytest.mark.parametrize("method,path,scope", [
+    ("POST", "/crm/v8/org/taxes", "ZohoCRM.org.CREATE"),
+    ("DELETE", "/crm/v8/org/taxes", "ZohoCRM.org.DELETE"),
+    ("DELETE", "/crm/v8/org/taxes/{{id}}", "ZohoCRM.org.DELETE"),
+    # https://www.zoho.com/crm/developer/docs/api/v8/sort-order-cv.html: settings.custom_views UPDATE
+    ("PUT", "/crm/v8/settings/custom_views/{{id}}", "ZohoCRM.settings.custom_views.UPDATE"),
+    ("PUT", "/crm/v8/settings/webforms", "ZohoCRM.settings.webforms.UPDATE"),
+    ("PUT", "/crm/v8/users/{{id}}/territories/{{id}}/actions/transfer_and_delink", "ZohoCRM.users.UPDATE"),
+])
+def test_older_sdk_endpoints(ops, method, path, scope):
+    assert _op(ops, method, path)["oauth_scope"] == scope
+    row = _load(DATA / "catalogue_v8_provenance.json")["operations"][path][method]
+    assert row["endpoint"]["sent_by"], "an added endpoint names the SDK methods that send it"
+    assert f"{method} {path}" in _load(DATA / "catalogue_v8_provenance.json")["older_sdk_pairs"]
+
+
+@pytest.mark.parametrize("method,path", [
+    ("GET", "/crm/v8/Leads/{{id}}/Notes/{{id}}/x"),
+    ("POST", "/crm/v8/{{module}}/{{id}}/{{related_list}}"),  # zcrmsdk 1.x's spelling of Notes/Attachments
+    ("GET", "/crm/v8/{{module}}/{{id}}/__conversion_options"),  # v8 has it for Leads only
+])
+def test_older_sdk_spellings_add_nothing(ops, method, path):
+    assert (method, path) not in ops
+
+
+def test_older_sdk_overlap_rule():
+    import importlib.util
+    import sys
+    sys.path.insert(0, str(TOOLS))
+    try:
+        spec = importlib.util.spec_from_file_location("build_catalogue", TOOLS / "build_catalogue.py")
+        build = importlib.util.module_from_spec(spec)
+        sys.modules["build_catalogue"] = build  # its dataclasses look their module up
+        spec.loader.exec_module(build)
+    finally:
+        sys.path.remove(str(TOOLS))
+        sys.modules.pop("build_catalogue", None)
+    overlap = build._overlap
+    assert overlap("/crm/v8/{{module}}/{{id}}/Notes", "/crm/v8/{{module}}/{{id}}/{{related_list}}")
+    assert overlap("/crm/v8/settings/modules/{{module}}", "/crm/v8/settings/modules/{{api_name}}")
+    assert not overlap("/crm/v8/org/taxes", "/crm/v8/{{module}}/{{id}}")  # `org` is not a module
+    assert not overlap("/crm/v8/settings/webforms/x", "/crm/v8/{{module}}/{{id}}/{{related_list}}")
+    assert not overlap("/crm/v8/org/taxes", "/crm/v8/org/taxes/{{id}}")
+    found = build.older_sdk_pairs({("GET", "/crm/v8/org/taxes"), ("PUT", "/crm/v8/org/taxes")})
+    assert ("POST", "/crm/v8/org/taxes") in found and ("GET", "/crm/v8/org/taxes") not in found
+    assert any("create_taxes" in who for who in found[("POST", "/crm/v8/org/taxes")])
+
+
 def test_hard_coded_sdk_module_paths_kept(ops):
     for method, path in [("POST", "/crm/v8/Leads/actions/mass_convert"), ("GET", "/crm/v8/Leads/{{id}}/__conversion_options"),
                          ("POST", "/crm/v8/Events/{{id}}/actions/cancel"), ("GET", "/crm/v8/Deals/{{id}}/Contact_Roles"),

@@ -236,7 +236,8 @@ BODY_CASES = [
                                  f'def f():\n    return requests.post("{H}/crm/v8/coql", json={{"select_query": Q}})\n',
      [("POST", "/crm/v8/coql", "matched", ("ZohoCRM.coql.READ", "ZohoCRM.modules.deals.READ"))], 3),
     ("coql-dynamic", f'import requests\ndef f(q):\n    return requests.post("{H}/crm/v8/coql", json={{"select_query": q}})\n',
-     [("POST", "/crm/v8/coql", "unresolved", ())], 3),
+     # a COQL query built at run time still needs coql.READ (issue 9): the certain part of an unresolved call
+     [("POST", "/crm/v8/coql", "unresolved", ("ZohoCRM.coql.READ",))], 3),
     ("bulk-read-module", f'import requests\nrequests.post("{H}/crm/bulk/v8/read", json={{"query": '
                          f'{{"module": {{"api_name": "Leads"}}}}}})\n',
      [("POST", "/crm/bulk/v8/read", "matched", ("ZohoCRM.bulk.READ", LEADS_R))], 50),

@@ -112,3 +112,60 @@ def test_documented_conjunction_is_added(small):
     r = small.resolve(site("GET", f"{H}/crm/v2/Leads/search?criteria=(Email:equals:a)"))
     assert r.scopes == ("ZohoCRM.modules.leads.READ", "ZohoSearch.securesearch.READ")
     assert small.resolve(site("GET", f"{H}/crm/v2/Leads/7")).scopes == ("ZohoCRM.modules.leads.READ",)
+
+
+# -- unresolved calls keep what is certain (issue 9; DESIGN.md "An unresolved call keeps what is certain") ----------
+
+@pytest.fixture(scope="module")
+def bundled():
+    return Matcher(catalogue.load())
+
+
+def body_site(method, url, body_modules=None, body_reason=None):
+    return CallSite(Location("a.py", 1, 1), "a:f", "requests", method, Url((url,)),
+                    body_modules=body_modules, body_reason=body_reason)
+
+
+NOTES_CASES = [
+    # (method, path, body_modules, status, scopes)
+    ("POST", "/crm/v2/Notes", ("Leads",), "matched", ("ZohoCRM.modules.leads.CREATE", "ZohoCRM.modules.notes.CREATE")),
+    ("PUT", "/crm/v3/Notes", ("Deals", "Contacts"), "matched",
+     ("ZohoCRM.modules.contacts.UPDATE", "ZohoCRM.modules.deals.UPDATE", "ZohoCRM.modules.notes.UPDATE")),
+    ("POST", "/crm/v2/Notes", ("Invoices__c",), "matched",  # a custom module's token is `custom`
+     ("ZohoCRM.modules.custom.CREATE", "ZohoCRM.modules.notes.CREATE")),
+    # the parent unknown: the endpoint and notes.<op> are certain, the parent's scope is a template
+    ("POST", "/crm/v2/Notes", None, "unresolved", ("ZohoCRM.modules.notes.CREATE",)),
+    ("PUT", "/crm/v2/Notes", None, "unresolved", ("ZohoCRM.modules.notes.UPDATE",)),
+    ("POST", "/crm/v2/Notes", ("users",), "unresolved", ("ZohoCRM.modules.notes.CREATE",)),  # not a module
+    # reading or deleting notes needs no parent scope: the conjunction is for create and update
+    ("GET", "/crm/v2/Notes", None, "matched", ("ZohoCRM.modules.notes.READ",)),
+    ("DELETE", "/crm/v2/Notes", None, "matched", ("ZohoCRM.modules.notes.DELETE",)),
+]
+
+
+@pytest.mark.parametrize("method,path,body_modules,status,scopes", NOTES_CASES,
+                         ids=[f"{m} {p} {b}" for m, p, b, *_ in NOTES_CASES])
+def test_notes_parent_module(bundled, method, path, body_modules, status, scopes):
+    r = bundled.resolve(body_site(method, f"{H}{path}", body_modules))
+    assert (r.status, r.scopes) == (status, scopes)
+    if status == "unresolved":
+        assert r.endpoint == "/crm/v8/Notes"
+        assert "ZohoCRM.modules.{module}." in r.reason and "se_module" in r.reason
+
+
+def test_a_module_hole_keeps_the_scope_every_candidate_needs(bundled):
+    """`GET /crm/v2/{module}/{id}/Attachments` needs attachments.READ whatever the module (attachments pages)."""
+    r = bundled.resolve(site("GET", f"{H}/crm/v2/", "{module}", "/", "{id}", "/Attachments"))
+    assert r.status == "unresolved"
+    assert r.scopes == ("ZohoCRM.modules.attachments.READ",)
+    assert r.reason.startswith("needs ZohoCRM.modules.attachments.READ whatever it is")
+    # a module hole with nothing in common keeps nothing
+    assert bundled.resolve(site("GET", f"{H}/crm/v2/", "{module}", "/", "{id}")).scopes == ()
+
+
+def test_a_body_decided_scope_keeps_the_catalogue_scope(bundled):
+    """A COQL query built at run time still needs ZohoCRM.coql.READ; a bulk read of an unknown module bulk.READ."""
+    r = bundled.resolve(body_site("POST", f"{H}/crm/v2/coql", body_reason="the FROM module is only known at run time"))
+    assert (r.status, r.scopes) == ("unresolved", ("ZohoCRM.coql.READ",))
+    r = bundled.resolve(body_site("POST", f"{H}/crm/bulk/v2/read", body_reason="not static"))
+    assert (r.status, r.scopes) == ("unresolved", ("ZohoCRM.bulk.READ",))

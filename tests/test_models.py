@@ -8,6 +8,8 @@ import pkgutil
 import pytest
 
 import scopeplan.models
+from scopeplan import catalogue
+from scopeplan.models import bodies
 
 
 def _tables(name: str):
@@ -30,3 +32,12 @@ def test_case(project, source, expected):
 @pytest.mark.parametrize("source", list(_tables("NOT_CASES")))
 def test_not_case(project, source):
     assert findings(project({"app/zoho_client.py": source})) == []
+
+
+@pytest.mark.parametrize("source, expected", [pytest.param(*c[1:], id=c[0]) for c in (*bodies.BODY_CASES,
+                                                                                       *bodies.BODY_NOT_CASES)])
+def test_body_modules(project, source, expected):
+    """The modules a request body names settle a conjunction; unknown ones leave the certain part only."""
+    result = project({"app/zoho_client.py": source}, catalogue.load())
+    assert [(r.status, r.scopes) for r in result.resolutions] == [expected]
+    assert all(s in result.scope_names for s in expected[1])

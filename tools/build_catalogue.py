@@ -118,6 +118,12 @@ SOURCES = {
     "notes_docs": "[doc] https://zoho.com/crm/developer/docs/api/v2.1/create-notes.html and "
                   "https://zoho.com/crm/developer/docs/api/v7/update-notes.html (ZohoCRM.modules.{module_name}.{op} (and) "
                   "ZohoCRM.modules.notes.{op})",
+    "custom_views_docs": "[doc] https://www.zoho.com/crm/developer/docs/api/v8/sort-order-cv.html (PUT settings/custom_views/"
+                         "{id}/actions/change_sort: ZohoCRM.settings.custom_views.{operation_type}, UPDATE) and "
+                         "https://zoho.com/developer/docs/vertical-solutions/api/v2/custom-view-meta.html (GET: "
+                         "ZohoCRM.settings.custom_views.READ)",
+    "older_sdks": "[sdk] an earlier official SDK sends it: scopeplan/data/sdk_methods.json (zohocrmsdk2-0 6.0.0 ... 7-0 6.0.0) "
+                  "and scopeplan/data/zcrmsdk_legacy.json (zcrmsdk 1.0.9, 2.0.11); zoho-facts.md 6",
     "default_ops": "[doc] pattern of the __apis samples (GET->READ, POST->CREATE, PUT->UPDATE, DELETE->DELETE on Attachments, photo, "
                    "Locking_Information__s) and of per-API 'Possible operation types'; PATCH->UPDATE is [infer]",
 }
@@ -388,6 +394,10 @@ OTHER_RULES = [
     Rule("territory_users", rf"^{API}/settings/territories/{ID}/users(/{ID})?$", "ZohoCRM.settings.territories.{op}",
          ops={m: "ALL" for m in DEFAULT_OPS}, sources=("territory_users_v8",), tags=("doc",),
          note="the pages name settings.territories.All (and users.All: a conjunction) for every method"),
+    # Custom views: the pages name settings.custom_views READ and UPDATE; the older SDKs update a view's sort with
+    # PUT settings/custom_views/{id} (zcrmsdk 1.x/2.x update_customview), the page with .../{id}/actions/change_sort
+    Rule("custom_views", rf"^{API}/settings/custom_views(/{ID})?(/actions/change_sort)?$", "ZohoCRM.settings.custom_views.{op}",
+         ops={"GET": "READ", "PUT": "UPDATE"}, sources=("custom_views_docs",), tags=("doc",)),
     Rule("settings_query_posts", rf"^{API}/settings/data_sharing/rules/(search|actions/summary)$",
          "ZohoCRM.settings.data_sharing.{op}", ops={"POST": "READ", "GET": "READ"}, tags=("infer",),
          note="reads sent as POST"),
@@ -446,6 +456,60 @@ EXTRA_PAIRS = [
     # Create Notes of a record: POST {module_api_name}/{record_id}/Notes (the SDK posts to /Notes only)
     ("POST", f"{API}/{{{{module}}}}/{{{{id}}}}/Notes"),
 ]
+
+
+# Zoho's paths change by addition, and the catalogue matches any version (facts §6): a (method, path) that an
+# earlier official SDK sends is an endpoint even when the v8 SDK no longer has it (POST/DELETE org/taxes: 2.0 and
+# 2.1 only; PUT settings/custom_views/{id}: zcrmsdk 1.x/2.x). Read from the tables the other builders made from the
+# wheels. A pair that one of the v8 pairs of its method covers, or that covers one (a placeholder stands for any
+# segment), adds nothing: `GET {{module}}/{{id}}/Notes` is v8's related list, and zcrmsdk 1.x's
+# `POST {{module}}/{{id}}/{{related_list}}` is only its spelling of v8's literal Notes and Attachments.
+OLDER_SDK_TABLES = ("sdk_methods.json", "zcrmsdk_legacy.json")
+_VERSION = re.compile(r"^/crm/(bulk/|email/)?v[0-9.]+(?=/)")
+
+
+def _overlap(a: str, b: str) -> bool:
+    """Whether two templates can name the same path: equal segments, or a placeholder on either side.
+
+    As in the matcher, `{{module}}` and `{{related_list}}` stand for API names only, which start with a capital
+    letter: `org` and `settings` are not modules."""
+    def fits(slot: str, seg: str) -> bool:
+        return seg.startswith("{{") or slot not in ("{{module}}", "{{related_list}}") or seg[:1].isupper()
+
+    x, y = a.split("/"), b.split("/")
+    return len(x) == len(y) and all(s == t or (s.startswith("{{") and fits(s, t)) or (t.startswith("{{") and fits(t, s))
+                                    for s, t in zip(x, y))
+
+
+def older_sdk_pairs(pairs: set, data: Path = DATA) -> dict:
+    """{(method, v8 path template): [the SDK methods that send it]} for pairs the v8 SDK lacks."""
+    by_method: dict = {}
+    for m, p in pairs:
+        by_method.setdefault(m, []).append(p)
+    found: dict = {}
+
+    def add(method: str, template: str, who: str) -> None:
+        if "{{download_url}}" in template or template.count("{{module}}") > 1:
+            return  # an opaque URL; or zcrmsdk 1.x naming a related list (Notes, Attachments) `{{module}}`: the v8
+            # pairs have those lists literally
+        if template.startswith("/crm/"):
+            template = _VERSION.sub(lambda m: f"/crm/{m.group(1) or ''}v8", template)
+        else:  # zcrmsdk 1.x/2.x: relative to https://<host>/crm/<version>/
+            template = f"{API}/{template.lstrip('/')}"
+        if not any(_overlap(template, have) for have in by_method.get(method, ())):
+            found.setdefault((method, template), set()).add(who)
+
+    tables = {name: json.loads((data / name).read_text("utf-8")) for name in OLDER_SDK_TABLES}
+    for key, package in tables["sdk_methods.json"]["packages"].items():
+        for cls, row in package["classes"].items():
+            for name, spec in row["methods"].items():
+                add(spec["http_method"], spec["path_template"], f"{package['distribution']}=={package['version']} {cls}.{name}")
+    for version, package in tables["zcrmsdk_legacy.json"]["packages"].items():
+        for cls, row in package["classes"].items():
+            for name, spec in (row.get("methods") or {}).items():
+                for request in spec.get("requests", ()):
+                    add(request["http_method"], request["path_template"], f"zcrmsdk=={version} {cls}.{name}")
+    return {k: sorted(v) for k, v in sorted(found.items())}
 
 
 # --------------------------------------------------------------------------------------
@@ -576,6 +640,9 @@ def build(wheel_dir: Path | None, reference: Path):
         print(f"notice: {reference} not found; cross-check skipped", file=sys.stderr)
 
     pairs = {(m, p) for m, p in sdk_pairs if p != "{{download_url}}"} | set(EXTRA_PAIRS)
+    older = older_sdk_pairs(pairs)
+    pairs |= set(older)
+    sent_by = {}  # (method, expanded path) -> the older SDK methods behind the endpoint
 
     derived, provenance = {}, {}
     for method, template in sorted(pairs):
@@ -586,6 +653,8 @@ def build(wheel_dir: Path | None, reference: Path):
             if prev is not None and prev != (scope, lo, hi):
                 raise SystemExit(f"conflicting derivations for {method} {path}: {prev} vs {(scope, lo, hi)}")
             derived[key] = (scope, lo, hi)
+            if (method, template) in older:
+                sent_by[key] = older[(method, template)]
             provenance[key] = rule_id if not extra else rule_id + "|" + ",".join(extra)
 
     doc = load_doc_apis()
@@ -663,12 +732,15 @@ def build(wheel_dir: Path | None, reference: Path):
         infer = "infer" in tags or not pages
         cited, inferred = cited + (not infer), inferred + infer
         ops_prov.setdefault(path, {})[method] = {"rule": rid, "pages": pages, "infer": infer}
+        if (method, path) in sent_by:  # the endpoint itself rests on an earlier SDK, not on the v8 one
+            ops_prov[path][method]["endpoint"] = {"source": SOURCES["older_sdks"], "sent_by": sent_by[(method, path)]}
     prov = {"source": f"tools/build_catalogue.py over PyPI {dist}=={version}",
             "tags_legend": {"doc": "official Zoho page", "sdk": "official SDK wheel", "oas": "zoho/crm-oas",
                             "3p": "third party", "infer": "inference, not stated anywhere"},
             "default_ops": DEFAULT_OPS, "rules": rules, "settings_resources": settings_resources,
             "summary": {"operations": cited + inferred, "cited": cited, "infer": inferred,
                         "note": "cited: the operation's scope follows a rule whose pages are cited and that carries no [infer] tag"},
+            "older_sdk_pairs": [f"{m} {p}" for m, p in older],
             "conflicts": CONFLICTS + [{"operation": f"{k[0]} {k[1]}", "derived": list(overridden[k]), "apis": list(doc[k]),
                                        "resolution": "the __apis value wins"} for k in sorted(overridden)],
             "operations": ops_prov}

@@ -1,4 +1,9 @@
-"""Scopes that live in the request body: COQL's FROM, bulk read's module, composite sub-requests."""
+"""Scopes that live in the request body: COQL's FROM, bulk read's module, composite sub-requests, and the
+modules a conjunction needs (a note's parent, a bulk write's resources: `CallSite.body_modules`).
+
+
+BODY_CASES / BODY_NOT_CASES below are run against the bundled catalogue by tests/test_models.py.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +23,8 @@ COQL_DEFAULT_LIMIT = 200  # Zoho returns 200 rows when a query has no LIMIT
 def apply(project: Project, site: CallSite, body: Expr | None, ctx: Ctx) -> list[CallSite]:
     """The site with what its body adds, plus one site per composite sub-request."""
     path = _path(site)
+    if path is not None and site.method in ("POST", "PUT") and re.search(r"/crm/v[\d.]+/Notes$", path):
+        return [_named_modules(project, site, body, ctx, "data", *NOTE_PARENT)]
     if path is None or site.method != "POST":
         return [site]
     if re.search(r"/crm/v[\d.]+/coql$", path):
@@ -26,7 +33,63 @@ def apply(project: Project, site: CallSite, body: Expr | None, ctx: Ctx) -> list
         return [_bulk_read(project, site, body, ctx)]
     if re.search(r"/crm/v[\d.]+/__composite_requests$", path):
         return [site, *_composite(project, site, body, ctx)]
+    if re.search(r"/crm/bulk/v[\d.]+/write$", path):
+        return [_named_modules(project, site, body, ctx, "resource", ("module",))]
     return [site]
+
+
+_H = "https://www.zohoapis.com/crm"
+# (id, source, (status, scopes) of the one call): the body names the module a conjunction needs
+BODY_CASES: tuple[tuple[str, str, tuple[str, tuple[str, ...]]], ...] = (
+    ("notes-se-module", f'import requests\nrequests.post("{_H}/v2/Notes", json={{"data": [{{"se_module": "Leads"}}]}})\n',
+     ("matched", ("ZohoCRM.modules.leads.CREATE", "ZohoCRM.modules.notes.CREATE"))),
+    ("notes-parent-id-module", f'import requests\nN = {{"Parent_Id": {{"module": {{"api_name": "Deals"}}, "id": "1"}}}}\n'
+                               f'requests.put("{_H}/v3/Notes", json={{"data": [N]}})\n',
+     ("matched", ("ZohoCRM.modules.deals.UPDATE", "ZohoCRM.modules.notes.UPDATE"))),
+    ("bulk-write-resource", f'import requests\nrequests.post("{_H}/bulk/v2/write", json={{"resource": [{{"module": "Contacts"}}]}})\n',
+     ("matched", ("ZohoCRM.bulk.CREATE", "ZohoCRM.modules.contacts.CREATE"))),
+)
+BODY_NOT_CASES: tuple[tuple[str, str, tuple[str, tuple[str, ...]]], ...] = (
+    ("notes-parent-a-parameter", f'import requests\ndef add(m):\n    return requests.post("{_H}/v2/Notes", '
+                                 f'json={{"data": [{{"se_module": m}}]}})\n',
+     ("unresolved", ("ZohoCRM.modules.notes.CREATE",))),
+    ("notes-no-parent", f'import requests\nrequests.post("{_H}/v2/Notes", json={{"data": [{{"Note_Content": "x"}}]}})\n',
+     ("unresolved", ("ZohoCRM.modules.notes.CREATE",))),
+    ("notes-one-parent-unknown", f'import requests\ndef add(m):\n    return requests.post("{_H}/v2/Notes", json={{"data": '
+                                 f'[{{"se_module": "Leads"}}, {{"se_module": m}}]}})\n',
+     ("unresolved", ("ZohoCRM.modules.notes.CREATE",))),
+)
+
+NOTE_PARENT = (("se_module",), ("Parent_Id", "module", "api_name"), ("Parent_Id", "module"))  # v2; v3 and later
+
+
+def _named_modules(project: Project, site: CallSite, body: Expr | None, ctx: Ctx, key: str,
+                   *routes: tuple[str, ...]) -> CallSite:
+    """The site with the module names every item of `body[key]` gives along one of `routes`; unchanged when any
+    item names none statically (the matcher then keeps the certain part and says what would settle the rest)."""
+    names: list[str] = []
+    items = [item for seq in _field_values(project, body, ctx, key) if isinstance(seq, Sequence)
+             for value in seq.items for item in project.evaluate(value, seq.ctx)]
+    for item in items:
+        found = [n for route in routes for n in _follow(project, item, route)]
+        if not isinstance(item, Mapping) or not found or None in found:
+            return site
+        names.extend(n for n in found if n is not None)
+    return replace(site, body_modules=tuple(sorted(set(names)))) if names else site
+
+
+def _follow(project: Project, value: Value, route: tuple[str, ...]) -> list[str | None]:
+    """The texts at `route` inside nested dicts: a name, None for a value not known statically, [] for absent."""
+    if not route:
+        if isinstance(value, Mapping):
+            return []  # `Parent_Id.module` as {"api_name": ...}: the longer route reads it
+        if isinstance(value, Text):
+            text = _literal_text(value)
+            return [None if "\x00" in text or not text else text]
+        return [None]
+    if not isinstance(value, Mapping):
+        return []
+    return [n for v in _values(project, value, route[0]) for n in _follow(project, v, route[1:])]
 
 
 def _coql(project: Project, site: CallSite, body: Expr | None, ctx: Ctx) -> CallSite:

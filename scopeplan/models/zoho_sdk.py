@@ -14,6 +14,11 @@ A call the chosen package does not fit takes the newest package that fits it, el
 The calls the SDK makes on its own are added with `implicit=True`: metadata before a record-ish method
 (facts §1.5), and the current user and org when a token is generated in 6.0 to 8.0 (at
 `Initializer.initialize` / `switch_user`, unless the token has `find_user=False` or a `user_signature`).
+
+Creating or updating notes also needs the parent record's module scope (facts §2.5), named in the body the code
+builds: `note.set_se_module("Leads")` (2.x), or `ParentId().set_module(m)` with `m.set_api_name("Deals")` (5.0 and
+later). The setters in the function that makes the call give `CallSite.body_modules`; when one of them is not a
+static string (or there is none), the matcher keeps `notes.<op>` as certain and the parent's scope as a template.
 """
 
 from __future__ import annotations
@@ -37,6 +42,37 @@ SDK_MODULE_NAMES = {name.lower(): name for name in (
     "Sales_Orders", "Purchase_Orders", "Invoices", "Campaigns", "Vendors", "Price_Books", "Cases", "Solutions",
     "Visits", "Approvals", "Notes", "Attachments", "Actions_Performed")}
 INITIALIZER_METHODS = frozenset({"initialize", "switch_user"})  # both hand a token to the SDK
+NOTE_WRITES = frozenset({("NotesOperations", "create_notes"), ("NotesOperations", "update_notes")})
+PARENT_SETTERS = frozenset({"set_se_module", "set_api_name"})  # Note (2.x); MinifiedModule under a ParentId (5.0+)
+
+# The parent module of a note write, as one-file projects: (id, source, (status, scopes) of the notes call), run
+# against the bundled catalogue by tests/test_sdk.py. NOTE_CASES name the parent; NOTE_NOT_CASES do not state it
+# statically, so only `notes.<op>` is certain.
+_N2 = "from zcrmsdk.src.com.zoho.crm.api.notes import NotesOperations, Note, BodyWrapper\n"
+_N8 = ("from zohocrmsdk.src.com.zoho.crm.api.notes import NotesOperations, Note, ParentId, BodyWrapper\n"
+       "from zohocrmsdk.src.com.zoho.crm.api.modules import MinifiedModule\n")
+NOTE_CASES: tuple[tuple[str, str, tuple[str, tuple[str, ...]]], ...] = (
+    ("v2-se-module-literal", _N2 + 'def add(rid):\n    n = Note()\n    n.set_se_module("Leads")\n'
+                                   '    b = BodyWrapper()\n    b.set_data([n])\n    return NotesOperations().create_notes(b)\n',
+     ("matched", ("ZohoCRM.modules.leads.CREATE", "ZohoCRM.modules.notes.CREATE"))),
+    ("v2-se-module-constant", _N2 + 'PARENT = "Deals"\ndef upd(b, n):\n    n.set_se_module(PARENT)\n'
+                                    '    return NotesOperations().update_notes(b)\n',
+     ("matched", ("ZohoCRM.modules.deals.UPDATE", "ZohoCRM.modules.notes.UPDATE"))),
+    ("v8-parent-id-module", _N8 + 'def add(b, n):\n    m = MinifiedModule()\n    m.set_api_name("Contacts")\n'
+                                  '    p = ParentId()\n    p.set_module(m)\n    n.set_parent_id(p)\n'
+                                  '    return NotesOperations().create_notes(b)\n',
+     ("matched", ("ZohoCRM.modules.contacts.CREATE", "ZohoCRM.modules.notes.CREATE"))),
+)
+NOTE_NOT_CASES: tuple[tuple[str, str, tuple[str, tuple[str, ...]]], ...] = (
+    ("v2-se-module-from-input", _N2 + 'def add(elem, b):\n    n = Note()\n    n.set_se_module(elem.get("se_module"))\n'
+                                      '    return NotesOperations().create_notes(request=b)\n',
+     ("unresolved", ("ZohoCRM.modules.notes.CREATE",))),
+    ("notes-built-elsewhere", _N2 + 'def add(b):\n    return NotesOperations().create_notes(b)\n',
+     ("unresolved", ("ZohoCRM.modules.notes.CREATE",))),
+    ("api-name-without-a-parent", _N8 + 'def add(b):\n    m = MinifiedModule()\n    m.set_api_name("Leads")\n'
+                                        '    return NotesOperations().create_notes(b)\n',
+     ("unresolved", ("ZohoCRM.modules.notes.CREATE",))),
+)
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
@@ -220,8 +256,9 @@ def sdk_sites(project: Project, facts: FileFacts, invoke: Invoke, ctx: Ctx = EMP
         receiver_ctx = call.receiver.ctx if isinstance(call.receiver, ExternalInstance) else EMPTY
         values = {**_bind(row["constructor"], args, kwargs, receiver_ctx),
                   **_bind(spec["params"], call.args, call.kwargs, ctx)}
+        parents = _note_parents(project, facts, invoke, ctx) if (call.cls, call.method) in NOTE_WRITES else None
         for url in _urls(project, spec, values, f"{call.cls}.{call.method}"):
-            out.append(made.site(package, spec["http_method"], url, False))
+            out.append(made.site(package, spec["http_method"], url, False, parents))
         if spec["prefetches_metadata"]:
             # Related-records methods also read related-list metadata (Utility.get_related_lists), except
             # delink_record(s), which read fields only: so in the 2.1, 5.0 and 8.0 sources.
@@ -242,9 +279,32 @@ class _Made:
     trace: tuple[TraceStep, ...]
     ignored: str | None
 
-    def site(self, package: str, method: str, url: Text, implicit: bool) -> CallSite:
+    def site(self, package: str, method: str, url: Text, implicit: bool,
+             body_modules: tuple[str, ...] | None = None) -> CallSite:
         return CallSite(location=self.location, function=self.function, library=package, method=method,
-                        url=Url(url.parts), trace=self.trace, implicit=implicit, ignored=self.ignored)
+                        url=Url(url.parts), trace=self.trace, implicit=implicit, ignored=self.ignored,
+                        body_modules=body_modules)
+
+
+def _note_parents(project: Project, facts: FileFacts, invoke: Invoke, ctx: Ctx) -> tuple[str, ...] | None:
+    """The parent modules the notes of a create/update name in the calling function; None unless all are static.
+
+    `set_api_name` counts only where the function also hands a module to a parent (`set_module`): the 5.0+
+    spelling. A setter's argument that is not a literal string (an input, a parameter no caller fixes) makes the
+    whole answer unknown."""
+    mine = [i for i in facts.invokes if i.function == invoke.function and isinstance(i.callee, Attr)]
+    names = {i.callee.name for i in mine if isinstance(i.callee, Attr)}
+    setters = [i for i in mine if isinstance(i.callee, Attr) and i.callee.name in PARENT_SETTERS
+               and (i.callee.name == "set_se_module" or "set_module" in names)]
+    found: list[str] = []
+    for setter in setters:
+        if len(setter.args) != 1:
+            return None
+        texts = project.strings(setter.args[0], ctx, 0)
+        if not texts or any(len(t.parts) != 1 or not isinstance(t.parts[0], str) or not t.parts[0] for t in texts):
+            return None
+        found.extend(str(t.parts[0]) for t in texts)
+    return tuple(sorted(set(found))) or None
 
 
 def _bind(names: list[str], args: tuple[Expr, ...], kwargs: tuple[tuple[str, Expr], ...],
