@@ -31,6 +31,14 @@ class _Group(click.Group):
     """Turns scopeplan's own errors into one line on stderr and exit 3, and a bug into exit 4, never a
     traceback unless --debug (or SCOPEPLAN_DEBUG=1) asks for it."""
 
+    def get_command(self, ctx, name):
+        if name == "catalogue" and name not in self.commands:
+            _register()
+        return super().get_command(ctx, name)
+
+    def list_commands(self, ctx):
+        return sorted({*self.commands, "catalogue"})
+
     def invoke(self, ctx):
         from scopeplan.baseline import BaselineError
         from scopeplan.catalogue import CatalogueError
@@ -92,10 +100,21 @@ def main() -> None:
     """
 
 
-def _formats() -> list[str]:
-    from scopeplan.report import FORMATS
+class _Formats(click.Choice):
+    """The report formats, read from the registry only when a command needs them (not for `--version`)."""
 
-    return sorted(FORMATS)
+    def __init__(self) -> None:
+        super().__init__(())
+
+    @property
+    def choices(self):
+        from scopeplan.report import FORMATS
+
+        return tuple(sorted(FORMATS))
+
+    @choices.setter
+    def choices(self, value) -> None:
+        pass  # click's __init__ sets them; the registry decides
 
 
 def _options(*decorators):
@@ -130,7 +149,7 @@ _strict = click.option("--strict/--no-strict", default=None,
                        help="scan, baseline: exit 3 when a call is unresolved or unmatched or a file failed. "
                             "check: exit 3 when a file failed.")
 _report = _options(
-    click.option("--format", "fmt", type=click.Choice(_formats()), default="text", show_default=True),
+    click.option("--format", "fmt", type=_Formats(), default="text", show_default=True),
     click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
                  help="Write the report to FILE (atomically) instead of standard output."),
 )
@@ -373,7 +392,8 @@ class _DataCentre(click.ParamType):
 
 
 def _register() -> None:
-    """Subcommand groups that live beside the modules they drive."""
+    """Subcommand groups that live beside the modules they drive; added when first asked for (the group's
+    `get_command`), so that `scan` and `--version` never import the fetch code."""
     from scopeplan.catalogue.commands import catalogue
     from scopeplan.catalogue.fetch import DATA_CENTRES
 
@@ -385,5 +405,3 @@ def _register() -> None:
             if param.name == "dc":
                 param.type = _DataCentre(DATA_CENTRES)
 
-
-_register()
