@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import fnmatch
 import json
+import os
 import re
 from functools import lru_cache
 from importlib import resources
@@ -301,9 +302,10 @@ def _selected(root: Path, config: Config) -> tuple[Discovered | None, int]:
     found = discover(root)
     keep, tests = Discovered(), 0
     keep.notices = found.notices  # links and special files discovery skipped: still reported
+    keep.links = found.links
     for path in found:
         text = str(path)  # discovered under root: no realpath needed
-        relative = text[len(prefix):] if text.startswith(prefix) else path.relative_to(root).as_posix()
+        relative = text[len(prefix):] if text.startswith(prefix) else Path(os.path.relpath(text, root)).as_posix()
         if config.include and not any(fnmatch.fnmatchcase(relative, g) for g in config.include):
             continue
         if any(fnmatch.fnmatchcase(relative, g) for g in config.exclude):

@@ -126,7 +126,7 @@ def test_a_fifo_named_like_python_does_not_hang(tmp_path):
     root = _tree(tmp_path / "tree")
     os.mkfifo(root / "app" / "x.py")
     found = discover(root)
-    assert [p.name for p in found] == ["good.py"] and "x.py" in found.notices[0]
+    assert [Path(p).name for p in found] == ["good.py"] and "x.py" in found.notices[0]
     result = CliRunner().invoke(main, ["scan", str(root), "--no-cache"])
     assert result.exit_code == 0 and "Traceback" not in result.output
 
@@ -181,14 +181,14 @@ def test_a_very_deep_tree(deep_root):
         os.close(fd)
     (root / "top.py").write_text(GOOD)
     found = discover(root)
-    assert [p.name for p in found] == ["top.py", "m.py"]
+    assert [Path(p).name for p in found] == ["top.py", "m.py"]
     facts = scan(root, use_cache=False)
     assert [f.path.count("/") for f in facts] == [0, 1100]
 
 
 def test_discovery_order_is_files_then_subfolders_in_name_order(tmp_path):
     root = _tree(tmp_path / "tree", {"b/z.py": "", "b/a/y.py": "", "a/x.py": "", "m.py": "", "a/c/w.py": ""})
-    assert [p.relative_to(root).as_posix() for p in discover(root)] == [
+    assert [Path(p).relative_to(root).as_posix() for p in discover(root)] == [
         "m.py", "a/x.py", "a/c/w.py", "b/z.py", "b/a/y.py"]
 
 
@@ -208,7 +208,7 @@ def test_bad_links_are_skipped_with_a_notice(tmp_path):
     os.symlink(links, links / "self_dir.py")  # a folder link named .py
     os.symlink(root / "app", links / "again")  # a folder link: never followed
     found = discover(root)
-    assert [p.relative_to(root).as_posix() for p in found] == ["app/good.py"]
+    assert [Path(p).relative_to(root).as_posix() for p in found] == ["app/good.py"]
     assert sorted(n.split(":")[0] for n in found.notices) == [
         "links/dangling.py", "links/loop_a.py", "links/loop_b.py", "links/mem.py", "links/out.py", "links/zero.py"]
     result = CliRunner().invoke(main, ["scan", str(root), "--no-cache"])

@@ -93,7 +93,7 @@ def scan(root: Path, paths: list[Path] | None = None, *, workers: int = 0, use_c
 class _Source:
     """One file during a run: where it is, its bytes (read lazily), cache key, summary, facts."""
 
-    path: Path
+    path: str
     relative: str
     module: str
     package: bool
@@ -158,26 +158,30 @@ class _Run:
         self.manifest = _valid_manifest(cache.manifest()) if cache is not None else {}
         self.tree: str | None = None  # a digest of every file's path and content key, for the selection
 
-    def read_all(self, files: list[Path], prefilter: bool, notices: list[str] | None = None) -> list[_Source]:
+    def read_all(self, files: list, prefilter: bool, notices: list[str] | None = None) -> list[_Source]:
+        """A source for every file (strings or Paths); read only when the manifest cannot vouch for it."""
         sources = []
         known = self.manifest.get("files", {})
         prefix = str(self.base).rstrip(os.sep) + os.sep
+        links = getattr(files, "links", None)  # discovery knows its links; other lists are asked
         for path in files:
-            text = str(path)
-            if text.startswith(prefix) and not path.is_symlink():  # discovered under the root: no realpath
-                relative = Path(text[len(prefix):])
+            text = os.fspath(path)
+            if text.startswith(prefix) and not (text in links if links is not None else os.path.islink(text)):
+                relative = text[len(prefix):]  # discovered under the root: no realpath
+                if os.sep != "/":
+                    relative = relative.replace(os.sep, "/")
             else:
                 try:
-                    relative = path.resolve().relative_to(self.base)
+                    relative = Path(text).resolve().relative_to(self.base).as_posix()
                 except (ValueError, OSError, RuntimeError):  # outside the root, or a link loop
                     if notices is not None:
                         notices.append(f"{text}: skipped: it is not inside the scanned folder {self.base}")
                     continue
             name, package = module_name(relative)
-            source = _Source(path, relative.as_posix(), name, package)
+            source = _Source(text, relative, name, package)
             sources.append(source)
-            entry = known.get(source.relative)
-            source.stat = _stat(path)
+            entry = known.get(relative)
+            source.stat = _stat(text)
             if (entry is not None and source.stat == entry[0] and _settled(source.stat, entry[3])
                     and (entry[2] is not None or not prefilter)):
                 source.key, source.summary = entry[1], _unpack(entry[2])  # unchanged since the last run: not read

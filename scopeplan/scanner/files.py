@@ -16,17 +16,21 @@ MAX_BYTES = 2_000_000  # larger .py files are generated code or data, not integr
 
 
 class Discovered(list):
-    """The Python files `discover` found (a list of Paths), with `notices`: entries it skipped and why."""
+    """The Python files `discover` found (a list of path strings), with `notices`: entries it skipped and why,
+    and `links`: the files among them that are symbolic links (to a file inside the root)."""
 
     notices: list[str]
+    links: set[str]
 
     def __init__(self, *args):
         super().__init__(*args)
         self.notices = []
+        self.links = set()
 
 
 def discover(root: Path) -> Discovered:
-    """Python files under root, sorted, skipping virtualenvs, VCS, dependency, build and cache folders.
+    """Python files under root (as strings: `root` joined with `/`-free names), sorted, skipping virtualenvs,
+    VCS, dependency, build and cache folders.
 
     A folder's files come before its subfolders', subfolders in name order; symlinked folders are not
     followed. One `scandir` per folder and no `stat`: a venv is known by the `pyvenv.cfg` in its listing.
@@ -36,10 +40,10 @@ def discover(root: Path) -> Discovered:
     file are skipped with a notice.
     """
     found = Discovered()
-    if not root.is_dir():
-        found.append(root)
+    top = os.fspath(root)
+    if not os.path.isdir(top):
+        found.append(top)
         return found
-    top = str(root)
     real_root = os.path.realpath(top)
     names: list[str] = []
     stack = [(top, True)]
@@ -66,11 +70,13 @@ def discover(root: Path) -> Discovered:
                 why = _unusable(entry, real_root)
                 if why is None:
                     files.append(entry.name)
+                    if entry.is_symlink():
+                        found.links.add(entry.path)
                 elif why:
                     found.notices.append(f"{os.path.relpath(entry.path, top)}: skipped: {why}")
         names.extend(os.path.join(folder, name) for name in sorted(files))
         stack.extend((os.path.join(folder, name), False) for name in sorted(dirs, reverse=True))
-    found.extend(map(Path, names))
+    found.extend(names)
     return found
 
 
@@ -98,7 +104,7 @@ def _unusable(entry: os.DirEntry, real_root: str) -> str | None:
     return None
 
 
-def read(path: Path) -> bytes | str:
+def read(path: str | Path) -> bytes | str:
     """The file's bytes, or a message saying why it cannot be scanned.
 
     Only a regular file is read (opened non-blocking, checked with fstat): a FIFO or a device named
@@ -139,7 +145,7 @@ def _too_large(size: int) -> str:
     return f"file is too large to scan ({size / 1e6:.1f} MB; the limit is {MAX_BYTES / 1e6:.0f} MB)"
 
 
-def _folder_error(path: Path) -> str:
+def _folder_error(path: str | Path) -> str:
     """The error row of a folder discovery could not list."""
     try:
         with os.scandir(path):
@@ -151,8 +157,21 @@ def _folder_error(path: Path) -> str:
     return "the folder could not be listed while scanning; its files are not scanned"
 
 
-def module_name(relative: Path) -> tuple[str, bool]:
-    """Dotted module name of a path relative to the root, and whether it is a package `__init__`."""
+def module_name(relative: str | Path) -> tuple[str, bool]:
+    """Dotted module name of a path relative to the root (posix string or Path), and whether it is a
+    package `__init__`."""
+    if isinstance(relative, str):
+        parts = relative.split("/")
+        if all(part and part != "." and part != ".." for part in parts):  # the usual case: no Path needed
+            stem, dot, suffix = parts[-1].rpartition(".")
+            if dot and stem.strip("."):
+                parts[-1] = stem
+            last = parts[-1]
+            package = last == "__init__"
+            if package:
+                parts.pop()
+            return ".".join(parts) or last, package
+        relative = Path(relative)
     parts = list(relative.with_suffix("").parts)
     package = parts[-1] == "__init__"
     if package:
