@@ -40,29 +40,34 @@ class _Group(click.Group):
         return sorted({*self.commands, "catalogue"})
 
     def invoke(self, ctx):
-        from scopeplan.baseline import BaselineError
-        from scopeplan.catalogue import CatalogueError
-        from scopeplan.config import ConfigError
-        from scopeplan.plan import PlanError
-
         try:
             return super().invoke(ctx)
-        except (BaselineError, CatalogueError, ConfigError, PlanError) as exc:
-            click.echo(f"scopeplan: error: {exc}", err=True)
-            sys.exit(EXIT_INCOMPLETE)
-        except OSError as exc:  # writing the baseline or --output: a full disk, a missing directory
-            where = f"{exc.filename}: " if exc.filename else ""
-            click.echo(f"scopeplan: error: {where}{exc.strerror or exc}", err=True)
-            sys.exit(EXIT_INCOMPLETE)
         except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit, KeyboardInterrupt):
             raise
-        except Exception as exc:  # a bug: CI must tell it from drift (1) and from a failed analysis (3)
+        except Exception as exc:
+            if isinstance(exc, _our_errors()):
+                click.echo(f"scopeplan: error: {exc}", err=True)
+                sys.exit(EXIT_INCOMPLETE)
+            if isinstance(exc, OSError):  # writing the baseline or --output: a full disk, a missing directory
+                where = f"{exc.filename}: " if exc.filename else ""
+                click.echo(f"scopeplan: error: {where}{exc.strerror or exc}", err=True)
+                sys.exit(EXIT_INCOMPLETE)
+            # a bug: CI must tell it from drift (1) and from a failed analysis (3)
             if _debugging(ctx):
                 traceback.print_exc()
             else:
                 click.echo(f"scopeplan failed: {type(exc).__name__}: {_first_line(exc)} — please report it at "
                            f"{ISSUES} (rerun with --debug for the traceback)", err=True)
             sys.exit(EXIT_INTERNAL)
+
+
+# scopeplan's own errors (exit 3), by module: one that was raised was imported, so only loaded modules are asked
+_ERRORS = (("scopeplan.baseline", "BaselineError"), ("scopeplan.catalogue.load", "CatalogueError"),
+           ("scopeplan.config", "ConfigError"), ("scopeplan.plan", "PlanError"))
+
+
+def _our_errors() -> tuple[type, ...]:
+    return tuple(getattr(sys.modules[module], name) for module, name in _ERRORS if module in sys.modules)
 
 
 def _debugging(ctx) -> bool:
@@ -166,10 +171,10 @@ def scan(path: Path, root_option, catalogue_spec, compact, cache, workers, stric
     """Find every Zoho CRM call under PATH and print the scopes and credits it needs."""
     root, only = _project(path, root_option)
     conf = _config(root, catalogue_spec, compact=compact, strict=strict, cache=cache, workers=workers)
-    result = _plan(root, conf, only)
-    _emit(result, None, fmt, output)
-    if conf.strict and not result.complete:
-        _why_incomplete(result)
+    kept = _plan(root, conf, only)
+    _emit(kept, None, fmt, output)
+    if conf.strict and not kept.complete:
+        _why_incomplete(kept.plan)
         sys.exit(EXIT_INCOMPLETE)
     sys.exit(EXIT_OK)
 
@@ -201,7 +206,7 @@ def check(path: Path, root_option, catalogue_spec, compact, cache, workers, stri
                    granted_source="--granted" if granted else None)
     target = _beside(root, conf.baseline)
     approved = None if conf.granted and not target.exists() else baseline.load(target)
-    result = _plan(root, conf)
+    result = _plan(root, conf).plan
     drift = None if approved is None else diff(approved, result, tolerance=conf.credit_tolerance, strict=conf.strict,
                                                fail_on_unused=fail_on_unused,
                                                allow_new_unresolved=allow_new_unresolved)
@@ -236,7 +241,7 @@ def baseline_command(path: Path, root_option, catalogue_spec, compact, cache, wo
     root, _ = _project(path, root_option)
     conf = _config(root, catalogue_spec, compact=compact, strict=strict, baseline=_from_cwd(baseline_file),
                    cache=cache, workers=workers)
-    result = _plan(root, conf)
+    result = _plan(root, conf).plan
     if conf.strict and not result.complete:
         click.echo("scopeplan: error: the analysis is incomplete (see `scopeplan scan`); "
                    "no baseline written under --strict", err=True)
@@ -271,7 +276,7 @@ def explain(scope: str, path: Path, root_option, catalogue_spec, compact, cache,
     from scopeplan.baseline import atomic_write
 
     root, _ = _project(path, root_option)  # a scope is dropped for the whole project: every call of it is considered
-    result = _plan(root, _config(root, catalogue_spec, compact=compact, cache=cache, workers=workers))
+    result = _plan(root, _config(root, catalogue_spec, compact=compact, cache=cache, workers=workers)).plan
     e = explaining.explain(result, scope)
     text = explaining.render(e) if fmt == "text" else json.dumps(explaining.to_dict(e), indent=2, sort_keys=True) + "\n"
     if output is None:
@@ -284,9 +289,10 @@ def explain(scope: str, path: Path, root_option, catalogue_spec, compact, cache,
 def _project(path: Path, given: Path | None = None) -> tuple[Path, str | None]:
     """(project root, the part of it PATH names, posix, or None for all of it); says so when they differ."""
     from scopeplan.config import find_root
-    from scopeplan.plan import PlanError
 
     if not path.exists():
+        from scopeplan.plan import PlanError
+
         raise PlanError(f"{path}: no such file or directory")
     if given is not None:
         if not given.is_dir():
@@ -332,22 +338,36 @@ def _config(path: Path, catalogue_spec: str | None, **overrides):
 
 
 def _plan(path: Path, conf, only: str | None = None):
-    from scopeplan import catalogue
-    from scopeplan.plan import plan
+    """The plan of the project (a plancache.Kept); a warm run with nothing changed loads the one it kept."""
+    from scopeplan import plancache
 
     spec = conf.catalogue if _names_no_file(conf.catalogue) else str(_beside(path, conf.catalogue))
-    return plan(path, catalogue.load(spec, max_age_days=conf.cache_max_age_days), compact=conf.compact,
-                config=conf, only=only)
+
+    def build(loaded):
+        from scopeplan import catalogue
+        from scopeplan.plan import plan
+
+        found = loaded if loaded is not None else catalogue.load(spec, max_age_days=conf.cache_max_age_days)
+        return plan(path, found, compact=conf.compact, config=conf, only=only)
+
+    return plancache.plan(path, conf, only, spec, build)
 
 
 def _emit(result, drift, fmt: str, output: Path | None) -> None:
-    from scopeplan.baseline import atomic_write
-    from scopeplan.report import FORMATS, text
+    """Print or write the report; `result` is a Plan, or a plancache.Kept whose scan reports are kept."""
+    from scopeplan.plancache import Kept
+    from scopeplan.report import FORMATS
 
-    report = FORMATS[fmt](result, drift)
+    if isinstance(result, Kept):
+        report = result.report(fmt, lambda plan: FORMATS[fmt](plan, None))
+    else:
+        report = FORMATS[fmt](result, drift)
     if output is None:
         click.echo(report, nl=False)
         return
+    from scopeplan.baseline import atomic_write
+    from scopeplan.report import text
+
     atomic_write(output, report)
     verdict = f"check: {text.verdict(result, drift)}; " if drift is not None else ""
     click.echo(f"scopeplan {verdict}{fmt} report written to {output}")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import difflib
 import fnmatch
 import json
-import os
 import re
 from functools import lru_cache
 from importlib import resources
@@ -16,8 +15,9 @@ from scopeplan import scopes as scope_algebra
 from scopeplan.config import Config
 from scopeplan.matcher import Matcher
 from scopeplan.model import Catalogue, FileError, Hole, Plan, Resolution, Url
-from scopeplan.scanner import discover, scan
-from scopeplan.scanner.files import Discovered, root_package
+from scopeplan.scanner import scan
+from scopeplan.scanner.files import root_package
+from scopeplan.selection import is_test, selected as _selected  # noqa: F401  (is_test: re-exported)
 from scopeplan import advice, credits, granted, jobs
 from scopeplan.sites import choose
 from scopeplan.sites.follow import call_edges, call_sites
@@ -287,46 +287,6 @@ def _about_zoho(r: Resolution) -> bool:
     if isinstance(site.url, Url):
         words.extend(p if isinstance(p, str) else f"{p.name} {p.origin}" for p in site.url.parts)
     return any(_ZOHO.search(w) for w in words)
-
-
-def _selected(root: Path, config: Config) -> tuple[Discovered | None, int]:
-    """The files to scan (None: all) and how many test files were left out.
-
-    `[tool.scopeplan]` include/exclude globs match posix paths relative to root. Tests are left out unless
-    `include-tests = true`: they call the library with placeholders against mocks, which adds false sites
-    and, being the only callers, hides the library's real unresolved ones.
-    """
-    if not root.is_dir() or (config.include_tests and not (config.include or config.exclude)):
-        return None, 0
-    prefix = str(root).rstrip("/") + "/"
-    found = discover(root)
-    keep, tests = Discovered(), 0
-    keep.notices = found.notices  # links and special files discovery skipped: still reported
-    keep.links = found.links
-    for path in found:
-        text = str(path)  # discovered under root: no realpath needed
-        relative = text[len(prefix):] if text.startswith(prefix) else Path(os.path.relpath(text, root)).as_posix()
-        if config.include and not any(fnmatch.fnmatchcase(relative, g) for g in config.include):
-            continue
-        if any(fnmatch.fnmatchcase(relative, g) for g in config.exclude):
-            continue
-        if not config.include_tests and is_test(relative):
-            tests += 1
-            continue
-        keep.append(path)
-    if not tests and not (config.include or config.exclude):
-        return None, 0  # the whole tree: let the scan keep its complete manifest
-    return keep, tests
-
-
-_TEST_DIRS = frozenset({"test", "tests"})
-
-
-def is_test(relative: str) -> bool:
-    """`test/`, `tests/`, `test_*.py`, `*_test.py` and `conftest.py` (not every `test.py`: packages ship those)."""
-    *folders, name = relative.split("/")
-    return (any(f in _TEST_DIRS for f in folders) or name == "conftest.py"
-            or (name.startswith("test_") or name.endswith("_test.py")) and name.endswith(".py"))
 
 
 def _needed(resolutions: list[Resolution]) -> list[str]:

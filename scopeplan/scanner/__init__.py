@@ -18,11 +18,24 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 from scopeplan.scanner.budget import too_complex
-from scopeplan.scanner.facts import FileFacts
 from scopeplan.scanner.files import discover, module_name, read, root_package
 
-__all__ = ["FileFacts", "Scanned", "discover", "scan", "scan_source"]
+if TYPE_CHECKING:
+    from scopeplan.scanner.facts import FileFacts
+
+__all__ = ["FileFacts", "Scanned", "discover", "scan", "scan_source", "vouched"]
+
+
+def __getattr__(name: str):
+    """`FileFacts`, imported when first asked for: a warm run that only checks the manifest never needs it."""
+    if name == "FileFacts":
+        from scopeplan.scanner.facts import FileFacts
+
+        return FileFacts
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 # A file whose mtime/ctime is this close before the moment its content was checked may still change
 # without its stat changing (a write in the same timestamp tick): it is read again until a later check
@@ -51,6 +64,8 @@ def scan(root: Path, paths: list[Path] | None = None, *, workers: int = 0, use_c
     e.g. the entry points the configuration names. `on_notice`: called with each notice (default: a
     `scopeplan: notice:` line on stderr); the notices are also the result's `notices`.
     """
+    from scopeplan.scanner.facts import FileFacts
+
     from scopeplan.progress import Progress
 
     notices: list[str] = []
@@ -114,6 +129,46 @@ def _stat(path) -> tuple[int, int, int, int] | None:
     return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
 
 
+def _relatives(base: Path, files, notices: list[str] | None = None):
+    """(path string, posix path relative to base) of each file inside base; the others are a notice."""
+    prefix = str(base).rstrip(os.sep) + os.sep
+    links = getattr(files, "links", None)  # discovery knows its links; other lists are asked
+    for path in files:
+        text = os.fspath(path)
+        if text.startswith(prefix) and not (text in links if links is not None else os.path.islink(text)):
+            relative = text[len(prefix):]  # discovered under the root: no realpath
+            yield text, relative if os.sep == "/" else relative.replace(os.sep, "/")
+            continue
+        try:
+            yield text, Path(text).resolve().relative_to(base).as_posix()
+        except (ValueError, OSError, RuntimeError):  # outside the root, or a link loop
+            if notices is not None:
+                notices.append(f"{text}: skipped: it is not inside the scanned folder {base}")
+
+
+def vouched(root: Path, files: list, cache) -> str | None:
+    """A digest of every file's path and content key, when the last run's manifest vouches for each of
+    them (same stat, and settled: see `_settled`), so that nothing is read; None as soon as one file is
+    new, changed, racy or unreadable. `files` as `scan` takes them; `cache` an open `Cache`."""
+    base = root if root.is_dir() else root.parent
+    known = _valid_manifest(cache.manifest()).get("files")
+    if not known:
+        return None
+    notices: list[str] = list(getattr(files, "notices", ()))
+    digest = hashlib.sha256(cache.print.encode())
+    for text, relative in _relatives(base.resolve(), files, notices):
+        entry = known.get(relative)
+        if entry is None:
+            return None
+        stat = _stat(text)
+        if stat is None or stat != entry[0] or not _settled(stat, entry[3]):
+            return None
+        digest.update(f"{relative}\0{entry[1]}\0".encode("utf-8", "surrogateescape"))
+    for notice in notices:
+        digest.update(f"notice\0{notice}\0".encode("utf-8", "surrogateescape"))
+    return digest.hexdigest()
+
+
 def _settled(stat: tuple, checked: int | None) -> bool:
     """Whether a file with this stat, whose content was checked at `checked`, cannot have changed since
     without its stat changing."""
@@ -160,23 +215,11 @@ class _Run:
 
     def read_all(self, files: list, prefilter: bool, notices: list[str] | None = None) -> list[_Source]:
         """A source for every file (strings or Paths); read only when the manifest cannot vouch for it."""
+        from scopeplan.scanner.facts import FileFacts
+
         sources = []
         known = self.manifest.get("files", {})
-        prefix = str(self.base).rstrip(os.sep) + os.sep
-        links = getattr(files, "links", None)  # discovery knows its links; other lists are asked
-        for path in files:
-            text = os.fspath(path)
-            if text.startswith(prefix) and not (text in links if links is not None else os.path.islink(text)):
-                relative = text[len(prefix):]  # discovered under the root: no realpath
-                if os.sep != "/":
-                    relative = relative.replace(os.sep, "/")
-            else:
-                try:
-                    relative = Path(text).resolve().relative_to(self.base).as_posix()
-                except (ValueError, OSError, RuntimeError):  # outside the root, or a link loop
-                    if notices is not None:
-                        notices.append(f"{text}: skipped: it is not inside the scanned folder {self.base}")
-                    continue
+        for text, relative in _relatives(self.base, files, notices):
             name, package = module_name(relative)
             source = _Source(text, relative, name, package)
             sources.append(source)
@@ -197,6 +240,8 @@ class _Run:
 
     def _load(self, source: _Source) -> bool:
         """Read the file's bytes (and key); a file that cannot be read becomes its error row."""
+        from scopeplan.scanner.facts import FileFacts
+
         data = read(source.path)
         if isinstance(data, str):
             source.facts = FileFacts(source.relative, source.module, error=data)
@@ -269,6 +314,8 @@ class _Run:
 
     def parse(self, sources: list[_Source]) -> None:
         """Facts for each source: from the cache when its content is known, else parsed on all cores."""
+        from scopeplan.scanner.facts import FileFacts
+
         from scopeplan.scanner.parallel import parse_all
 
         todo = []
@@ -356,6 +403,8 @@ def _unpack(packed):
 
 def scan_source(data: bytes, relative: Path) -> FileFacts:
     """Fold one file's bytes; a file that cannot be decoded or parsed becomes an error row."""
+    from scopeplan.scanner.facts import FileFacts
+
     import libcst as cst  # imported here: a run that parses nothing never pays for it
 
     from scopeplan.scanner.walk import walk
@@ -394,6 +443,8 @@ def scan_source(data: bytes, relative: Path) -> FileFacts:
 
 def decode(data: bytes, path: str, name: str) -> str | FileFacts:
     """The file's text, by its coding cookie (UTF-8 by default), or its error row."""
+    from scopeplan.scanner.facts import FileFacts
+
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
         return data.decode(encoding)

@@ -5,6 +5,7 @@ Layout (`.scopeplan_cache/` at the scanned root; git and backup tools skip it by
     .gitignore, CACHEDIR.TAG
     <fingerprint>/facts/ab/<key>   one file's FileFacts; key = sha256(fingerprint, path, content)
     <fingerprint>/manifest         path -> (stat, key, prefilter summary), to skip reading unchanged files
+    <fingerprint>/values/<name>    one value kept whole (the last plan of a set of options: plancache.py)
 
 The fingerprint covers scopeplan's version, Python, libcst and the scanner's own source files, so a
 scanner that changes never reads facts an older one wrote; folders of other fingerprints are removed.
@@ -110,10 +111,18 @@ class Cache:
     def save_manifest(self, manifest: dict) -> None:
         self._write(self.folder / "manifest", "manifest", manifest)
 
+    def load_value(self, name: str, key: str, allowed: tuple[str, ...]):
+        """A value `store_value` kept as `name` under `key` (whose classes live in `allowed` modules), or None."""
+        return self._read(self.folder / "values" / name, key, allowed)
+
+    def store_value(self, name: str, key: str, value) -> None:
+        """Keep a value of frozen dataclasses as `name`, signed for `key`, replacing the last; best effort."""
+        self._write(self.folder / "values" / name, key, value)
+
     def _path(self, key: str) -> Path:
         return self.folder / "facts" / key[:2] / key
 
-    def _read(self, path: Path, key: str):
+    def _read(self, path: Path, key: str, allowed: tuple[str, ...] = _ALLOWED):
         blob = read_regular(path, MAX_ENTRY_BYTES)
         if blob is None:
             return None
@@ -122,17 +131,13 @@ class Cache:
         if not blob.startswith(MAGIC) or not hmac.compare_digest(sign, self._sign(key, payload)):
             return None
         try:
-            return _Unpickler(io.BytesIO(payload)).load()
+            return loads(payload, allowed)
         except Exception:  # a signed entry that does not load: written by a broken build; rebuild it
             return None
 
     def _write(self, path: Path, key: str, value) -> None:
         try:
-            buffer = io.BytesIO()
-            pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
-            pickler.dispatch_table = _Reducers()
-            pickler.dump(value)
-            payload = buffer.getvalue()
+            payload = dumps(value)
             _real_folder(path.parent, create=True)  # never write through a link planted in the folder
             _atomic_write(path, MAGIC + self._sign(key, payload) + payload)
         except (OSError, pickle.PicklingError, RecursionError):
@@ -140,6 +145,20 @@ class Cache:
 
     def _sign(self, key: str, payload: bytes) -> bytes:
         return hmac.new(self.secret, key.encode() + b"\0" + payload, hashlib.sha256).digest()
+
+
+def dumps(value) -> bytes:
+    """A pickle of frozen dataclasses and plain data, as the cache writes it (see `_Reducers`)."""
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.dispatch_table = _Reducers()
+    pickler.dump(value)
+    return buffer.getvalue()
+
+
+def loads(payload: bytes, allowed: tuple[str, ...] = _ALLOWED):
+    """Unpickle what `dumps` wrote, creating only dataclasses of the `allowed` modules (else raises)."""
+    return _Unpickler(io.BytesIO(payload), allowed).load()
 
 
 class _Reducers(dict):
@@ -166,10 +185,14 @@ class _Reducers(dict):
 
 
 class _Unpickler(pickle.Unpickler):
-    """Unpickles scopeplan's dataclasses and plain data only; any other global is refused."""
+    """Unpickles scopeplan's dataclasses (of the `allowed` modules) and plain data only; any other global is refused."""
+
+    def __init__(self, file, allowed: tuple[str, ...] = _ALLOWED):
+        super().__init__(file)
+        self.allowed = allowed
 
     def find_class(self, module: str, name: str):
-        if module in _ALLOWED:
+        if module in self.allowed:
             found = getattr(sys.modules.get(module) or __import__(module, fromlist=[name]), name, None)
             if isinstance(found, type) and hasattr(found, "__dataclass_fields__"):
                 return found

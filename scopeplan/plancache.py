@@ -1,0 +1,149 @@
+"""The whole plan of a warm run: kept once per set of options, valid while nothing it was built from changed.
+
+A plan depends on the project's files, its configuration, the catalogue, scopeplan itself and the
+options of the command. The key covers each: every scanned file's path and content key (taken from the
+scanner's manifest without reading a file: `scanner.vouched`, which gives up on any file that is new,
+changed or within the racy window), discovery's notices, the whole `Config`, the catalogue's bytes (or,
+for a live one, its digest), scopeplan's version with a digest of its own source and data files, the
+Python that wrote it, the root as given and `only`. One entry per (root, options, catalogue, scopeplan)
+lives in the facts cache's folder (`.scopeplan_cache/<fingerprint>/values/plan-<slot>`), signed and
+written atomically like every entry there; it holds what reports hold, never a token or secret.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+from collections.abc import Callable
+from dataclasses import replace
+from functools import lru_cache
+from pathlib import Path
+
+import scopeplan
+from scopeplan.config import Config
+from scopeplan.model import Catalogue, Plan
+
+PACKAGE = Path(scopeplan.__file__).resolve().parent
+# the modules whose dataclasses a Plan is made of: nothing else may be unpickled from an entry
+ALLOWED = ("scopeplan.model", "scopeplan.jobs", "scopeplan.advice", "scopeplan.granted", "scopeplan.credits",
+           "scopeplan.scopes")
+
+
+@lru_cache(maxsize=4)
+def source_digest(package: Path = PACKAGE) -> str:
+    """scopeplan's version and a digest of every source and data file of the package."""
+    digest = hashlib.sha256(f"{scopeplan.__version__}\0{sys.implementation.cache_tag}\0".encode())
+    for path in sorted([*package.rglob("*.py"), *(package / "data").rglob("*.json")]):
+        digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def catalogue_part(spec: str, max_age_days: int | None) -> tuple[str, Catalogue | None] | None:
+    """What identifies the catalogue `spec` names, and the catalogue when it had to be loaded for that
+    (a live one: loading it also warns when it is stale). None when the file cannot be read: the normal
+    path then says why."""
+    from scopeplan import safeio
+    from scopeplan.catalogue.load import BUNDLED, BUNDLED_FILE, LIVE, load
+
+    if spec == BUNDLED:
+        from importlib import resources
+
+        data = resources.files("scopeplan.data").joinpath(BUNDLED_FILE).read_bytes()
+        return f"bundled\0{hashlib.sha256(data).hexdigest()}", None
+    if spec == LIVE or spec.startswith(LIVE + ":"):
+        found = load(spec, max_age_days=max_age_days)
+        return f"live\0{found.source}\0{found.origin}\0{found.digest}", found
+    try:
+        data = safeio.read_bytes(Path(spec), safeio.CATALOGUE_LIMIT, "catalogue")
+    except OSError:
+        return None
+    return f"file\0{Path(spec).as_posix()}\0{hashlib.sha256(data).hexdigest()}", None
+
+
+class Kept:
+    """A run's plan, built or kept: `plan` (unpickled only when asked for), `complete`, and `report(fmt,
+    render)`, which gives a report rendered once for this plan and kept beside it."""
+
+    def __init__(self, plan: Plan | None, blob: bytes | None, complete: bool, reports: dict[str, str],
+                 store: Callable[[Kept], None] | None = None):
+        self._plan, self._blob, self.complete, self.reports, self._store = plan, blob, complete, reports, store
+
+    @property
+    def plan(self) -> Plan:
+        if self._plan is None:
+            from scopeplan.scanner.cache import loads
+
+            self._plan = loads(self._blob or b"", ALLOWED)
+        return self._plan
+
+    def blob(self) -> bytes:
+        if self._blob is None:
+            from scopeplan.scanner.cache import dumps
+
+            self._blob = dumps(self.plan)
+        return self._blob
+
+    def report(self, fmt: str, render: Callable[[Plan], str]) -> str:
+        """The `fmt` report of this plan, rendered by `render(plan)` the first time and kept after."""
+        text = self.reports.get(fmt)
+        if text is None:
+            text = self.reports[fmt] = render(self.plan)
+            if self._store is not None:
+                self._store(self)
+        return text
+
+
+def _entry(found: object, tree: str) -> tuple[bytes, bool, dict[str, str]] | None:
+    """A kept entry's parts when it has the shape `_save` writes and is for this tree, else None."""
+    if not (isinstance(found, tuple) and len(found) == 4 and found[0] == tree and isinstance(found[1], bytes)
+            and type(found[2]) is bool and isinstance(found[3], dict)):
+        return None
+    if not all(isinstance(k, str) and isinstance(v, str) for k, v in found[3].items()):
+        return None
+    return found[1], found[2], found[3]
+
+
+def plan(root: Path, conf: Config, only: str | None, spec: str,
+         build: Callable[[Catalogue | None], Plan]) -> Kept:
+    """The plan `build` would make, kept from an earlier run when nothing it depends on changed since.
+
+    `build(catalogue)` makes it afresh (with the catalogue already loaded, or None to load it). With the
+    cache off, or a cache that cannot be opened, it simply builds and keeps nothing.
+    """
+    if not conf.cache:
+        return _built(build(None))
+    from scopeplan.scanner import cache as caching
+    from scopeplan.scanner import discover, vouched
+    from scopeplan.selection import selected
+
+    base = root if root.is_dir() else root.parent
+    cache = caching.Cache.open(base.resolve())
+    part = catalogue_part(spec, conf.cache_max_age_days) if cache is not None else None
+    if cache is None or part is None:
+        return _built(build(part[1] if part else None))
+    identity, loaded = part
+    options = repr((replace(conf, workers=0), only, root.as_posix(), str(root.resolve()), spec, identity))
+    name = "plan-" + hashlib.sha256(f"{options}\0{source_digest()}".encode()).hexdigest()[:32]
+    files = selected(root, conf)[0]
+    if files is None:
+        files = discover(root)
+
+    def save(kept: Kept, tree: str) -> None:
+        cache.store_value(name, tree, (tree, kept.blob(), kept.complete, kept.reports))
+
+    before = vouched(root, files, cache)
+    if before is not None:
+        found = _entry(cache.load_value(name, before, ()), before)  # plain data only: the plan stays bytes
+        if found is not None:
+            return Kept(None, found[0], found[1], dict(found[2]), lambda kept: save(kept, before))
+    result = build(loaded)
+    after = vouched(root, files, cache)  # the files as the scan left them in the manifest
+    if after is None:
+        return _built(result)
+    kept = Kept(result, None, result.complete, {}, lambda kept: save(kept, after))
+    save(kept, after)
+    return kept
+
+
+def _built(result: Plan) -> Kept:
+    return Kept(result, None, result.complete, {})

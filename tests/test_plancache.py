@@ -1,0 +1,169 @@
+"""The kept plan: a warm run with nothing changed resolves nothing and reads no file, and prints what a
+fresh run prints, byte for byte; anything the plan depends on that changes makes it build again."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import scopeplan.plan as plan_module
+import scopeplan.scanner as scanner
+from scopeplan import plancache
+from scopeplan.cli import main
+from test_prefilter import SAMPLES, build
+
+
+@pytest.fixture(autouse=True)
+def private_home(tmp_path, monkeypatch):
+    """The per-user secret goes to a temporary cache home, not the real one."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "home-cache"))
+
+
+@pytest.fixture
+def runs(monkeypatch):
+    """Run the CLI; each result carries `built` (the plan was made afresh) and `read` (files read)."""
+    real_plan, real_read = plan_module.plan, scanner.read
+    log = {"built": 0, "read": []}
+
+    def counting_plan(*args, **kwargs):
+        log["built"] += 1
+        return real_plan(*args, **kwargs)
+
+    def counting_read(path):
+        log["read"].append(os.path.basename(path))
+        return real_read(path)
+
+    monkeypatch.setattr(plan_module, "plan", counting_plan)
+    monkeypatch.setattr(scanner, "read", counting_read)
+
+    def run(*args):
+        log["built"], log["read"] = 0, []
+        result = CliRunner().invoke(main, [str(a) for a in args])
+        assert result.exit_code in (0, 1, 3), result.output
+        result.built, result.read = log["built"], list(log["read"])
+        return result
+
+    return run
+
+
+def _copy(sample: Path, into: Path) -> Path:
+    """A fresh copy (new mtimes and ctimes, as `cp -r` gives), without any cache the sample may carry."""
+    shutil.copytree(sample, into, copy_function=shutil.copyfile, ignore=shutil.ignore_patterns(".scopeplan_cache"))
+    return into
+
+
+@pytest.mark.parametrize("sample", SAMPLES, ids=[p.name for p in SAMPLES])
+def test_a_kept_plan_prints_what_a_fresh_run_prints(sample, tmp_path, runs):
+    root = _copy(sample, tmp_path / sample.name)  # copied just before its first run: the racy case
+    fresh = runs("scan", root, "--format", "json", "--no-cache")
+    cold = runs("scan", root, "--format", "json")
+    assert cold.built == 1 and cold.output == fresh.output
+    warm = runs("scan", root, "--format", "json")
+    assert (warm.built, warm.read) == (0, []), "a warm run with nothing changed resolved or read again"
+    assert warm.output == fresh.output and warm.exit_code == fresh.exit_code
+    text = runs("scan", root)  # another format from the same kept plan
+    assert text.built == 0 and text.output == runs("scan", root, "--no-cache").output
+    runs("scan", root, "--strict")  # --strict's verdict and reasons (stderr) from a kept plan
+    strict, fresh_strict = runs("scan", root, "--strict"), runs("scan", root, "--strict", "--no-cache")
+    assert strict.built == 0
+    assert (strict.output, strict.exit_code) == (fresh_strict.output, fresh_strict.exit_code)
+
+
+def test_check_and_explain_use_the_kept_plan(tmp_path, runs):
+    root = _copy(SAMPLES[0], tmp_path / "project")
+    assert runs("baseline", root).built == 1
+    fresh = runs("check", root, "--format", "json", "--no-cache")
+    warm = runs("check", root, "--format", "json")
+    assert (warm.built, warm.output, warm.exit_code) == (0, fresh.output, fresh.exit_code)
+    scope = "ZohoCRM.modules.leads.READ"
+    assert runs("explain", scope, root).output == runs("explain", scope, root, "--no-cache").output
+
+
+def test_a_changed_file_builds_the_plan_again_and_its_change_is_seen(tmp_path, runs):
+    root = build(tmp_path / "tree")
+    runs("scan", root, "--format", "json")
+    before = runs("scan", root, "--format", "json")
+    assert before.built == 0
+    target = root / "src/shop/paths.py"
+    target.write_text(target.read_text().replace("/crm/v8", "/crm/v2/private/json"))
+    after = runs("scan", root, "--format", "json")
+    assert after.built == 1 and after.output != before.output
+    assert after.output == runs("scan", root, "--format", "json", "--no-cache").output
+    assert runs("scan", root, "--format", "json").built == 0
+
+
+def test_an_edit_within_the_racy_window_is_seen(tmp_path, runs, monkeypatch):
+    """A stat that does not change when the content does (whole-second timestamps, an edit in the same
+    tick; here a time ahead of the clock, so the window never closes, however slow the machine): the
+    manifest cannot vouch for the file, so the plan is not taken from the cache and the edit is seen."""
+    ahead = (time.time_ns() // 1_000_000_000 + 3600) * 1_000_000_000
+
+    def coarse_stat(path):
+        st = os.stat(path)
+        return (st.st_size, ahead, ahead, st.st_ino)
+
+    monkeypatch.setattr(scanner, "_stat", coarse_stat)
+    root = build(tmp_path / "tree")
+    first = runs("scan", root, "--format", "json")
+    target = root / "src/shop/paths.py"
+    target.write_text(target.read_text().replace("v8", "v7"))  # same size, same (coarse) stat
+    again = runs("scan", root, "--format", "json")
+    assert again.built == 1 and "paths.py" in again.read
+    assert again.output != first.output
+    assert again.output == runs("scan", root, "--format", "json", "--no-cache").output
+
+
+def test_options_configuration_and_scopeplan_itself_are_part_of_the_key(tmp_path, runs, monkeypatch):
+    root = _copy(SAMPLES[0], tmp_path / "project")
+    runs("scan", root, "--format", "json")
+    assert runs("scan", root, "--format", "json").built == 0
+    compact = runs("scan", root, "--format", "json", "--compact")
+    assert compact.built == 1
+    assert compact.output == runs("scan", root, "--format", "json", "--compact", "--no-cache").output
+    (root / "pyproject.toml").write_text('[tool.scopeplan]\nexclude = ["nothing/*.py"]\n')
+    assert runs("scan", root, "--format", "json").built == 1  # the configuration changed
+    assert runs("scan", root, "--format", "json").built == 0
+    monkeypatch.setattr(plancache, "source_digest", lambda: "another build of scopeplan")
+    assert runs("scan", root, "--format", "json").built == 1
+
+
+def test_the_source_digest_follows_every_source_file(tmp_path):
+    package = tmp_path / "scopeplan"
+    shutil.copytree(plancache.PACKAGE, package, ignore=shutil.ignore_patterns("__pycache__"))
+    first = plancache.source_digest(package)
+    engine = package / "program" / "evaluate.py"
+    engine.write_text(engine.read_text() + "\n# changed\n")
+    plancache.source_digest.cache_clear()
+    assert plancache.source_digest(package) != first
+
+
+def test_a_damaged_or_foreign_entry_is_rebuilt(tmp_path, runs):
+    root = _copy(SAMPLES[0], tmp_path / "project")
+    fresh = runs("scan", root, "--format", "json", "--no-cache").output
+    runs("scan", root, "--format", "json")
+    entries = list((root / ".scopeplan_cache").glob("*/values/plan-*"))
+    assert len(entries) == 1
+    data = entries[0].read_bytes()
+    from scopeplan.scanner.cache import MAGIC
+
+    assert data.startswith(MAGIC)  # the signed format of every cache entry
+    entries[0].write_bytes(data[:-40] + bytes(40))  # signature no longer matches
+    again = runs("scan", root, "--format", "json")
+    assert again.built == 1 and again.output == fresh
+    entries[0].write_bytes(b"not an entry")
+    again = runs("scan", root, "--format", "json")
+    assert again.built == 1 and again.output == fresh
+    assert runs("scan", root, "--format", "json").built == 0
+    assert not list((root / ".scopeplan_cache").rglob(".tmp-*")), "a temporary file was left behind"
+
+
+def test_no_cache_keeps_no_plan(tmp_path, runs):
+    root = _copy(SAMPLES[0], tmp_path / "project")
+    runs("scan", root, "--no-cache")
+    assert runs("scan", root, "--no-cache").built == 1
+    assert not (root / ".scopeplan_cache").exists()
