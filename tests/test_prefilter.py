@@ -256,6 +256,7 @@ IMPORTS = [
     ("after-colon", "if TYPE_CHECKING: import requests", {"requests"}),
     ("after-semicolon", "x = 1; from a import b", {"a.b"}),
     ("in-function", "def f():\n    import json\n    return json", {"json"}),
+    ("after-a-commented-out-one", "# from old import (a,\n#     b)\nfrom new import (c,\n    d)\n", {"new.c", "new.d"}),
     ("css-import-ignored", 'CSS = "@import url(x.css)"', set()),
     ("doctest-ignored", '""">>> import urllib3"""', set()),
 ]

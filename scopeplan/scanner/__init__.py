@@ -271,17 +271,19 @@ class _Run:
 
     def _select(self, readable: list[_Source], keep: tuple[str, ...]) -> None:
         """Parse the seeds, then the files that use what they define, then whatever their facts may read."""
-        from scopeplan.scanner import prefilter as pf
+        from scopeplan.scanner.closure import Closure
+        from scopeplan.scanner.modules import Modules
+        from scopeplan.scanner.producers import Producers
 
         try:
-            modules = pf.Modules((s.module for s in readable), root_package(self.base))
+            modules = Modules((s.module for s in readable), root_package(self.base))
         except Exception:  # the resolver's name lookup changed shape: parse everything rather than guess
             self.parse(readable)
             return
         by_module: dict[str, list[_Source]] = {}
         for s in readable:
             by_module.setdefault(s.module, []).append(s)
-        producers = pf.Producers(modules)
+        producers = Producers(modules)
         named = {hit[0] for name in keep if (hit := modules.lookup(name.replace(":", "."))) is not None}
         chosen = [s for s in readable if s.summary.seed or s.module in named]
         pending = [s for s in readable if not s.summary.seed and s.summary.refs]
@@ -298,7 +300,7 @@ class _Run:
         if all(s.facts is not None for s in readable):
             return  # everything is parsed already
         producers.settle()
-        closure = pf.Closure(modules)
+        closure = Closure(modules)
         parts = [p for s in readable if s.facts is not None for p in closure.start(s.facts, producers)]
         while parts:
             want = closure.wanted(parts)
