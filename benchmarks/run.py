@@ -2,13 +2,14 @@
 """How fast is scopeplan on this machine? Timings as ratios to a bare `ast.parse` of the same files.
 
 usage: python benchmarks/run.py [--repeat N] [--corpus large,sdk] [--home DIR] [--no-peers] [--no-cli]
-                                [--timeout SECONDS] [--cli-timeout SECONDS] [--full]
+                                [--timeout SECONDS] [--cli-timeout SECONDS] [--full] [--no-startup]
 
 Builds two corpora reproducibly under --home (default ~/.cache/scopeplan-bench, never in the repository):
   large  django 5.2.19, requests 2.34.2, urllib3 2.8.0 sdists (pip download) + sample_projects/legacy_requests_v2:
          ~2,900 files that are mostly not Zoho code
   sdk    the zohocrmsdk8-0 7.0.0 wheel, unpacked: every file names CRM paths
-Then, in one run, several repetitions each, interleaved (floor, then each measure, repetition by repetition),
+First the start-up figure (`scopeplan --version` and `--help` against `python -c pass`). Then, in one run,
+several repetitions each, interleaved (floor, then each measure, repetition by repetition),
 prints for each measure its median wall time (whole process, interpreter start included), the ratio to the
 ast.parse floor of the same corpus, lines/s and the peak RSS of the largest process (wait4 ru_maxrss, which
 covers the worker processes too). Nothing here asserts a time: the figures are for people to read.
@@ -41,6 +42,7 @@ TARGETS = {  # corpus -> measure -> (limit as x ast.parse, what the issue asks)
     "sdk": {"scopeplan, cold": 8.0},
 }
 MEMORY_LIMIT_MIB = 250
+STARTUP_LIMIT = 3.0  # `scopeplan --version` as a multiple of `python -c pass`
 TIMEOUT = [600.0]
 
 FLOOR = r"""
@@ -94,15 +96,43 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=600, help="give up on one run after this many seconds")
     parser.add_argument("--cli-timeout", type=float, default=0, help="timeout of one `scopeplan scan` run")
     parser.add_argument("--full", action="store_true", help="also time the scan with the prefilter off, once")
+    parser.add_argument("--no-startup", action="store_true", help="skip the start-up figure (--version vs python)")
     args = parser.parse_args()
     TIMEOUT[0] = args.timeout
     home = args.home.expanduser()
     corpora = build(home, args.corpus.split(","))
     peers = None if args.no_peers else install_peers(home)
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, scopeplan at {REPO}")
+    if not args.no_startup:
+        startup(args.repeat)
     for name, root in corpora.items():
         results = run_corpus(name, root, args, peers)
         report(name, root, results)
+
+
+# -- start-up ---------------------------------------------------------------------------------------------
+
+def startup(repeat: int) -> None:
+    """`scopeplan --version` (and `--help`, which loads the command line) against a bare interpreter."""
+    measures = [Measure("python -c pass (floor)", [PY, "-c", "pass"]),
+                Measure("scopeplan --version", [PY, "-m", "scopeplan", "--version"]),
+                Measure("scopeplan --help", [PY, "-m", "scopeplan", "--help"])]
+    for rep in range(3 * repeat):  # short runs: more of them, interleaved like the rest
+        for m in measures:
+            print(f"  start-up: {m.label} ({rep + 1}/{3 * repeat})", file=sys.stderr, flush=True)
+            sample = timed(m.cmd, TIMEOUT[0])
+            if sample is not None:
+                m.samples.append(sample)
+    floor = statistics.median(s[0] for s in measures[0].samples)
+    print("\n## start-up\n")
+    print("| measure | n | median s | × python -c pass | peak MiB |")
+    print("|---|---:|---:|---:|---:|")
+    for m in measures:
+        wall = statistics.median(s[0] for s in m.samples)
+        print(f"| {m.label} | {len(m.samples)} | {wall:.3f} | {wall / floor:.2f} | {max(s[1] for s in m.samples):.0f} |")
+    ratio = statistics.median(s[0] for s in measures[1].samples) / floor
+    print(f"\ntarget start-up / scopeplan --version: ≤ {STARTUP_LIMIT}× python -c pass → {ratio:.2f}× "
+          f"{'met' if ratio <= STARTUP_LIMIT else 'MISSED'}")
 
 
 # -- corpora ----------------------------------------------------------------------------------------------
