@@ -3,9 +3,9 @@
 A plan depends on the project's files, its configuration, the catalogue, scopeplan itself and the
 options of the command. The key covers each: every scanned file's path and content key (taken from the
 scanner's manifest without reading a file: `scanner.vouched`, which gives up on any file that is new,
-changed or within the racy window), discovery's notices, the whole `Config`, the catalogue's bytes (or,
-for a live one, its digest), scopeplan's version with a digest of its own source and data files, the
-Python that wrote it, the root as given and `only`. One entry per (root, options, catalogue, scopeplan)
+changed or within the racy window), discovery's notices, the whole `Config`, a catalogue file's bytes (a
+live one's digest), scopeplan's version with a digest of its source files and the size and mtime of its
+data files (the bundled catalogue among them), the Python that wrote it, the root as given and `only`. One entry per (root, options, catalogue, scopeplan)
 lives in the facts cache's folder (`.scopeplan_cache/<fingerprint>/values/plan-<slot>`), signed and
 written atomically like every entry there; it holds what reports hold, never a token or secret.
 """
@@ -18,10 +18,13 @@ from collections.abc import Callable
 from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import scopeplan
-from scopeplan.config import Config
-from scopeplan.model import Catalogue, Plan
+
+if TYPE_CHECKING:  # a warm run that prints a kept report never imports the model
+    from scopeplan.config import Config
+    from scopeplan.model import Catalogue, Plan
 
 PACKAGE = Path(scopeplan.__file__).resolve().parent
 # the modules whose dataclasses a Plan is made of: nothing else may be unpickled from an entry
@@ -31,10 +34,14 @@ ALLOWED = ("scopeplan.model", "scopeplan.jobs", "scopeplan.advice", "scopeplan.g
 
 @lru_cache(maxsize=4)
 def source_digest(package: Path = PACKAGE) -> str:
-    """scopeplan's version and a digest of every source and data file of the package."""
+    """scopeplan's version, a digest of every source file of the package, and the size and mtime of each
+    of its data files (the bundled catalogue among them: 2 MB not read on every run)."""
     digest = hashlib.sha256(f"{scopeplan.__version__}\0{sys.implementation.cache_tag}\0".encode())
-    for path in sorted([*package.rglob("*.py"), *(package / "data").rglob("*.json")]):
+    for path in sorted(package.rglob("*.py")):
         digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    for path in sorted((package / "data").rglob("*")):
+        st = path.stat()
+        digest.update(f"{path.relative_to(package).as_posix()}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
     return digest.hexdigest()
 
 
@@ -42,14 +49,11 @@ def catalogue_part(spec: str, max_age_days: int | None) -> tuple[str, Catalogue 
     """What identifies the catalogue `spec` names, and the catalogue when it had to be loaded for that
     (a live one: loading it also warns when it is stale). None when the file cannot be read: the normal
     path then says why."""
+    if spec == "bundled":  # package data: its size and mtime are in source_digest
+        return "bundled", None
     from scopeplan import safeio
-    from scopeplan.catalogue.load import BUNDLED, BUNDLED_FILE, LIVE, load
+    from scopeplan.catalogue.load import LIVE, load
 
-    if spec == BUNDLED:
-        from importlib import resources
-
-        data = resources.files("scopeplan.data").joinpath(BUNDLED_FILE).read_bytes()
-        return f"bundled\0{hashlib.sha256(data).hexdigest()}", None
     if spec == LIVE or spec.startswith(LIVE + ":"):
         found = load(spec, max_age_days=max_age_days)
         return f"live\0{found.source}\0{found.origin}\0{found.digest}", found
@@ -124,9 +128,12 @@ def plan(root: Path, conf: Config, only: str | None, spec: str,
     identity, loaded = part
     options = repr((replace(conf, workers=0), only, root.as_posix(), str(root.resolve()), spec, identity))
     name = "plan-" + hashlib.sha256(f"{options}\0{source_digest()}".encode()).hexdigest()[:32]
-    files = selected(root, conf)[0]
-    if files is None:
-        files = discover(root)
+    listings = _listings(cache.load_value("listings", "listings", ()))  # folder -> its last listing
+    last = dict(listings)
+    found, _ = selected(root, conf, listings)
+    files = found if found is not None else discover(root, listings)  # the second time, from the listings
+    if listings != last:
+        cache.store_value("listings", "listings", listings)
 
     def save(kept: Kept, tree: str) -> None:
         cache.store_value(name, tree, (tree, kept.blob(), kept.complete, kept.reports))
@@ -143,6 +150,19 @@ def plan(root: Path, conf: Config, only: str | None, spec: str,
     kept = Kept(result, None, result.complete, {}, lambda kept: save(kept, after))
     save(kept, after)
     return kept
+
+
+def _listings(found: object) -> dict:
+    """The folder listings `discover` kept, if every row has the shape it writes; else none."""
+    if not isinstance(found, dict):
+        return {}
+    for folder, row in found.items():
+        if not (isinstance(folder, str) and type(row) is tuple and len(row) == 4 and type(row[0]) is tuple
+                and len(row[0]) == 4 and all(type(n) is int for n in row[0]) and type(row[1]) is int
+                and (row[2] is None) == (row[3] is None)
+                and all(type(part) is tuple and all(type(n) is str for n in part) for part in row[2:] if part is not None)):
+            return {}
+    return found
 
 
 def _built(result: Plan) -> Kept:

@@ -10,8 +10,8 @@ from scopeplan.config import Config
 from scopeplan.scanner.files import Discovered, discover
 
 
-def selected(root: Path, config: Config) -> tuple[Discovered | None, int]:
-    """The files to scan (None: all) and how many test files were left out.
+def selected(root: Path, config: Config, listings: dict | None = None) -> tuple[Discovered | None, int]:
+    """The files to scan (None: all) and how many test files were left out (`listings`: see `discover`).
 
     `[tool.scopeplan]` include/exclude globs match posix paths relative to root. Tests are left out unless
     `include-tests = true`: they call the library with placeholders against mocks, which adds false sites
@@ -20,7 +20,7 @@ def selected(root: Path, config: Config) -> tuple[Discovered | None, int]:
     if not root.is_dir() or (config.include_tests and not (config.include or config.exclude)):
         return None, 0
     prefix = str(root).rstrip("/") + "/"
-    found = discover(root)
+    found = discover(root, listings)
     keep, tests = Discovered(), 0
     keep.notices = found.notices  # links and special files discovery skipped: still reported
     keep.links = found.links

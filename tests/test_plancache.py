@@ -139,7 +139,12 @@ def test_the_source_digest_follows_every_source_file(tmp_path):
     engine = package / "program" / "evaluate.py"
     engine.write_text(engine.read_text() + "\n# changed\n")
     plancache.source_digest.cache_clear()
-    assert plancache.source_digest(package) != first
+    second = plancache.source_digest(package)
+    assert second != first
+    data = package / "data" / "catalogue_v8.json"
+    os.utime(data, ns=(data.stat().st_atime_ns, data.stat().st_mtime_ns + 1_000_000_000))  # a rebuilt catalogue
+    plancache.source_digest.cache_clear()
+    assert plancache.source_digest(package) != second
 
 
 def test_a_damaged_or_foreign_entry_is_rebuilt(tmp_path, runs):
@@ -167,3 +172,18 @@ def test_no_cache_keeps_no_plan(tmp_path, runs):
     runs("scan", root, "--no-cache")
     assert runs("scan", root, "--no-cache").built == 1
     assert not (root / ".scopeplan_cache").exists()
+
+
+def test_a_new_file_in_a_known_folder_is_found_and_builds_again(tmp_path, runs):
+    root = build(tmp_path / "tree")
+    for folder in [root, *(p for p in root.rglob("*") if p.is_dir())]:  # settled folders: listings kept
+        st = folder.stat()
+        os.utime(folder, ns=(st.st_atime_ns, st.st_mtime_ns - 60_000_000_000))
+    runs("scan", root, "--format", "json")
+    before = runs("scan", root, "--format", "json")
+    assert before.built == 0
+    (root / "src/shop/extra.py").write_text('import httpx\n\n\ndef purge():\n'
+                                            '    httpx.delete("https://www.zohoapis.com/crm/v8/Leads/1")\n')
+    after = runs("scan", root, "--format", "json")
+    assert after.built == 1 and "src/shop/extra.py" in after.output
+    assert after.output == runs("scan", root, "--format", "json", "--no-cache").output

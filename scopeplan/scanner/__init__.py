@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from scopeplan.scanner.budget import too_complex
-from scopeplan.scanner.files import discover, module_name, read, root_package
+from scopeplan.scanner.files import FINE_NS, discover, module_name, read, root_package, settled
 
 if TYPE_CHECKING:
     from scopeplan.scanner.facts import FileFacts
@@ -37,12 +37,6 @@ def __getattr__(name: str):
         return FileFacts
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
-# A file whose mtime/ctime is this close before the moment its content was checked may still change
-# without its stat changing (a write in the same timestamp tick): it is read again until a later check
-# proves it. File systems with sub-second timestamps tick with the kernel's coarse clock (a few ms);
-# the others (FAT, HFS+, old ext3) in whole seconds, FAT in two.
-FINE_NS = 20_000_000
-COARSE_NS = 2_000_000_000
 
 
 class Scanned(list):
@@ -172,10 +166,7 @@ def vouched(root: Path, files: list, cache) -> str | None:
 def _settled(stat: tuple, checked: int | None) -> bool:
     """Whether a file with this stat, whose content was checked at `checked`, cannot have changed since
     without its stat changing."""
-    if checked is None:
-        return False
-    grain = FINE_NS if stat[2] % 1_000_000_000 else COARSE_NS
-    return max(stat[1], stat[2]) + grain <= checked
+    return settled(stat[1], stat[2], checked)
 
 
 def _valid_entry(entry) -> bool:

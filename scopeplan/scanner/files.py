@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
+import time
 from pathlib import Path
 
 from scopeplan.safeio import read_open
@@ -28,7 +29,24 @@ class Discovered(list):
         self.links = set()
 
 
-def discover(root: Path) -> Discovered:
+# A file or folder whose mtime/ctime is this close before the moment it was checked may still change without
+# its stat changing (a write in the same timestamp tick): it is checked again until a later check proves it.
+# File systems with sub-second timestamps tick with the kernel's coarse clock (a few ms); the others (FAT,
+# HFS+, old ext3) in whole seconds, FAT in two.
+FINE_NS = 20_000_000
+COARSE_NS = 2_000_000_000
+
+
+def settled(mtime_ns: int, ctime_ns: int, checked: int | None) -> bool:
+    """Whether something with these timestamps, checked at `checked` (ns), cannot have changed since
+    without its timestamps changing."""
+    if checked is None:
+        return False
+    grain = FINE_NS if ctime_ns % 1_000_000_000 else COARSE_NS
+    return max(mtime_ns, ctime_ns) + grain <= checked
+
+
+def discover(root: Path, listings: dict | None = None) -> Discovered:
     """Python files under root (as strings: `root` joined with `/`-free names), sorted, skipping virtualenvs,
     VCS, dependency, build and cache folders.
 
@@ -38,6 +56,10 @@ def discover(root: Path) -> Discovered:
     as a path of its own, so that reading it gives its error row. Only regular files are returned:
     FIFOs, devices, and links that loop, dangle, or lead out of root or to something not a regular
     file are skipped with a notice.
+
+    `listings` (a dict kept between runs, updated in place) spares the `scandir` of a folder whose stat is the one it had when it was listed, once settled:
+    adding, removing or renaming an entry changes a folder's mtime. A folder holding a link or a skipped
+    entry is always listed (a link's target can change without its folder changing).
     """
     found = Discovered()
     top = os.fspath(root)
@@ -49,6 +71,16 @@ def discover(root: Path) -> Discovered:
     stack = [(top, True)]
     while stack:
         folder, is_top = stack.pop()
+        known = listings.get(folder) if listings is not None else None
+        if known is not None:
+            stat = _folder_stat(folder)
+            if stat is not None and stat == known[0] and settled(stat[0], stat[1], known[1]):
+                if known[2] is not None:  # None: a virtualenv, skipped
+                    names.extend(os.path.join(folder, name) for name in known[2])
+                    stack.extend((os.path.join(folder, name), False) for name in reversed(known[3]))
+                continue
+        before = _folder_stat(folder) if listings is not None else None
+        checked = time.time_ns()  # stat, then list: both after this moment
         try:
             with os.scandir(folder) as listing:
                 entries = list(listing)
@@ -56,8 +88,11 @@ def discover(root: Path) -> Discovered:
             names.append(folder)  # read() says why, as this folder's error row
             continue
         if not is_top and any(e.name == "pyvenv.cfg" for e in entries):
+            if before is not None:
+                listings[folder] = (before, checked, None, None)
             continue
         dirs, files = [], []
+        plain = True  # no link and nothing skipped: the listing alone says what this folder holds
         for entry in entries:
             try:
                 is_dir = entry.is_dir(follow_symlinks=False)
@@ -72,12 +107,32 @@ def discover(root: Path) -> Discovered:
                     files.append(entry.name)
                     if entry.is_symlink():
                         found.links.add(entry.path)
-                elif why:
-                    found.notices.append(f"{os.path.relpath(entry.path, top)}: skipped: {why}")
-        names.extend(os.path.join(folder, name) for name in sorted(files))
-        stack.extend((os.path.join(folder, name), False) for name in sorted(dirs, reverse=True))
+                        plain = False
+                else:
+                    plain = False
+                    if why:
+                        found.notices.append(f"{os.path.relpath(entry.path, top)}: skipped: {why}")
+        files.sort()
+        dirs.sort()
+        names.extend(os.path.join(folder, name) for name in files)
+        stack.extend((os.path.join(folder, name), False) for name in reversed(dirs))
+        if before is not None:
+            row = (before, checked, tuple(files), tuple(dirs)) if plain else None
+            if row is None:
+                listings.pop(folder, None)
+            else:
+                listings[folder] = row
     found.extend(names)
     return found
+
+
+def _folder_stat(folder: str) -> tuple[int, int, int, int] | None:
+    """What a folder's listing is compared by: mtime, ctime, inode, device (never through a link)."""
+    try:
+        st = os.lstat(folder)
+    except OSError:
+        return None
+    return (st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev) if stat.S_ISDIR(st.st_mode) else None
 
 
 def _unusable(entry: os.DirEntry, real_root: str) -> str | None:
