@@ -16,7 +16,7 @@ from scopeplan.config import Config
 from scopeplan.matcher import Matcher
 from scopeplan.model import Catalogue, FileError, Hole, Plan, Resolution, Url
 from scopeplan.scanner import scan
-from scopeplan.scanner.files import root_package
+from scopeplan.scanner.files import Discovered, root_package
 from scopeplan.selection import is_test, selected as _selected  # noqa: F401  (is_test: re-exported)
 from scopeplan import advice, credits, granted, jobs
 from scopeplan.sites import choose
@@ -30,17 +30,18 @@ class PlanError(Exception):
 
 
 def plan(root: Path, catalogue: Catalogue, compact: bool = False, config: Config | None = None,
-         only: str | None = None) -> Plan:
+         only: str | None = None, files: tuple[Discovered | None, int] | None = None) -> Plan:
     """Scan `root` and judge every Zoho CRM call it makes against `catalogue`.
 
     `only` (a posix path relative to root) limits the report to the calls and files under it; the whole
     root is still analysed, so that wrappers, constants and imports elsewhere in the project resolve.
+    `files`: what `selection.selected(root, config)` gives, when the caller has it already.
     """
     config = config or Config()
     if not root.exists():
         raise PlanError(f"{root}: no such file or directory")
     named = (*config.entry_points, *(f for f, _ in config.modules), *(f for f, _ in config.runs_per_day if f != "*"))
-    selected, tests_skipped = _selected(root, config)
+    selected, tests_skipped = files if files is not None else _selected(root, config)
     facts = scan(root, selected, use_cache=config.cache, workers=config.workers, keep=named,
                  on_notice=lambda notice: None)  # the plan reports them
     if not facts:

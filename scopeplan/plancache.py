@@ -108,14 +108,15 @@ def _entry(found: object, tree: str) -> tuple[bytes, bool, dict[str, str]] | Non
 
 
 def plan(root: Path, conf: Config, only: str | None, spec: str,
-         build: Callable[[Catalogue | None], Plan]) -> Kept:
+         build: Callable[[Catalogue | None, tuple | None], Plan]) -> Kept:
     """The plan `build` would make, kept from an earlier run when nothing it depends on changed since.
 
-    `build(catalogue)` makes it afresh (with the catalogue already loaded, or None to load it). With the
-    cache off, or a cache that cannot be opened, it simply builds and keeps nothing.
+    `build(catalogue, files)` makes it afresh (with the catalogue already loaded, or None to load it, and
+    the files `selection.selected` chose, or None to choose them). With the cache off, or a cache that
+    cannot be opened, it simply builds and keeps nothing.
     """
     if not conf.cache:
-        return _built(build(None))
+        return _built(build(None, None))
     from scopeplan.scanner import cache as caching
     from scopeplan.scanner import discover, vouched
     from scopeplan.selection import selected
@@ -124,13 +125,13 @@ def plan(root: Path, conf: Config, only: str | None, spec: str,
     cache = caching.Cache.open(base.resolve())
     part = catalogue_part(spec, conf.cache_max_age_days) if cache is not None else None
     if cache is None or part is None:
-        return _built(build(part[1] if part else None))
+        return _built(build(part[1] if part else None, None))
     identity, loaded = part
     options = repr((replace(conf, workers=0), only, root.as_posix(), str(root.resolve()), spec, identity))
     name = "plan-" + hashlib.sha256(f"{options}\0{source_digest()}".encode()).hexdigest()[:32]
     listings = _listings(cache.load_value("listings", "listings", ()))  # folder -> its last listing
     last = dict(listings)
-    found, _ = selected(root, conf, listings)
+    found, tests = selected(root, conf, listings)
     files = found if found is not None else discover(root, listings)  # the second time, from the listings
     if listings != last:
         cache.store_value("listings", "listings", listings)
@@ -143,7 +144,7 @@ def plan(root: Path, conf: Config, only: str | None, spec: str,
         found = _entry(cache.load_value(name, before, ()), before)  # plain data only: the plan stays bytes
         if found is not None:
             return Kept(None, found[0], found[1], dict(found[2]), lambda kept: save(kept, before))
-    result = build(loaded)
+    result = build(loaded, (found, tests))
     after = vouched(root, files, cache)  # the files as the scan left them in the manifest
     if after is None:
         return _built(result)
