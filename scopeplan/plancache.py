@@ -25,6 +25,7 @@ import scopeplan
 if TYPE_CHECKING:  # a warm run that prints a kept report never imports the model
     from scopeplan.config import Config
     from scopeplan.model import Catalogue, Plan
+    from scopeplan.scanner.files import Discovered
 
 PACKAGE = Path(scopeplan.__file__).resolve().parent
 # the modules whose dataclasses a Plan is made of: nothing else may be unpickled from an entry
@@ -108,7 +109,7 @@ def _entry(found: object, tree: str) -> tuple[bytes, bool, dict[str, str]] | Non
 
 
 def plan(root: Path, conf: Config, only: str | None, spec: str,
-         build: Callable[[Catalogue | None, tuple | None], Plan]) -> Kept:
+         build: Callable[[Catalogue | None, tuple[Discovered | None, int] | None], Plan]) -> Kept:
     """The plan `build` would make, kept from an earlier run when nothing it depends on changed since.
 
     `build(catalogue, files)` makes it afresh (with the catalogue already loaded, or None to load it, and
@@ -141,9 +142,9 @@ def plan(root: Path, conf: Config, only: str | None, spec: str,
 
     before = vouched(root, files, cache)
     if before is not None:
-        found = _entry(cache.load_value(name, before, ()), before)  # plain data only: the plan stays bytes
-        if found is not None:
-            return Kept(None, found[0], found[1], dict(found[2]), lambda kept: save(kept, before))
+        entry = _entry(cache.load_value(name, before, ()), before)  # plain data only: the plan stays bytes
+        if entry is not None:
+            return Kept(None, entry[0], entry[1], dict(entry[2]), lambda kept: save(kept, before))
     result = build(loaded, (found, tests))
     after = vouched(root, files, cache)  # the files as the scan left them in the manifest
     if after is None:
@@ -153,7 +154,7 @@ def plan(root: Path, conf: Config, only: str | None, spec: str,
     return kept
 
 
-def _listings(found: object) -> dict:
+def _listings(found: object) -> dict[str, tuple[object, ...]]:
     """The folder listings `discover` kept, if every row has the shape it writes; else none."""
     if not isinstance(found, dict):
         return {}

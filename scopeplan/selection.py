@@ -10,7 +10,8 @@ from scopeplan.config import Config
 from scopeplan.scanner.files import Discovered, discover
 
 
-def selected(root: Path, config: Config, listings: dict | None = None) -> tuple[Discovered | None, int]:
+def selected(root: Path, config: Config,
+             listings: dict[str, tuple[object, ...]] | None = None) -> tuple[Discovered | None, int]:
     """The files to scan (None: all) and how many test files were left out (`listings`: see `discover`).
 
     `[tool.scopeplan]` include/exclude globs match posix paths relative to root. Tests are left out unless

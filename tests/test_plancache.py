@@ -187,3 +187,16 @@ def test_a_new_file_in_a_known_folder_is_found_and_builds_again(tmp_path, runs):
     after = runs("scan", root, "--format", "json")
     assert after.built == 1 and "src/shop/extra.py" in after.output
     assert after.output == runs("scan", root, "--format", "json", "--no-cache").output
+
+
+def test_a_new_set_of_options_on_a_known_tree_scans_the_same_files(tmp_path, runs):
+    """A tree the manifest vouches for, with no plan kept for these options yet: the rebuilt plan leaves the
+    test files out as any run does."""
+    root = _copy(SAMPLES[0], tmp_path / "project")
+    (root / "tests").mkdir()
+    (root / "tests" / "test_calls.py").write_text(
+        'import requests\n\n\ndef test_purge():\n    requests.delete("https://www.zohoapis.com/crm/v8/Deals/1")\n')
+    runs("scan", root, "--format", "json")
+    compact = runs("scan", root, "--format", "json", "--compact")
+    assert compact.built == 1
+    assert compact.output == runs("scan", root, "--format", "json", "--compact", "--no-cache").output

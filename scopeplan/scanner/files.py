@@ -23,7 +23,7 @@ class Discovered(list):
     notices: list[str]
     links: set[str]
 
-    def __init__(self, *args):
+    def __init__(self, *args: list[str]) -> None:
         super().__init__(*args)
         self.notices = []
         self.links = set()
