@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 from scopeplan.scanner.budget import too_complex
 from scopeplan.scanner.files import FINE_NS, discover, module_name, read, root_package, settled
+from scopeplan.scanner.manifest import pack as _pack, unpack as _unpack, valid_manifest as _valid_manifest
 
 if TYPE_CHECKING:
     from scopeplan.scanner.facts import FileFacts
@@ -167,29 +168,6 @@ def _settled(stat: tuple, checked: int | None) -> bool:
     """Whether a file with this stat, whose content was checked at `checked`, cannot have changed since
     without its stat changing."""
     return settled(stat[1], stat[2], checked)
-
-
-def _valid_entry(entry) -> bool:
-    """A manifest row as this scanner writes it: (stat, key, summary, checked)."""
-    return (isinstance(entry, tuple) and len(entry) == 4 and isinstance(entry[0], tuple) and len(entry[0]) == 4
-            and all(type(n) is int for n in entry[0]) and isinstance(entry[1], str)
-            and (entry[2] is None or (isinstance(entry[2], tuple) and len(entry[2]) == 2
-                                      and isinstance(entry[2][0], bool) and isinstance(entry[2][1], str)))
-            and (entry[3] is None or type(entry[3]) is int))
-
-
-def _valid_manifest(manifest) -> dict:
-    """The manifest if every part of it has the shape this scanner writes, else an empty one (rebuilt)."""
-    if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), dict):
-        return {}
-    if not all(isinstance(k, str) and _valid_entry(v) for k, v in manifest["files"].items()):
-        return {}
-    selection = manifest.get("selection")
-    if selection is not None and not (isinstance(selection, tuple) and len(selection) == 2
-                                      and isinstance(selection[0], str) and isinstance(selection[1], tuple)
-                                      and all(isinstance(p, str) for p in selection[1])):
-        return {}
-    return manifest
 
 
 class _Run:
@@ -368,30 +346,6 @@ def _summarise(data: bytes, name: str, package: bool):
     from scopeplan.scanner.prefilter import summarise  # imported here: a warm run never needs it
 
     return summarise(data, name, package)
-
-
-class _Summary:
-    """A prefilter summary as the manifest keeps it: one string, split only when used."""
-
-    __slots__ = ("seed", "_refs")
-
-    def __init__(self, seed: bool, refs: str):
-        self.seed, self._refs = seed, refs
-
-    @property
-    def refs(self) -> tuple[str, ...]:
-        refs = self._refs
-        if isinstance(refs, str):
-            refs = self._refs = tuple(refs.split("\n")) if refs else ()
-        return refs
-
-
-def _pack(summary):
-    return None if summary is None else (summary.seed, "\n".join(summary.refs))
-
-
-def _unpack(packed):
-    return None if packed is None else _Summary(*packed)
 
 
 def scan_source(data: bytes, relative: Path) -> FileFacts:
