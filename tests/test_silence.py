@@ -36,7 +36,7 @@ def test_the_text_report_does_not_say_no_calls_over_a_warning(project):
 
 
 
-def test_a_crm_base_url_without_a_trailing_slash_is_a_sign(project):
+def test_a_crm_base_url_without_a_trailing_slash_is_a_sign():
     from scopeplan.scanner.signs import signs
 
     assert signs(['BASE = "https://www.zohoapis.com/crm/v2"']) == (

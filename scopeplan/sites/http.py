@@ -117,13 +117,17 @@ def _inherited(project: Project, cls: str, method: str, ctx: Ctx, after: str | N
     """An HTTP method a project class inherits from a client class (`class Api(requests.Session)`)."""
     if project.class_member(cls, method, ctx, 0, after=after) is not None:
         return []  # the project's own method: followed as a wrapper
-    for base in project.external_bases(cls):
-        library = clients.client_class(base)
-        if library is not None:
-            if after is None and _override(project, cls, library, method, ctx) is not None:
-                return []  # `api.get(url)` runs the class's own `request`: followed as a wrapper (`delegated`)
-            return [HttpCall(library, method)] if method in clients.methods(library) else []
-    return []
+    library = _client_library(project, cls)
+    if library is None:
+        return []
+    if after is None and _override(project, cls, library, method, ctx) is not None:
+        return []  # `api.get(url)` runs the class's own `request`: followed as a wrapper (`delegated`)
+    return [HttpCall(library, method)] if method in clients.methods(library) else []
+
+
+def _client_library(project: Project, cls: str) -> str | None:
+    """The library of the first HTTP client class a project class derives from, if any."""
+    return next((lib for base in project.external_bases(cls) if (lib := clients.client_class(base))), None)
 
 
 def _override(project: Project, cls: str, library: str, method: str, ctx: Ctx) -> Function | None:
@@ -146,7 +150,7 @@ def delegated(project: Project, invoke: Invoke) -> list[Target]:
         classes = [(v.facts.qualname, v.ctx, False) for v in project.evaluate(callee.value) if isinstance(v, Instance)]
     out = []
     for cls, ctx, own in classes:
-        library = next((lib for base in project.external_bases(cls) if (lib := clients.client_class(base))), None)
+        library = _client_library(project, cls)
         if library is None or project.class_member(cls, callee.name, ctx, 0) is not None:
             continue
         function = _override(project, cls, library, callee.name, ctx)
