@@ -17,7 +17,7 @@ from scopeplan.matcher import Matcher
 from scopeplan.model import Catalogue, FileError, Hole, Plan, Resolution, Url
 from scopeplan.scanner import scan
 from scopeplan.scanner.files import Discovered, root_package
-from scopeplan.selection import is_test, selected as _selected  # noqa: F401  (is_test: re-exported)
+from scopeplan.selection import selected as _selected
 from scopeplan import advice, credits, granted, jobs
 from scopeplan.sites import choose
 from scopeplan.sites.follow import call_edges, call_sites

@@ -293,6 +293,6 @@ def test_include_and_exclude_globs(tmp_path, small_catalogue):
     ("contest.py", False), ("pkg/test_data.json", False), ("attestation/api.py", False),
 ])
 def test_what_counts_as_a_test_file(relative, test):
-    from scopeplan.plan import is_test
+    from scopeplan.selection import is_test
 
     assert is_test(relative) is test
