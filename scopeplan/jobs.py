@@ -152,7 +152,7 @@ def jobs(resolutions: Iterable[Resolution], edges: Iterable[tuple[str, str, tupl
         under = [r for g in sorted(reached) for r in by_function.get(g, ())]
         if not under:
             continue
-        needed = algebra.minimal(s for r in under if r.status == "matched" for s in r.scopes)
+        needed = algebra.minimal(s for r in under for s in r.needed_scopes)  # as the plan's set counts
         point = worst.get(fn)
         out.append(Job(fn, tuple(why[fn]), tuple(needed), _edges(under, reached),
                        point.worst_case if point else None, point.unbounded_because if point else None))

@@ -170,6 +170,13 @@ class Resolution:
     candidates: tuple[str, ...] = ()
     candidate_modules: tuple[str, ...] = ()
 
+    @property
+    def needed_scopes(self) -> tuple[str, ...]:
+        """The scopes the call surely needs: a matched call's, the certain part of an unresolved one's; none if ignored.
+
+        The one rule for every place that sums what the code needs (the scope set, jobs, the gate)."""
+        return self.scopes if self.status in ("matched", "unresolved") and not self.site.ignored else ()
+
 
 @dataclass(frozen=True, slots=True)
 class EntryPoint:

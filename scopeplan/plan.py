@@ -292,23 +292,18 @@ def _about_zoho(r: Resolution) -> bool:
 
 def _needed(resolutions: list[Resolution]) -> list[str]:
     """The least-privilege scope set (never compacted: a grant is judged against what the calls need)."""
-    return scope_algebra.minimal(s for r in resolutions if _needs(r) for s in r.scopes)
-
-
-def _needs(r: Resolution) -> bool:
-    """Whether the call's scopes are needed: a matched call's, and the certain part of an unresolved one's."""
-    return r.status in ("matched", "unresolved") and not r.site.ignored
+    return scope_algebra.minimal(s for r in resolutions for s in r.needed_scopes)
 
 
 def _scopes(resolutions: list[Resolution], compact: bool) -> tuple[tuple[str, tuple[Resolution, ...]], ...]:
     """Each scope of the least-privilege (or compact) set, with the sites that need it."""
-    needed = [s for r in resolutions if _needs(r) for s in r.scopes]
+    needed = [s for r in resolutions for s in r.needed_scopes]
     chosen = scope_algebra.minimal(needed)
     if compact:
         chosen = list(scope_algebra.compact(chosen))
     out = []
     for scope in chosen:
-        users = tuple(r for r in resolutions if _needs(r) and any(scope_algebra.covers(scope, s) for s in r.scopes))
+        users = tuple(r for r in resolutions if any(scope_algebra.covers(scope, s) for s in r.needed_scopes))
         out.append((scope, users))
     return tuple(out)
 

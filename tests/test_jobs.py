@@ -92,3 +92,36 @@ def test_configured_entry_points(tmp_path, small_catalogue):
     (tmp_path / "pyproject.toml").write_text('[tool.scopeplan]\nentry-points = ["app.crm:le*"]\n')
     jobs = {j.function: j for j in plan(tmp_path, small_catalogue, config=load(tmp_path)).jobs}
     assert Configured("app.crm:le*") in jobs["app.crm:leads"].why
+
+
+H = "https://www.zohoapis.com"
+# (id, source of app/crm.py, the scopes of job `app.crm:job`): an unresolved call's certain scopes count in the
+# job as they count in the plan's scope set; the module-dependent rest does not (it is not certain).
+UNRESOLVED_JOBS = [
+    ("matched-only", f'import requests\ndef job():\n    return requests.get("{H}/crm/v8/Leads")\n',
+     ("ZohoCRM.modules.leads.READ",)),
+    ("runtime-coql-keeps-coql-read",
+     f'import requests\ndef job(q):\n    return requests.post("{H}/crm/v8/coql", json={{"select_query": q}})\n',
+     ("ZohoCRM.coql.READ",)),
+    ("runtime-coql-beside-a-matched-call",
+     f'import requests\ndef job(q):\n    requests.get("{H}/crm/v8/users")\n'
+     f'    return requests.post("{H}/crm/v8/coql", json={{"select_query": q}})\n',
+     ("ZohoCRM.coql.READ", "ZohoCRM.users.READ")),
+    ("runtime-coql-under-a-helper",
+     f'import requests\ndef query(q):\n    return requests.post("{H}/crm/v8/coql", json={{"select_query": q}})\n'
+     'def job():\n    return query(input())\n',
+     ("ZohoCRM.coql.READ",)),
+    ("module-hole-keeps-nothing-certain",
+     f'import requests\ndef job(m):\n    requests.get("{H}/crm/v8/users")\n    return requests.get(f"{H}/crm/v8/{{m}}")\n',
+     ("ZohoCRM.users.READ",)),
+]
+
+
+@pytest.mark.parametrize("source, scopes", [c[1:] for c in UNRESOLVED_JOBS], ids=[c[0] for c in UNRESOLVED_JOBS])
+def test_a_job_keeps_the_certain_scopes_of_its_unresolved_calls(project, source, scopes):
+    result = project({"app/crm.py": source})
+    jobs = {j.function: j for j in result.jobs}
+    assert jobs["app.crm:job"].scopes == scopes
+    # every job's scopes are in the plan's set, and the set is no more than what the jobs need
+    assert set(scopes) <= set(result.scope_names)
+    assert set(result.scope_names) == {s for j in result.jobs for s in j.scopes}
