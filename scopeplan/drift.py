@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from scopeplan import scopes as scope_algebra
-from scopeplan.baseline import Baseline, endpoint_key, matched, open_key, per_run_worst_case
+from scopeplan.baseline import Baseline, endpoint_key, open_key, per_run_worst_case
 from scopeplan.model import Plan, Resolution
 
 _VERSION = re.compile(r"^(/crm/(?:bulk/|email/)?)v\d+(?:\.\d+)?(?=/|$)")
@@ -61,7 +61,7 @@ class Drift:
     fail_on_unused: bool = False
     unmatched: tuple[Resolution, ...] = ()  # unmatched calls the baseline does not know
     allow_new_unresolved: bool = False
-    kept: tuple[tuple[str, tuple[Resolution, ...]], ...] = ()  # no matched call needs it, but these calls may
+    kept: tuple[tuple[str, tuple[Resolution, ...]], ...] = ()  # no call surely needs it, but these calls may
     over_budget: bool = False  # the daily worst case is above the configured edition's allowance
 
     @property
@@ -84,11 +84,12 @@ def diff(old: Baseline, plan: Plan, *, tolerance: float | None = None, strict: b
     no longer needs. `tolerance` None: credit rises are reported, and fail only over a configured budget."""
     data = old.data
     granted = [scope_algebra.parse(s) for s in data["scopes"]]
-    calls = matched(plan)
-    needs = {need for r in calls for need in r.scopes}
+    # what the plan's scope set counts: matched calls and the certain part of unresolved ones
+    calls = [r for r in plan.resolutions if r.needed_scopes]
+    needs = {need for r in calls for need in r.needed_scopes}
     added = []
     for need in sorted({n for n in needs if not any(scope_algebra.covers(g, n) for g in granted)}):
-        sites = tuple(r for r in calls if need in r.scopes)
+        sites = tuple(r for r in calls if need in r.needed_scopes)
         added.append(NewScope(need, tuple(sorted({endpoint_key(r) for r in sites})), sites))
     not_needed = sorted(s for s, g in zip(data["scopes"], granted, strict=True)
                         if not any(scope_algebra.covers(g, n) for n in needs))

@@ -171,6 +171,7 @@ def _grant(*scopes):
 ODD = 'import requests\n\ndef odd():\n    return requests.get("https://www.zohoapis.com/crm/v8/nothing/here")\n'
 MODULE = ('import requests\n\ndef by_module(module, i):\n'
           '    return requests.get(f"https://www.zohoapis.com/crm/v8/{module}/{i}")\n')  # a record: not /org
+COQL = 'import requests\n\ndef query(q):\n    return requests.post("https://www.zohoapis.com/crm/v8/coql", json={"select_query": q})\n'
 
 # (changes to the code, edit of the baseline, diff options) -> (added, unused, credit changes, new unresolved
 # and unmatched, failed). Credit rises fail only with a tolerance; a new unresolved or unmatched call fails.
@@ -193,6 +194,8 @@ DRIFT = [
     pytest.param({"app/fetch.py": FETCH}, None, {}, ((), (), (), 1, True), id="new unresolved call fails"),
     pytest.param({"app/fetch.py": FETCH}, None, {"allow_new_unresolved": True}, ((), (), (), 1, False),
                  id="new unresolved call, --allow-new-unresolved"),
+    pytest.param({"app/q.py": COQL}, None, {"allow_new_unresolved": True}, (("ZohoCRM.coql.READ",), (), (), 1, True),
+                 id="a new unresolved call's certain scope is a new scope, --allow-new-unresolved or not"),
     pytest.param({"app/odd.py": ODD}, None, {}, ((), (), (), 1, True), id="new unmatched call fails"),
     pytest.param({"app/odd.py": ODD}, None, {"allow_new_unresolved": True}, ((), (), (), 1, False),
                  id="new unmatched call, --allow-new-unresolved"),
@@ -260,6 +263,20 @@ def test_a_drop_is_withheld_when_an_unresolved_call_may_need_it(project, tmp_pat
     [(scope, calls)] = drift.kept
     assert scope == "ZohoCRM.modules.leads.READ" and calls[0].site.function == "app.crm:leads"
     assert "ZohoCRM.modules.leads.READ" in calls[0].candidates and "Leads" in calls[0].candidate_modules
+
+
+def test_a_scope_an_unresolved_call_surely_needs_is_needed_not_just_kept(project, tmp_path):
+    """A COQL query that becomes dynamic still needs ZohoCRM.coql.READ: never a drop, nor a maybe."""
+    fixed = COQL.replace('"select_query": q', '"select_query": "select id from Contacts limit 10"')
+    doc = baseline.build(project({**APP, "app/q.py": fixed}))
+    assert "ZohoCRM.coql.READ" in doc["scopes"] and "ZohoCRM.modules.contacts.READ" in doc["scopes"]
+    drift = diff(baseline.Baseline(tmp_path / ".scopeplan.json", doc), project({"app/q.py": COQL}),
+                 allow_new_unresolved=True)
+    kept = dict(drift.kept)
+    assert "ZohoCRM.coql.READ" not in drift.unused and "ZohoCRM.coql.READ" not in kept
+    # the module the query reads is only known at run time: that scope may be needed, so it is kept, not dropped
+    assert [r.site.function for r in kept["ZohoCRM.modules.contacts.READ"]] == ["app.q:query"]
+    assert (drift.added, drift.unused) == ((), ())
 
 
 def test_a_new_scope_names_its_endpoint_and_every_call_site(project, tmp_path):
