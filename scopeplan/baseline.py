@@ -34,8 +34,9 @@ class Baseline:
 
 
 def endpoint_key(r: Resolution) -> str:
-    """`METHOD template` of a matched call: the identity of an endpoint in the baseline."""
-    return f"{r.site.method} {r.endpoint}"
+    """`METHOD template` of a matched call: the identity of an endpoint in the baseline. An unresolved call that
+    matched no one template (its certain scopes are in the set) shows the path as called, never `GET None`."""
+    return f"{r.site.method} {r.endpoint or r.path or '?'}"
 
 
 def per_run_worst_case(plan: Plan) -> int:

@@ -279,6 +279,15 @@ def test_a_scope_an_unresolved_call_surely_needs_is_needed_not_just_kept(project
     assert (drift.added, drift.unused) == ((), ())
 
 
+def test_a_certain_scope_of_an_unresolved_call_names_the_path_it_calls(project):
+    from scopeplan import catalogue
+
+    files = {"m.py": 'import requests\ndef files(module, i):\n'
+                     '    return requests.get(f"https://www.zohoapis.com/crm/v8/{module}/{i}/Attachments")\n'}
+    doc = baseline.build(project(files, catalogue.load()))
+    assert doc["scopes"]["ZohoCRM.modules.attachments.READ"] == ["GET /crm/v8/{module}/{i}/Attachments"]
+
+
 def test_a_new_scope_names_its_endpoint_and_every_call_site(project, tmp_path):
     doc = baseline.build(project(APP))
     twice = DEALS + '\n\ndef again(d):\n    return requests.post("https://www.zohoapis.com/crm/v8/Deals", json=d)\n'
