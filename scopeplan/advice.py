@@ -131,8 +131,13 @@ def _order(a: Advice):
 
 
 def _loop(r: Resolution) -> LoopBound | None:
-    """The loop that repeats the call (loops whose items became one site each do not repeat it)."""
-    return next((loop for loop in r.site.loops if not loop.per_item), None)
+    """The loop that repeats the call over data (loops whose items became one site each do not repeat it, and a
+    retry repeats it only on failure: neither is one call per record)."""
+    return next((loop for loop in r.site.loops if _repeats(loop)), None)
+
+
+def _repeats(loop: LoopBound) -> bool:
+    return not loop.per_item and not loop.retry
 
 
 def _caller_loop(function: str, callers, depth: int = 0) -> LoopBound | None:
@@ -140,7 +145,7 @@ def _caller_loop(function: str, callers, depth: int = 0) -> LoopBound | None:
     if depth > 5:
         return None
     for caller, around in sorted(callers.get(function, ()), key=lambda c: c[0]):
-        loop = next((loop for loop in around if not loop.per_item), None)
+        loop = next((loop for loop in around if _repeats(loop)), None)
         if loop is not None:
             return loop
     for caller, _ in sorted(callers.get(function, ()), key=lambda c: c[0]):
@@ -208,7 +213,8 @@ def _composite(sites: list[Resolution], callers) -> list[Advice]:
     """Calls one function makes, itself or through helpers it calls once (no loop), grouped by 5."""
     groups: dict[str, list[Resolution]] = {}
     for r in sites:
-        if _loop(r) is not None or r.max_credits != 1 or _NO_COMPOSITE.search(r.endpoint or ""):
+        looped = any(not loop.per_item for loop in r.site.loops)  # a retry too: its calls are not independent
+        if looped or r.max_credits != 1 or _NO_COMPOSITE.search(r.endpoint or ""):
             continue
         if r.api_version in ("v1", "v2", "v2.1"):
             continue  # the composite API is documented from v3

@@ -66,10 +66,11 @@ class LoopBound:
     kind: str  # "for" | "while" | "comprehension" | "recursion"
     bound: int | None
     per_item: bool = False  # the loop's items became one call site each: each runs once
+    retry: bool = False  # it retries until a call succeeds: the bound counts every attempt, typically one is made
 
     def describe(self) -> str:
-        """`while loop at sync.py:40`."""
-        return f"{self.kind} loop at {self.where}"
+        """`while loop at sync.py:40`; `retry loop at sync.py:40` for a retry (its worst case is every attempt)."""
+        return f"{'retry' if self.retry else self.kind} loop at {self.where}"
 
 
 @dataclass(frozen=True, slots=True)

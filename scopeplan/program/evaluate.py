@@ -17,11 +17,11 @@ from scopeplan.model import Hole
 from scopeplan.program.strings import MAX_ALTERNATIVES, Text, apply_format, concat, replace, strip, urljoin
 from scopeplan.program.values import (
     EMPTY, ClassRef, Ctx, External, ExternalInstance, Function, Instance, Mapping, Module, Sequence, Span, SuperRef,
-    Target, Value, Values,
+    Target, Value, Values, span_of,
 )
 from scopeplan.scanner.ir import (
-    Alt, Attr, Cat, Cond, Dict, Each, Expr, Format, GetAttr, Glob, Guard, Index, Join, Lit, Param, Range, Replace, Result,
-    SelfAttr, Seq, Strip, Super, Unknown, UrlJoin,
+    Alt, Attr, Cat, Cond, Dict, Each, Expr, Format, GetAttr, Glob, Guard, Index, Join, Lit, Param, Range, RangeOf,
+    Replace, Result, SelfAttr, Seq, Strip, Super, Unknown, UrlJoin,
 )
 
 if TYPE_CHECKING:
@@ -180,6 +180,9 @@ class Evaluator:
             return [SuperRef(cls, expr.cls, ctx)] if cls is not None else [hole("super()")]
         if isinstance(expr, Range):
             return [Span(expr.length)]
+        if isinstance(expr, RangeOf):  # `range(RETRIES)`: static when each argument is one known integer
+            span = span_of([[literal(t) for t in self.strings(a, ctx, d)] for a in expr.args])
+            return [span if span is not None else Text((Hole("range", "return value of `range()`"),))]
         return [hole("value")]
 
     def getattr(self, expr: GetAttr, ctx: Ctx, depth: int) -> Values:

@@ -6,6 +6,7 @@ identity, since hashing a class's facts (or a long list) again for every set of 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Union
 
@@ -184,6 +185,17 @@ class Span:
     """`range(...)` with a static length."""
 
     length: int
+
+
+def span_of(arguments: list[list[str | None]]) -> Span | None:
+    """The Span of `range(*arguments)` when each argument has one value, a small integer; None otherwise."""
+    if not all(len(values) == 1 and values[0] is not None and re.fullmatch(r"-?\d{1,12}", values[0])
+               for values in arguments):
+        return None
+    numbers = [int(values[0]) for values in arguments if values[0] is not None]
+    if len(numbers) == 3 and numbers[2] == 0:
+        return None  # range(a, b, 0) raises
+    return Span(max(0, len(range(*numbers))))
 
 
 Value = Union[Text, Module, External, ExternalInstance, ClassRef, Instance, Function, Sequence, Mapping, SuperRef,

@@ -15,6 +15,7 @@ class Loop:
     line: int
     items: Expr | None = None
     bound: int | None = None  # from a `# scopeplan: loop<=N` hint
+    retry: bool = False  # it retries the calls in it until one succeeds (scanner/retry.py)
 
 
 @dataclass(frozen=True, slots=True)

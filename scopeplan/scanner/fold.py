@@ -10,8 +10,8 @@ import libcst as cst
 from scopeplan.scanner import hints
 from scopeplan.scanner.facts import Loop
 from scopeplan.scanner.ir import (
-    Alt, Attr, Cat, Dict, Each, Expr, Format, GetAttr, Glob, Index, Join, Lit, Range, Replace, Result, SelfAttr, Seq,
-    Strip, Super, Unknown, UrlJoin,
+    Alt, Attr, Cat, Dict, Each, Expr, Format, GetAttr, Glob, Index, Join, Lit, Range, RangeOf, Replace, Result,
+    SelfAttr, Seq, Strip, Super, Unknown, UrlJoin,
 )
 
 _URLJOIN = {"urllib.parse.urljoin", "urlparse.urljoin", "six.moves.urllib.parse.urljoin", "posixpath.join",
@@ -156,6 +156,9 @@ class Folder:
             numbers = [int(a.text) for a in args if hints.small_int(a.text.removeprefix("-"))]
             if len(numbers) == len(args) <= 3 and (numbers[-1] if len(numbers) == 3 else 1) != 0:
                 return Range(max(0, len(range(*numbers))))  # 12 digits at most: no OverflowError
+        if isinstance(func, Unknown) and func.name == "range" and 1 <= len(args) <= 3 and not star and not kwargs \
+                and not all(isinstance(a, Lit) for a in args):
+            return RangeOf(tuple(args))  # `range(RETRIES)`: the evaluator may know the names
         if isinstance(func, Glob) and func.qualname.rpartition(".")[2] in _STRING_METHODS:
             head, _, method = func.qualname.rpartition(".")
             func = Attr(Glob(head), method)  # `URL.format(...)` on a module constant

@@ -181,6 +181,13 @@ class Range(Expr):
 
 
 @dataclass(frozen=True, slots=True)
+class RangeOf(Expr):
+    """`range(RETRIES)`: a range over names; its length is static when every one is a known integer."""
+
+    args: tuple[Expr, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Guard:
     """An `if` test a caller's value may decide: `method == "GET"`, `kind in (...)`, or plain `if path:`."""
 

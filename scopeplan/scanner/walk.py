@@ -12,6 +12,7 @@ from scopeplan.scanner.facts import ClassFacts, FileFacts, FunctionFacts, Invoke
 from scopeplan.scanner.flow import blocks, body_of, children, else_of, map_lists, merge, merge_conditional, terminates
 from scopeplan.scanner.fold import STATE, Folder
 from scopeplan.scanner.ir import Alt, Cat, Each, Expr, Glob, Guard, Index, Lit, Param, Result, SelfAttr, Seq, Unknown
+from scopeplan.scanner.retry import is_retry
 from scopeplan.scanner.signs import signs as _signs
 
 
@@ -129,11 +130,11 @@ class _Walker(Folder):
             self.if_(stmt)
         elif isinstance(stmt, cst.For):
             items = self.fold(stmt.iter)
-            self.branch([stmt.body.body, *else_of(stmt)], loop=Loop("for", self.line(stmt), items),
-                        target=(stmt.target, Each(items)))
+            loop = Loop("for", self.line(stmt), items, retry=is_retry(stmt))
+            self.branch([stmt.body.body, *else_of(stmt)], loop=loop, target=(stmt.target, Each(items)))
         elif isinstance(stmt, cst.While):
             self.fold(stmt.test)
-            self.branch([stmt.body.body, *else_of(stmt)], loop=Loop("while", self.line(stmt)))
+            self.branch([stmt.body.body, *else_of(stmt)], loop=Loop("while", self.line(stmt), retry=is_retry(stmt)))
         elif isinstance(stmt, cst.With):
             for item in stmt.items:
                 value = self.fold(item.item)
