@@ -415,7 +415,7 @@ def _register() -> None:
     """Subcommand groups that live beside the modules they drive; added when first asked for (the group's
     `get_command`), so that `scan` and `--version` never import the fetch code."""
     from scopeplan.catalogue.commands import catalogue
-    from scopeplan.catalogue.fetch import DATA_CENTRES
+    from scopeplan.catalogue.target import DATA_CENTRES
 
     main.add_command(catalogue)
     # NOTE: the --dc option is declared in catalogue/commands.py; its type is swapped here so that the

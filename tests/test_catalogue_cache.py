@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from conftest import SMALL
 from scopeplan.catalogue import CatalogueError, cache, load, parse
-from scopeplan.catalogue.fetch import Fetched, Filter, Target
+from scopeplan.catalogue.target import Fetched, Filter, Target
 from scopeplan.cli import main
 
 NOW = datetime(2026, 5, 1, 12, 0, tzinfo=timezone.utc)

@@ -25,7 +25,9 @@ from click.testing import CliRunner
 from conftest import ROOT
 from fake_zoho import ACCESS_TOKEN, CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN, FakeZoho
 from scopeplan.catalogue import cache, load
-from scopeplan.catalogue.fetch import (Credentials, FetchError, Filter, Progress, RetryPolicy, Target, fetch)
+from scopeplan.catalogue.fetch import fetch
+from scopeplan.catalogue.target import Credentials, FetchError, Filter, RetryPolicy, Target
+from scopeplan.catalogue.watch import Progress
 from scopeplan.cli import main
 
 CATALOGUE = (ROOT / "scopeplan" / "data" / "catalogue_v8.json").read_bytes()

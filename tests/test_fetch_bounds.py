@@ -21,7 +21,9 @@ import pytest
 
 from conftest import ROOT
 from fake_zoho import ACCESS_TOKEN, CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN, FakeZoho
-from scopeplan.catalogue.fetch import Credentials, FetchError, Progress, RetryPolicy, Target, fetch
+from scopeplan.catalogue.fetch import fetch
+from scopeplan.catalogue.target import Credentials, FetchError, RetryPolicy, Target
+from scopeplan.catalogue.watch import Progress
 
 CATALOGUE = (ROOT / "scopeplan" / "data" / "catalogue_v8.json").read_bytes()
 SECRETS = (CLIENT_SECRET, REFRESH_TOKEN, ACCESS_TOKEN)

@@ -25,7 +25,7 @@ from conftest import SMALL
 from gate_cases import CRM
 from scopeplan import safeio
 from scopeplan.catalogue import cache, parse
-from scopeplan.catalogue.fetch import Fetched, Target
+from scopeplan.catalogue.target import Fetched, Target
 from scopeplan.cli import main
 
 MEMORY = 2 * 1024**3

@@ -224,7 +224,7 @@ def test_dc_takes_any_case_and_a_tld(given, key, monkeypatch):
         seen["dc"] = dc
         raise Stop  # nothing goes over the network
 
-    monkeypatch.setattr("scopeplan.catalogue.fetch.Target", target)
+    monkeypatch.setattr("scopeplan.catalogue.target.Target", target)
     result = CliRunner().invoke(main, ["catalogue", "fetch", "--dc", given])
     assert isinstance(result.exception, SystemExit) and seen == {"dc": key}, result.output
 

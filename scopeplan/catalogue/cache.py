@@ -22,7 +22,7 @@ from scopeplan.catalogue.load import CatalogueError, parse
 from scopeplan.model import Catalogue
 
 if TYPE_CHECKING:  # pragma: no cover
-    from scopeplan.catalogue.fetch import Fetched, Target
+    from scopeplan.catalogue.target import Fetched, Target
 
 SCHEMA = "scopeplan.catalogue-cache/1"
 SUBDIR = "catalogues"

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from scopeplan.catalogue.fetch import DATA_CENTRES, ENVIRONMENTS, VERSION
+from scopeplan.catalogue.target import DATA_CENTRES, ENVIRONMENTS, VERSION
 from scopeplan.catalogue.load import CatalogueError
 
 
@@ -22,7 +22,7 @@ def catalogue() -> None:
 
 
 def _filter(ctx, param, value):
-    from scopeplan.catalogue.fetch import Filter
+    from scopeplan.catalogue.target import Filter
 
     try:
         return Filter.parse(value) if value is not None else None
@@ -66,12 +66,14 @@ def fetch(dc, environment, version, filter_, output, accounts_url, api_domain, t
     runs against the data centre's accounts server). The token needs ZohoCRM.apis.READ.
     """
     from scopeplan.catalogue import cache
+    from scopeplan.catalogue import target as wanted
     from scopeplan.catalogue import fetch as fetching
+    from scopeplan.catalogue.watch import Progress
 
-    target = fetching.Target(dc, environment, version, accounts_url, api_domain)
-    policy = fetching.RetryPolicy(timeout=timeout, attempts=retries + 1, backoff=backoff, deadline=deadline)
-    got = fetching.fetch(target, fetching.Credentials.from_env(os.environ), filter=filter_, policy=policy,
-                         progress=fetching.Progress(sys.stderr))
+    target = wanted.Target(dc, environment, version, accounts_url, api_domain)
+    policy = wanted.RetryPolicy(timeout=timeout, attempts=retries + 1, backoff=backoff, deadline=deadline)
+    got = fetching.fetch(target, wanted.Credentials.from_env(os.environ), filter=filter_, policy=policy,
+                         progress=Progress(sys.stderr))
     cat = got.catalogue
     what = f"{len(cat.endpoints)} paths ({cat.api_version}, {cat.digest[:19]}) from {got.url}"
     if filter_ is not None and output is None:
