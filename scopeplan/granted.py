@@ -88,6 +88,16 @@ class Missing:
     sites: tuple[Location, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class Kept:
+    """Requested, no call surely needs what it grants beyond the needs, but calls scopeplan could not resolve may:
+    not advised as a drop (nor narrowed) until those calls are settled."""
+
+    scope: str
+    sites: tuple[Location, ...]  # the unresolved or unmatched calls that may need it
+    instead: tuple[str, ...] = ()  # what the other calls alone would narrow it to (empty: they need none of it)
+
+
 OverGrant = Unused | Broader
 
 
@@ -101,6 +111,7 @@ class GrantCheck:
     under: tuple[Missing, ...]
     foreign: tuple[str, ...] = ()  # other Zoho products' scopes (ZohoBooks...): not judged
     partial: str | None = None  # part of the set is only known at run time: under-grants are not claimed
+    kept: tuple[Kept, ...] = ()  # over-grants withheld: an unresolved or unmatched call may need them
 
     @property
     def console(self) -> bool:
@@ -121,7 +132,9 @@ def check(resolutions: Iterable[Resolution], needed: Iterable[str], requested: I
           console: tuple[str, ...] = (), console_source: str = "") -> tuple[GrantCheck, ...]:
     """Each requested set (and the console's) judged against the least-privilege `needed` set."""
     needed = list(needed)
-    sites = [r for r in resolutions if r.status == "matched" and not r.site.ignored]
+    resolutions = list(resolutions)
+    sites = [r for r in resolutions if r.needed_scopes]  # as `needed` counts them: an unresolved call's certain part
+    open_calls = [r for r in resolutions if r.status in ("unresolved", "unmatched") and not r.site.ignored]
     groups: dict[str, list[Place]] = {}
     for text, place in requested:
         groups.setdefault(text, []).append(place)
@@ -137,7 +150,7 @@ def check(resolutions: Iterable[Resolution], needed: Iterable[str], requested: I
         key = tuple(names)
         merged.setdefault(key, []).extend(places)
         partial[key] = partial.get(key) or why
-    out = [_judge(key, tuple(sorted(set(places), key=_place_order)), needed, sites, partial[key])
+    out = [_judge(key, tuple(sorted(set(places), key=_place_order)), needed, sites, partial[key], open_calls)
            for key, places in merged.items()]
     return tuple(sorted(out, key=lambda g: (not g.console, _place_order(g.places[0]), g.scopes)))
 
@@ -155,17 +168,20 @@ def parse_set(text: str) -> tuple[list[str], str | None]:
 
 
 def _judge(names: tuple[str, ...], places, needed: list[str], sites: list[Resolution],
-           partial: str | None) -> GrantCheck:
+           partial: str | None, open_calls: list[Resolution]) -> GrantCheck:
     judged = [n for n in names if n.split(".")[0].lower() in JUDGED]
     over: list[OverGrant] = []
+    kept: list[Kept] = []
     for g in judged:
         served = [n for n in needed if algebra.covers(g, n)]
-        if not served:
-            over.append(Unused(g))
-            continue
         narrow = sorted(algebra.compact(algebra.minimal(served)))
-        if narrow != [g]:
-            over.append(Broader(g, tuple(narrow)))
+        if narrow == [g]:
+            continue
+        may = _may_need(g, narrow, open_calls)
+        if may:
+            kept.append(Kept(g, may, tuple(narrow)))
+        else:
+            over.append(Broader(g, tuple(narrow)) if served else Unused(g))
     under = []
     if partial is None:
         for n in needed:
@@ -174,7 +190,16 @@ def _judge(names: tuple[str, ...], places, needed: list[str], sites: list[Resolu
                                key=lambda loc: (loc.file, loc.line, loc.column))
                 under.append(Missing(n, tuple(where)))
     foreign = tuple(n for n in names if n not in judged)
-    return GrantCheck(names, places, tuple(over), tuple(under), foreign, partial)
+    return GrantCheck(names, places, tuple(over), tuple(under), foreign, partial, tuple(kept))
+
+
+def _may_need(granted: str, narrow: list[str], open_calls: list[Resolution]) -> tuple[Location, ...]:
+    """The open calls that may need what `granted` grants beyond `narrow`: a candidate it covers and `narrow`
+    does not, or no known candidates (then any scope may be the one), as the baseline gate keeps them."""
+    found = {r.site.location for r in open_calls
+             if not r.candidates or any(algebra.covers(granted, c) and not any(algebra.covers(n, c) for n in narrow)
+                                        for c in r.candidates)}
+    return tuple(sorted(found, key=lambda loc: (loc.file, loc.line, loc.column)))
 
 
 def _place_order(p: Place):

@@ -138,6 +138,7 @@ def _grants(plan: Plan) -> list[str]:
     rows = []
     for g in plan.grants:
         findings = [f'<span class="over">over: {escape(privilege.over_line(o))}</span>' for o in g.over]
+        findings += [f'<span class="muted">kept: {escape(privilege.kept_line(k))}</span>' for k in g.kept]
         findings += [f'<span class="under">under: {escape(m.scope)} — {escape(privilege.MISMATCH)}</span>'
                      for m in g.under]
         rows.append(("<br>".join(escape(privilege.place(p)) for p in g.places),

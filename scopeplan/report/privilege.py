@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from scopeplan import advice as saving
-from scopeplan.granted import Broader, GrantCheck, Place, Unused
+from scopeplan.granted import Broader, GrantCheck, Kept, Place, Unused
 from scopeplan.jobs import Job, Split
 from scopeplan.model import Location, Plan
 
@@ -31,6 +31,15 @@ def over_line(item) -> str:
     return f"{item.scope} is wider than needed: {', '.join(item.instead)} suffice"
 
 
+def kept_line(k: Kept) -> str:
+    """A scope withheld from the over-grants, in words."""
+    calls = f"{len(k.sites)} call{'s' if len(k.sites) != 1 else ''} scopeplan could not resolve"
+    sites = ", ".join(where(s) for s in k.sites)
+    if k.instead:
+        return f"{k.scope}: {', '.join(k.instead)} would do for the other calls, but {calls} may need more ({sites})"
+    return f"{k.scope}: no other call needs it, but {calls} may ({sites})"
+
+
 def verdict(g: GrantCheck) -> str:
     """`2 over-granted, 1 under-granted` or `exactly what the code needs`."""
     parts = []
@@ -38,6 +47,8 @@ def verdict(g: GrantCheck) -> str:
         parts.append(f"{len(g.over)} over-granted")
     if g.under:
         parts.append(f"{len(g.under)} under-granted")
+    if g.kept:
+        parts.append(f"{len(g.kept)} kept for unresolved calls")
     if g.partial:
         parts.append(g.partial)
     return ", ".join(parts) or "exactly what the code needs"
@@ -65,6 +76,7 @@ def text_lines(plan: Plan, only_grants: bool = False) -> list[str]:
             out.append(f"  {'; '.join(place(p) for p in g.places)}: {verdict(g)}")
             out.append(f"    requested: {','.join(g.scopes)}")
             out.extend(f"    over-granted: {over_line(o)}" for o in g.over)
+            out.extend(f"    kept for now: {kept_line(k)}" for k in g.kept)
             out.extend(f"    under-granted: {m.scope} ({', '.join(where(s) for s in m.sites) or 'no site'}): {MISMATCH}"
                        for m in g.under)
             if g.foreign:
@@ -100,6 +112,8 @@ def to_dict(plan: Plan) -> dict:
                               **({"name": p.origin.name} if hasattr(p.origin, "name") else {}),
                               **({"source": p.origin.source} if hasattr(p.origin, "source") else {})} for p in g.places],
             "over_granted": [{"scope": o.scope, "instead": list(getattr(o, "instead", ()))} for o in g.over],
+            "kept": [{"scope": k.scope, "may_be_needed_by": [{"file": s.file, "line": s.line} for s in k.sites]}
+                     for k in g.kept],
             "under_granted": [{"scope": m.scope, "call_sites": [{"file": s.file, "line": s.line} for s in m.sites]}
                               for m in g.under],
             "not_judged": list(g.foreign),
@@ -143,9 +157,10 @@ def markdown_lines(plan: Plan, only_grants: bool = False) -> list[str]:
             out += [f"**{'; '.join(place(p) for p in g.places)}**: {verdict(g)}", "",
                     f"Requested: `{','.join(g.scopes)}`", ""]
             out += [f"- over-granted: {over_line(o)}" for o in g.over]
+            out += [f"- kept for now: {kept_line(k)}" for k in g.kept]
             out += [f"- **under-granted**: `{m.scope}` ({', '.join(f'`{where(s)}`' for s in m.sites)}): {MISMATCH}"
                     for m in g.under]
-            out += [""] if g.over or g.under else []
+            out += [""] if g.over or g.under or g.kept else []
     if only_grants:
         return out
     shown = [j for j in plan.jobs if j.scopes]
