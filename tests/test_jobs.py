@@ -125,3 +125,7 @@ def test_a_job_keeps_the_certain_scopes_of_its_unresolved_calls(project, source,
     # every job's scopes are in the plan's set, and the set is no more than what the jobs need
     assert set(scopes) <= set(result.scope_names)
     assert set(result.scope_names) == {s for j in result.jobs for s in j.scopes}
+    # and the picture of jobs, endpoints and scopes draws them
+    from scopeplan.report.graph import build
+
+    assert set(scopes) <= {n.label for n in build(result).nodes if n.id.startswith("s")}

@@ -66,8 +66,8 @@ def build(plan: Plan) -> Graph:
         for endpoint, status, _, rs in edges:
             endpoints.setdefault((endpoint, status), []).extend(rs)
     endpoint_ids = {key: f"e{i}" for i, key in enumerate(sorted(endpoints, key=lambda k: (k[1] != "matched", k)))}
-    scope_names = sorted({s for (_, status), rs in endpoints.items() if status == "matched" for r in rs
-                          for s in r.scopes})
+    # the scopes the plan's set counts: a matched call's, and the certain part of an unresolved one's
+    scope_names = sorted({s for rs in endpoints.values() for r in rs for s in r.needed_scopes})
     scope_ids = {s: f"s{i}" for i, s in enumerate(scope_names)}
     nodes = [Node(f"j{i}", 0, function, detail=why) for i, (function, why, _) in enumerate(groups)]
     for key, node_id in endpoint_ids.items():
@@ -82,9 +82,8 @@ def build(plan: Plan) -> Graph:
         for endpoint, status, label, _ in edges:
             links.add(Link(f"j{i}", endpoint_ids[(endpoint, status)], label))
     for (endpoint, status), rs in endpoints.items():
-        if status == "matched":
-            for s in {s for r in rs for s in r.scopes}:
-                links.add(Link(endpoint_ids[(endpoint, status)], scope_ids[s]))
+        for s in {s for r in rs for s in r.needed_scopes}:
+            links.add(Link(endpoint_ids[(endpoint, status)], scope_ids[s]))
     return Graph(tuple(nodes), tuple(sorted(links, key=lambda l: (_num(l.source), _num(l.target), l.label))))
 
 
