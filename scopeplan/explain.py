@@ -36,17 +36,15 @@ def explain(plan: Plan, scope: str) -> Explanation:
     sites: list[Resolution] = []
     breaks: list[Resolution] = []
     covering: set[str] = set()
-    for r in plan.resolutions:
-        if r.status != "matched" or r.site.ignored:
-            continue
-        needs = [n for n in r.scopes if scope_algebra.covers(wanted, n)]
+    for r in plan.resolutions:  # what the scope set counts: matched calls, the certain part of unresolved ones
+        needs = [n for n in r.needed_scopes if scope_algebra.covers(wanted, n)]
         if not needs:
             continue
         sites.append(r)
         covering.update(o for o in others if any(scope_algebra.covers(o, n) for n in needs))
         if granted and not all(any(scope_algebra.covers(o, n) for o in others) for n in needs):
             breaks.append(r)
-    maybe = tuple(r for r in plan.open_calls if may_need(r, name))
+    maybe = tuple(r for r in plan.open_calls if may_need(r, name) and r not in sites)
     counted = [r for r in plan.resolutions if not r.site.ignored]
     matched, unmatched, unresolved = (sum(1 for r in counted if r.status == s)
                                       for s in ("matched", "unmatched", "unresolved"))

@@ -122,6 +122,8 @@ def test_explain_a_scope_nothing_needs(app):
 UNRESOLVED = 'import requests\n\n\ndef any_module(m):\n    return requests.get(f"https://www.zohoapis.com/crm/v8/{m}")\n'
 UNMATCHED = 'import requests\n\n\ndef odd():\n    return requests.get("https://www.zohoapis.com/crm/v8/nothing/here")\n'
 UNKNOWN = 'import requests\n\n\ndef fetch_from_zoho(url):\n    return requests.get(url)\n'
+COQL = ('import requests\n\n\ndef query(q):\n'
+        '    return requests.post("https://www.zohoapis.com/crm/v8/coql", json={"select_query": q})\n')
 
 # (file added, scope) -> (first line of the explanation, a line that must be in it)
 OPEN_CALLS = [
@@ -140,6 +142,9 @@ OPEN_CALLS = [
     pytest.param(UNKNOWN, "ZohoCRM.org.READ", "ZohoCRM.org.READ is needed by 1 call site through 1 endpoint:",
                  "Calls that may need ZohoCRM.org.READ (scopeplan could not tell which scope they need):",
                  id="a granted scope and an unresolved call of unknown scope"),
+    pytest.param(COQL, "ZohoCRM.coql.READ", "ZohoCRM.coql.READ is needed by 1 call site through 1 endpoint:",
+                 "Without it, 1 call would fail with OAUTH_SCOPE_MISMATCH, in:",
+                 id="a scope an unresolved call surely needs: needed, not a maybe"),
 ]
 
 
