@@ -110,6 +110,7 @@ def describe(exc: Exception, url: str, timeout: float) -> str:
 
 
 def answer_json(response: Answer) -> object | None:
+    """The answer's body as JSON, or None when it is not (bounded by safeio's nesting and number limits)."""
     try:
         return safeio.loads_json(response.content)
     except ValueError:  # not JSON, nested too deeply or a number out of range (UnicodeDecodeError included)
@@ -126,6 +127,7 @@ def zoho_code(response: Answer) -> str | None:
 
 
 def content_type(response: Answer) -> str:
+    """The answer's media type (`application/json`), or "no content type" when it is absent or odd."""
     kind = response.headers.get("content-type", "").split(";")[0].strip().lower()
     return kind if re.match(r"^[a-z0-9.+-]+/[a-z0-9.+-]+$", kind) else "no content type"
 
