@@ -301,6 +301,71 @@ class Module:
         return self._call("POST")
 '''}, [("app/api.py:14", "GET", "/crm/private/json/Leads/getRecords", "deprecated"),
        ("app/api.py:24", "POST", "/crm/private/xml/Leads/insertRecords", "deprecated")]),
+    # `a if record_id else b` in a helper: a caller that leaves `record_id` out (its default is None) takes
+    # the `else` branch, so the caller decides the path shape and the finding is at that caller, once (the
+    # caller passing an id may still pass None: both shapes, and `DELETE /crm/v2/Leads` is not in this catalogue).
+    ("a-conditional-expression-is-decided-by-the-callers-default", {"app/api.py": f'''
+import requests
+
+def _send(module, method="get", record_id=None):
+    url = f"{H}/crm/v2/{{module}}/{{record_id}}" if record_id else f"{H}/crm/v2/{{module}}"
+    return requests.request(method, url)
+
+def list_leads():
+    return _send("Leads")
+
+def create_lead():
+    return _send("Leads", method="post")
+
+def delete_lead(lead_id):
+    return _send("Leads", "delete", lead_id)
+'''}, [("app/api.py:9", "GET", "/crm/v2/Leads", "matched"), ("app/api.py:12", "POST", "/crm/v2/Leads", "matched"),
+       ("app/api.py:15", "DELETE", "/crm/v2/Leads/{lead_id}", "matched")]),
+    # A caller passing `*args` or `**kwargs` on may fill any parameter: the default is not assumed.
+    ("star-arguments-do-not-take-the-default", {"app/api.py": f'''
+import requests
+
+def _send(module, record_id=None):
+    url = f"{H}/crm/v2/{{module}}/{{record_id}}" if record_id else f"{H}/crm/v2/{{module}}"
+    return requests.get(url)
+
+def leads(*args):
+    return _send("Leads", *args)
+'''}, [("app/api.py:9", "GET", "/crm/v2/Leads", "matched"),
+       ("app/api.py:9", "GET", "/crm/v2/Leads/{record_id}", "matched")]),
+    # `getattr(self, "fetch_" + kind)()` reaches each method whose name fits; the findings stay in them.
+    ("getattr-dispatch-reaches-the-methods-its-name-fits", {"app/api.py": f'''
+import requests
+
+class Client:
+    def fetch_leads(self):
+        return requests.get(f"{H}/crm/v2/Leads")
+
+    def fetch_deals(self):
+        return requests.get(f"{H}/crm/v2/Deals")
+
+    def run(self, kind):
+        return getattr(self, "fetch_" + kind)()
+'''}, [("app/api.py:6", "GET", "/crm/v2/Leads", "matched"), ("app/api.py:9", "GET", "/crm/v2/Deals", "matched")]),
+    # A name known only at run time reaches the public methods, not the private helper they share: the
+    # helper's finding stays with the public callers that fix its method.
+    ("a-run-time-name-does-not-reach-private-methods", {"app/api.py": f'''
+import requests
+
+class Client:
+    def _send(self, module, method="get"):
+        return requests.request(method, f"{H}/crm/v2/{{module}}")
+
+    def list(self, module):
+        return self._send(module)
+
+    def create(self, module):
+        return self._send(module, "post")
+
+    def __call__(self, name, module):
+        return self.__getattribute__(name)(module=module)
+'''}, [("app/api.py:9", "GET", "/crm/v2/{module}", "unresolved"),
+       ("app/api.py:12", "POST", "/crm/v2/{module}", "unresolved")]),
     # The OAuth token endpoint is not a CRM call, whatever method gives it.
     ("a-token-refresh-endpoint-is-not-a-crm-call", {"app/zoho_auth.py": '''
 import requests

@@ -200,6 +200,8 @@ class Evaluator:
     def decide(self, guard: Guard, ctx: Ctx, depth: int = 0) -> bool | None:
         """True or False when every value the guard can see agrees; None when run time decides."""
         if guard.op == "truthy":
+            if _none(guard.left, ctx):  # `if object_id:` where the caller left `object_id=None`
+                return guard.negate
             outcomes = {_truth(v) for v in self.evaluate(guard.left, ctx, depth + 1)}
         else:
             lefts = [literal(t) for t in self.strings(guard.left, ctx, depth + 1)]
@@ -379,6 +381,16 @@ class Evaluator:
                 else:
                     out.append(Text((Hole(spelling(expr), "a join of values only known at run time"),)))
         return unique(out)
+
+
+def _none(expr: Expr, ctx: Ctx) -> bool:
+    """Whether a parameter is `None` for sure: its caller passed `None`, or left out a parameter defaulting to it."""
+    while isinstance(expr, Param):
+        bound = ctx.bound(expr.function, expr.name)
+        if bound is None:
+            return False
+        expr, ctx = bound
+    return _is_none(expr)
 
 
 def _truth(value: Value) -> bool | None:

@@ -146,9 +146,15 @@ class Project(Evaluator):
                 for v in self.lookup(base.qualname) if isinstance(v, External)]
 
     def method_names(self, qualname: str, pattern: Text) -> list[str]:
-        """Methods of a class (and its project bases) whose names fit a name with holes (`"generic_" + x`)."""
+        """Methods of a class (and its project bases) whose names fit a name with holes (`"generic_" + x`).
+
+        A name wholly known only at run time reaches the public methods: a private one (`_send`) is named
+        by the code that calls it, not looked up by a name from outside.
+        """
         regex = re.compile("".join(re.escape(p) if isinstance(p, str) else r"\w*" for p in pattern.parts))
-        return sorted({m for cls in self.mro(qualname) for m in cls.methods if regex.fullmatch(m)})
+        public = not any(isinstance(p, str) and p for p in pattern.parts)
+        return sorted({m for cls in self.mro(qualname) for m in cls.methods
+                       if regex.fullmatch(m) and not (public and m.startswith("_"))})
 
     def class_member(self, qualname: str, name: str, ctx: Ctx, depth: int, instance: bool = True,
                      after: str | None = None) -> Values | None:
@@ -311,15 +317,21 @@ class Project(Evaluator):
         if target.function is not None:
             params = target.function.params
             positional = [p for p in params if p.index >= 0][target.offset:]
+            given: set[str] = set()
             for param, arg in zip(positional, target.prefix + args):
                 pairs.append(((param.function, param.name), (arg, caller)))
+                given.add(param.name)
             names = {p.name: p for p in params if p.index != -2}
             extra = []
             for key, arg in kwargs:
                 if key in names:
                     pairs.append(((names[key].function, key), (arg, caller)))
-                else:
+                    given.add(key)
+                elif key != "*":
                     extra.append((key, arg))
+            if not {k for k, _ in kwargs} & {"*", "**"}:  # a parameter the call leaves out has its default
+                pairs.extend(((p.function, p.name), (p.default, EMPTY)) for p in positional + [
+                    p for p in params if p.index == -1] if p.default is not None and p.name not in given)
             rest = next((p for p in params if p.index == -2), None)
             if rest is not None:  # `def _request(self, method, path, **kw)` collects `json=...`
                 pairs.append(((rest.function, rest.name), (Dict(tuple(extra)), caller)))

@@ -10,7 +10,7 @@ import libcst as cst
 from scopeplan.scanner import hints
 from scopeplan.scanner.facts import Loop
 from scopeplan.scanner.ir import (
-    Alt, Attr, Cat, Dict, Each, Expr, Format, GetAttr, Glob, Index, Join, Lit, Range, RangeOf, Replace, Result,
+    Alt, Attr, Cat, Cond, Dict, Each, Expr, Format, GetAttr, Glob, Guard, Index, Join, Lit, Range, RangeOf, Replace, Result,
     SelfAttr, Seq, Strip, Super, Unknown, UrlJoin,
 )
 
@@ -31,6 +31,8 @@ class Folder:
     def assign(self, target, value: Expr) -> None:
         raise NotImplementedError
 
+    def guard(self, test, record: bool = True) -> Guard | None:
+        raise NotImplementedError
 
     def fold(self, node, record: bool = True) -> Expr:
         """Fold an expression into IR; calls inside it are recorded as Invokes on the way."""
@@ -81,9 +83,10 @@ class Folder:
                 return Index(value, self.fold(first.value, record))
             self.generic(node)
             return Unknown(self.code(node))
-        if isinstance(node, cst.IfExp):
-            self.fold(node.test, record)
-            return _alt(self.fold(node.body, record), self.fold(node.orelse, record))
+        if isinstance(node, cst.IfExp):  # `a if object_id else b`: a caller's argument may decide it
+            guard = self.guard(node.test, record)
+            then, orelse = self.fold(node.body, record), self.fold(node.orelse, record)
+            return Cond(guard, then, orelse) if guard is not None else _alt(then, orelse)
         if isinstance(node, cst.BooleanOperation):
             left, right = self.fold(node.left, record), self.fold(node.right, record)
             if isinstance(node.operator, cst.Or):
@@ -133,6 +136,7 @@ class Folder:
                 kwargs.append(("**", value))  # keyword arguments passed on, e.g. `json=` through a wrapper
             elif arg.star:
                 star = True
+                kwargs.append(("*", value))  # positional arguments passed on: which parameters they fill is unknown
             elif arg.keyword is not None:
                 kwargs.append((arg.keyword.value, value))
             else:

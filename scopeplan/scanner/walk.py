@@ -258,9 +258,9 @@ class _Walker(Folder):
             earlier += (replace(test, negate=not test.negate),) if test else ()
         self.branch(bodies, guards=guards, tests=tests)
 
-    def guard(self, test) -> Guard | None:
+    def guard(self, test, record: bool = True) -> Guard | None:
         """Fold an `if` test; keep it as a Guard when it compares a value with strings."""
-        folded = self.fold(test)
+        folded = self.fold(test, record)
         negate = False
         if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
             test, negate = test.expression, True

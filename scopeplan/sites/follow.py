@@ -10,8 +10,10 @@ from dataclasses import replace
 from scopeplan.model import CallSite, Hole, LoopBound, TraceStep, Url
 from scopeplan.models import zcrmsdk_legacy as legacy
 from scopeplan.models import zoho_sdk as sdk
+from scopeplan.models.http import VERBS
 from scopeplan.sites import loops
-from scopeplan.scanner.facts import FileFacts, Invoke
+from scopeplan.scanner.facts import FileFacts, FunctionFacts, Invoke
+from scopeplan.scanner.ir import Lit
 from scopeplan.program.project import EMPTY, Ctx, Project, Target
 from scopeplan.sites.http import delegated, http_calls, sites_of
 
@@ -70,11 +72,14 @@ def _callers(project: Project) -> Callers:
 
 def _climb(project: Project, callers: Callers, complete: Callable[[CallSite], bool], function: str, make: Make,
            at_facts: FileFacts, at: Invoke, trace: Trace, level: int, seen: frozenset[str],
-           below: list[CallSite] | None = None) -> list[CallSite]:
+           below: list[CallSite] | None = None, by_default: bool = False) -> list[CallSite]:
     """The sites `make` gives at `at`, completed at the callers of `function` while they are not complete.
 
     A site is reported at the HTTP call unless a caller fixes a part of it: a caller whose sites are the
-    ones the level below gave (it only passed on its own parameter, or `self`) leaves them where they were.
+    ones the level below gave (it only passed on its own parameter, or `self`) leaves them where they were,
+    unless the level below took its HTTP method from its own parameter's default (`by_default`:
+    `def _send(self, module, http_method="get")`): a caller leaving it out chose that method, so the site
+    is the caller's.
     """
     project.unbound.clear()
     project.defaulted.clear()
@@ -85,7 +90,7 @@ def _climb(project: Project, callers: Callers, complete: Callable[[CallSite], bo
     # complete endpoint, but which one is the callers' choice, so the site belongs where the key is fixed
     keyed = {name for f, name in project.keyed if f == function}
     defaulted = {name for f, name in project.defaulted if f == function}
-    if below is not None and _shape(found) == _shape(below):
+    if below is not None and _shape(found) == _shape(below) and not by_default:
         found = below  # nothing was fixed here: the site stays at the call below
     own = project.functions.get(function)
     if found and all(complete(site) for site in found) and not keyed:
@@ -105,8 +110,14 @@ def _climb(project: Project, callers: Callers, complete: Callable[[CallSite], bo
             continue
         out.extend(_climb(project, callers, complete, invoke.function, _lift(project, make, facts, invoke, target),
                           facts, invoke, (TraceStep(facts.path, invoke.line), *trace), level + 1, seen | {function},
-                          found))
+                          found, _verb_default(own, defaulted) and not _passes(target, invoke, defaulted)))
     return list(dict.fromkeys(out))
+
+
+def _verb_default(function: FunctionFacts | None, defaulted: set[str]) -> bool:
+    """Whether one of the parameters that took their default is an HTTP method (`http_method="get"`)."""
+    return function is not None and any(
+        p.name in defaulted and isinstance(p.default, Lit) and p.default.text.lower() in VERBS for p in function.params)
 
 
 def _lift(project: Project, make: Make, facts: FileFacts, invoke: Invoke, target: Target) -> Make:
