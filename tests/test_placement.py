@@ -366,6 +366,49 @@ class Client:
         return self.__getattribute__(name)(module=module)
 '''}, [("app/api.py:9", "GET", "/crm/v2/{module}", "unresolved"),
        ("app/api.py:12", "POST", "/crm/v2/{module}", "unresolved")]),
+    # A record class keeps a client from an untyped constructor argument, and its module in a class
+    # attribute each subclass sets: `api_fetch` (one class defines it) is the client's method, reported at
+    # the calls that fix the method, unresolved on the module, which the code creating records decides.
+    # A caller putting a token where the method goes is not an HTTP method.
+    ("untyped-client-and-a-module-per-subclass", {"app/records.py": f'''
+import requests
+
+class RestClient:
+    def api_fetch(self, endpoint, method="GET"):
+        return requests.request(method, f"{H}/crm/v2/{{endpoint}}")
+
+class Record:
+    _module_name = ""
+
+    def __init__(self, client):
+        self._client = client
+
+    def insert(self):
+        return self._client.api_fetch(self._module_name, method="POST")
+
+    def whoami(self, token):
+        return self._client.api_fetch(token, "users")
+
+class Lead(Record):
+    _module_name = "Leads"
+
+class Deal(Record):
+    _module_name = "Deals"
+'''}, [("app/records.py:15", "POST", "/crm/v2/{_module_name}", "unresolved"),
+       ("app/records.py:18", None, "/crm/v2/{token}", "unresolved")]),
+    # A base URL each regional subclass sets differently, the path the same: one endpoint, at the HTTP call.
+    ("regional-subclasses-change-only-the-host", {"app/api.py": '''
+import requests
+
+class Client:
+    BASE = "https://www.zohoapis.com/crm/v2"
+
+    def leads(self):
+        return requests.get(self.BASE + "/Leads")
+
+class EuClient(Client):
+    BASE = "https://www.zohoapis.eu/crm/v2"
+'''}, [("app/api.py:8", "GET", "/crm/v2/Leads", "matched")]),
     # The OAuth token endpoint is not a CRM call, whatever method gives it.
     ("a-token-refresh-endpoint-is-not-a-crm-call", {"app/zoho_auth.py": '''
 import requests

@@ -48,6 +48,8 @@ class Project(Evaluator):
         self.chosen: object = None  # models.zoho_sdk's choice of SDK package per import root, once made
         self._constructions: dict[str, list[Construction]] | None = None  # `__init__` -> the calls reaching it
         self._building = False
+        self._named: dict[str, list[str]] | None = None  # method name -> the classes defining it
+        self._subclasses: dict[str, list[str]] | None = None  # class -> its project subclasses
 
     def module(self, name: str) -> str | None:
         """The project module a dotted name refers to (`crm_sync.settings`, or its `src.`-less tail)."""
@@ -189,8 +191,30 @@ class Project(Evaluator):
                     return [Function(function, ctx, start)]
             attrs = dict(cls.attrs)
             if name in attrs:
-                return self.evaluate(attrs[name], ctx, depth + 1)
+                mine = self.evaluate(attrs[name], ctx, depth + 1)
+                overriding = self._overriding(start, name) if instance else []
+                if not overriding:
+                    return mine
+                # `self.BASE` or `self._module_name` in a base class whose subclasses set it too: any of them
+                # may be the object. Hosts of one API (`zohoapis.com`, `.eu`) are alternatives; anything else
+                # depends on the object's class, which the code using the classes decides
+                values = mine + [v for c in overriding
+                                 for v in self.evaluate(dict(self.classes[c].attrs)[name], ctx, depth + 1)]
+                if _hosts_only(values):
+                    return list(dict.fromkeys(values))
+                return [Text((Hole(name, f"`self.{name}` depends on which subclass of `{start.rsplit('.', 1)[-1]}` "
+                                   f"the object is ({len(overriding)} set it)"),))]
         return None
+
+    def _overriding(self, qualname: str, name: str) -> list[str]:
+        """The project subclasses of a class that set the class attribute `name` themselves."""
+        if self._subclasses is None:
+            below: dict[str, list[str]] = defaultdict(list)
+            for cls in self.classes:
+                for base in self.mro(cls)[1:]:
+                    below[base.qualname].append(cls)
+            self._subclasses = dict(below)
+        return [c for c in self._subclasses.get(qualname, []) if name in dict(self.classes[c].attrs)]
 
     def stored(self, expr: Expr, cls: str, ctx: Ctx, depth: int) -> Values:
         """The objects an `__init__` parameter kept on `self` (`self._request = request`) may be, when `ctx`
@@ -274,6 +298,7 @@ class Project(Evaluator):
             return list(dict.fromkeys(out))
         if isinstance(callee, Attr):
             found: list[Target] = []
+            unknown = known = False
             for base in self.evaluate(callee.value, ctx, depth + 1):
                 if isinstance(base, SuperRef):
                     values = self.class_member(base.cls, callee.name, base.ctx, depth + 1, after=base.cls) or []
@@ -284,8 +309,36 @@ class Project(Evaluator):
                                                instance=isinstance(base, Instance)) or []
                     found.extend(self._callees(values, own_ctx.self_cls or base.facts.qualname,
                                                base.ctx if isinstance(base, Instance) else None))
+                elif isinstance(base, Text):
+                    unknown = True
+                    continue
+                known = True
+            if not found and unknown and not known:  # `client.api_fetch(...)` on an untyped `client`
+                found = self._by_name(callee.name)
             return found
         return []
+
+    def _by_name(self, name: str) -> list[Target]:
+        """The method a call on an object of unknown type reaches when one project class hierarchy alone
+        defines a method of that distinctive name (`api_fetch`, not `get`): the object's class is the one
+        the callers of the code were written for."""
+        if self._named is None:
+            named: dict[str, set[str]] = defaultdict(set)
+            for cls in self.classes.values():
+                for method in cls.methods:
+                    named[method].add(cls.qualname)
+            self._named = {m: sorted(c) for m, c in named.items()}
+        owners = self._named.get(name, [])
+        if not _distinctive(name) or not owners:
+            return []
+        roots = [c for c in owners if not any(o != c and o in {k.qualname for k in self.mro(c)} for o in owners)]
+        if len(roots) != 1:
+            return []
+        function = self._method(roots[0], name)
+        if function is None:
+            return []
+        bound = bool(function.params) and function.params[0].name in ("self", "cls")
+        return [Target(function, roots[0], int(bound), None, None)]
 
     def _callees(self, values: Values, cls: str, receiver: Ctx | None, via_self: bool = False) -> list[Target]:
         """The targets of calling `obj.name` where `obj.name` is `values`: a method of `cls` is called on the
@@ -356,6 +409,26 @@ _PROPERTIES = ("property", "functools.cached_property", "cached_property", "buil
 def _is_property(function: FunctionFacts) -> bool:
     """`@property` (or `cached_property`): reading the attribute calls the method and gives its value."""
     return any(d in _PROPERTIES for d in function.decorators)
+
+
+_URL = re.compile(r"[a-z][a-z0-9+.-]*://[^/]+(/.*)?", re.IGNORECASE)
+
+
+def _hosts_only(values: Values) -> bool:
+    """Whether the values are URLs that differ in their host only."""
+    paths = set()
+    for value in values:
+        text = literal(value) if isinstance(value, Text) else None
+        match = _URL.fullmatch(text) if text is not None else None
+        if match is None:
+            return False
+        paths.add((match.group(1) or "").rstrip("/"))
+    return len(paths) == 1
+
+
+def _distinctive(name: str) -> bool:
+    """A method name few classes would share by chance: two words (`api_fetch`), not a dunder or `get`."""
+    return not name.startswith("__") and "_" in name.strip("_")
 
 
 def _prefixes(dotted: str) -> list[str]:

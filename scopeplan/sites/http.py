@@ -239,6 +239,8 @@ def _literal(text: Text) -> str | None:
 
 def _method(value: Text, expr: Expr | None) -> str | Unresolved:
     if len(value.parts) == 1 and isinstance(value.parts[0], str) and value.parts[0].isalpha():
+        if value.parts[0].lower() not in clients.VERBS | {"trace", "connect"}:  # `api_fetch(token, "users")`
+            return Unresolved(f"the HTTP method would be {value.parts[0]!r}, which is not one (an argument out of place?)")
         return value.parts[0].upper()
     hole = next((p for p in value.parts if isinstance(p, Hole)), None)
     if hole is not None:
