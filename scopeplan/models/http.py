@@ -13,7 +13,9 @@ METHOD_FIRST = frozenset({"request", "stream", "urlopen"})
 CLIENT_METHODS = VERBS | METHOD_FIRST
 # tornado's clients have one method: `fetch(url_or_HTTPRequest, method="GET", body=...)`.
 FETCH_METHODS = frozenset({"fetch"})
-ALL_METHODS = CLIENT_METHODS | FETCH_METHODS
+# requests' and httpx's clients also send a request object built before: `session.send(prepared)`.
+SEND_METHODS = frozenset({"send"})
+ALL_METHODS = CLIENT_METHODS | FETCH_METHODS | SEND_METHODS
 
 # Module-level functions, by qualified name: library and how to read the call.
 HTTP_FUNCTIONS: dict[str, tuple[str, str]] = {
@@ -190,6 +192,33 @@ def delete():
     request = HTTPRequest(url="{_H}/Leads/1", method="DELETE")
     return HTTPClient().fetch(request)
 ''', [(5, "DELETE", "/crm/v2/Leads/1", "matched")]),
+    ("requests-request-prepared-and-sent", f'''import requests
+
+def create():
+    prepared = requests.Request("POST", "{_H}/Deals", json={{"data": []}}).prepare()
+    return requests.Session().send(prepared)
+''', [(5, "POST", "/crm/v2/Deals", "matched")]),
+    ("session-prepare-request-then-send", f'''import requests
+
+def delete():
+    s = requests.Session()
+    prepared = s.prepare_request(requests.Request(method="DELETE", url="{_H}/Leads/1"))
+    return s.send(prepared)
+''', [(6, "DELETE", "/crm/v2/Leads/1", "matched")]),
+    ("httpx-build-request-then-send", f'''import httpx
+
+def leads(client: httpx.Client):
+    request = client.build_request("GET", "{_H}/Leads")
+    return client.send(request)
+''', [(5, "GET", "/crm/v2/Leads", "matched")]),
+    ("send-of-a-request-its-caller-builds", f'''import requests
+
+def forward(prepared):
+    return requests.Session().send(prepared)
+
+def leads():
+    return forward(requests.Request("GET", "{_H}/Leads").prepare())
+''', [(7, "GET", "/crm/v2/Leads", "matched")]),
     ("tornado-http-request-positional-method", f'''import tornado.httpclient
 
 def put():
@@ -206,6 +235,10 @@ async def records():
 # What it must not take for a CRM call, even in a file named for Zoho.
 NOT_CASES: tuple[tuple[str, str], ...] = (
     ("dict-get", 'settings = {}\nsettings.get("/crm/v2/Leads")\n'),
+    ("socket-send", f'import socket\nconn = socket.create_connection(("zohoapis.com", 443))\nconn.send(b"{_H}/Leads")\n'),
+    ("prepare-of-a-non-request", f'import requests\nclass Job:\n    def prepare(self):\n        return "{_H}/Leads"\n'
+                                  f'requests.Session().send(Job().prepare())\n'),
+
     ("environ-get", 'import os\nos.environ.get("ZOHO_URL")\n'),
     ("cache-get-key", 'def f(cache, key):\n    return cache.get(key)\n'),
     ("own-get-method", f'class Repo:\n    def get(self, url):\n        return url\n\nRepo().get("{_H}/Leads")\n'),
@@ -279,7 +312,9 @@ class Client:
 
 def methods(library: str) -> frozenset[str]:
     """The methods of a library's client objects that send a request."""
-    return FETCH_METHODS if library == "tornado" else CLIENT_METHODS
+    if library == "tornado":
+        return FETCH_METHODS
+    return CLIENT_METHODS | SEND_METHODS if library in ("requests", "httpx") else CLIENT_METHODS
 
 
 def client(value: Value) -> Client | None:
@@ -297,6 +332,8 @@ def client(value: Value) -> Client | None:
 
 
 REQUEST_CLASSES = frozenset({"urllib.request.Request", "urllib2.Request", "tornado.httpclient.HTTPRequest"})
+# Requests built method first (`requests.Request("GET", url)`, `httpx.Request(...)`, `client.build_request(...)`).
+METHOD_FIRST_REQUESTS = frozenset({"requests.Request", "httpx.Request"})
 
 
 def request_object(value: Value) -> tuple[Expr, Expr, Ctx] | None:
@@ -305,7 +342,19 @@ def request_object(value: Value) -> tuple[Expr, Expr, Ctx] | None:
     `urllib.request.Request(url, data, method=...)` posts when it has data; tornado's
     `HTTPRequest(url, method="GET", headers, body, ...)` sends GET unless told otherwise.
     """
-    if not isinstance(value, ExternalInstance) or canonical(value.name) not in REQUEST_CLASSES:
+    if not isinstance(value, ExternalInstance):
+        return None
+    name = canonical(value.name)
+    head, _, method = name.rpartition(".")
+    if method == "prepare" and value.of is not None and not value.args:  # `requests.Request(...).prepare()`
+        return request_object(value.of)
+    if name in METHOD_FIRST_REQUESTS or (method == "build_request" and value.of is not None
+                                         and client(value.of) is not None):
+        named = dict(value.kwargs)
+        url = named.get("url", value.args[1] if len(value.args) > 1 else None)
+        verb = named.get("method", value.args[0] if value.args else None)
+        return (url, verb, value.ctx) if url is not None and verb is not None else None
+    if name not in REQUEST_CLASSES:
         return None
     named = dict(value.kwargs)
     url = value.args[0] if value.args else named.get("url")

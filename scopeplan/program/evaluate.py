@@ -245,6 +245,10 @@ class Evaluator:
             for value in self.lookup(expr.callee.qualname, depth + 1):
                 if isinstance(value, External):  # `requests.Session()`, an SDK class: the models read it
                     out.append(ExternalInstance(value.name, expr.args, expr.kwargs, ctx))
+        if not out and isinstance(expr.callee, Attr):  # `requests.Request(...).prepare()`: the models read it
+            for value in self.evaluate(expr.callee.value, ctx, depth + 1):
+                if isinstance(value, ExternalInstance):
+                    out.append(ExternalInstance(f"{value.name}.{expr.callee.name}", expr.args, expr.kwargs, ctx, value))
         if not out:
             out.append(Text((Hole(short(expr.name), f"return value of `{expr.name}()`"),)))
         return unique(out)

@@ -104,13 +104,14 @@ class External:
 class ExternalInstance(_Identity):
     """What calling an external name returned: `requests.Session()`, `RecordOperations("Leads")`."""
 
-    name: str  # the external callee, canonical (`requests.Session`)
+    name: str  # the external callee, canonical (`requests.Session`); a method's is `requests.Request.prepare`
     args: tuple[Expr, ...] = ()
     kwargs: Kwargs = ()
     ctx: Ctx = EMPTY  # where the arguments are evaluated
+    of: ExternalInstance | None = None  # for a method's result, the object it was called on
 
     def _key(self) -> tuple[object, ...]:
-        return (self.name, self.args, self.kwargs, self.ctx)
+        return (self.name, self.args, self.kwargs, self.ctx, self.of)
 
 
 @dataclass(frozen=True, slots=True, eq=False)

@@ -173,6 +173,9 @@ def sites_of(project: Project, facts: FileFacts, invoke: Invoke, call: HttpCall,
     elif call.style in clients.FETCH_METHODS:  # tornado: `fetch(url_or_request, method="GET")`
         method_expr = kwargs.get("method", Lit("GET"))
         url_expr = kwargs.get("request", kwargs.get("url", args[0] if args else None))
+    elif call.style in clients.SEND_METHODS:  # `session.send(prepared)`: the request object says it all
+        method_expr = None
+        url_expr = kwargs.get("request", args[0] if args else None)
     elif call.style == "named":
         method_expr = call.method
         url_expr = kwargs.get("url", args[0] if args else None)
@@ -182,9 +185,11 @@ def sites_of(project: Project, facts: FileFacts, invoke: Invoke, call: HttpCall,
     if url_expr is None:
         return []
     urls: list[tuple[Text, Text | None]] = []
-    for value in project.evaluate(url_expr, ctx):
+    for value in _prepared(project, project.evaluate(url_expr, ctx)):
         request = clients.request_object(value)
-        if request is not None:
+        if call.style in clients.SEND_METHODS and request is None:
+            urls.append((Text((Hole("request", "a request object built where scopeplan cannot follow"),)), None))
+        elif request is not None:
             url_of, method_of, request_ctx = request
             for url in project.strings(url_of, request_ctx, 0):
                 for method in project.strings(method_of, request_ctx, 0):
@@ -210,6 +215,18 @@ def sites_of(project: Project, facts: FileFacts, invoke: Invoke, call: HttpCall,
                                 method=_method(method, method_expr), url=Url(full.parts), trace=steps)
                 body, body_ctx = _body(project, kwargs, ctx)
                 out.extend(bodies.apply(project, site, body, body_ctx))
+    return out
+
+
+def _prepared(project: Project, values: list[Value]) -> list[Value]:
+    """`session.prepare_request(request)` is the request it is given."""
+    out: list[Value] = []
+    for value in values:
+        if (isinstance(value, ExternalInstance) and value.name.endswith(".prepare_request") and value.args
+                and value.of is not None and clients.client(value.of) is not None):
+            out.extend(project.evaluate(value.args[0], value.ctx))
+        else:
+            out.append(value)
     return out
 
 
