@@ -44,6 +44,7 @@ class FunctionFacts:
     line: int
     cls: str | None = None  # "pkg.mod.Class" for methods
     decorators: tuple[str, ...] = ()  # qualified when imported ("celery.shared_task"), else spelled ("app.route")
+    return_line: int = 0  # the line of its first `return <value>`, 0 when it has none
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,7 +21,7 @@ def walk(module: cst.Module, path: str, name: str, text: str, package: bool = Fa
     walker = _Walker(module, name, package)
     walker.modulebody_of(module.body)
     lines = [line.rstrip("\r") for line in text.split("\n")]  # numbered as Python numbers them
-    where = _positions(module, text, walker) if walker.pending else {}
+    where = _positions(module, text, walker) if walker.pending or walker.functions else {}
 
     def line_of(index: int) -> int:
         return where.get(id(walker.line_nodes[index]), (0, 0, 0))[0]
@@ -37,7 +37,8 @@ def walk(module: cst.Module, path: str, name: str, text: str, package: bool = Fa
         found = hints.on_lines(lines, line, end)
         invokes.append(Invoke(line, column, function, callee, args, kwargs,
                               tuple(fix(loop) for loop in loops), found, guards, state))
-    functions = tuple(replace(f, line=line_of(f.line)) for f in walker.functions)
+    functions = tuple(replace(f, line=line_of(f.line), return_line=line_of(f.return_line) if f.return_line >= 0 else 0)
+                      for f in walker.functions)
     problems = tuple(hints.problems(lines))
     signs = _signs(lines)
     return FileFacts(
@@ -63,6 +64,7 @@ class _Scope:
         self.env = env
         self.is_function = is_function
         self.returns: list[Expr] = []
+        self.return_line: int | None = None  # an index into the walker's line nodes
         self.loops: tuple[Loop, ...] = ()
         self.guards: tuple[Guard, ...] = ()
 
@@ -165,6 +167,8 @@ class _Walker(Folder):
                 self.assign(small.target, Unknown(self.code(small.target)))
         elif isinstance(small, cst.Return):
             if small.value is not None:
+                if not self.scope.returns:
+                    self.scope.return_line = self.line(self.current)
                 self.scope.returns.append(self.fold(small.value))
         elif isinstance(small, (cst.Import, cst.ImportFrom)):
             self.import_(small)
@@ -308,12 +312,13 @@ class _Walker(Folder):
         self.scope = _Scope(qualname, outer.cls, env, True)
         self.scope.loops = ()
         self.block(body_of(node.body))
-        returns = self.scope.returns
+        returns, return_line = self.scope.returns, self.scope.return_line
         self.scope = outer
         self.functions.append(FunctionFacts(
             qualname=qualname, params=tuple(params), line=self.line(node),
             returns=(returns[0] if len(returns) == 1 else Alt(tuple(returns))) if returns else None,
             cls=outer.cls if in_class else None, decorators=tuple(decorators),
+            return_line=-1 if return_line is None else return_line,
         ))
         if outer.is_function or outer.cls is None:
             outer.env[node.name.value] = Glob(qualname.replace(":", "."))
