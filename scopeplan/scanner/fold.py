@@ -6,6 +6,7 @@ import builtins
 import codecs
 
 import libcst as cst
+from libcst._nodes.internal import CodegenState  # code_for_node's own state, to stop it early
 
 from scopeplan.scanner import hints
 from scopeplan.scanner.facts import Loop
@@ -19,6 +20,7 @@ _URLJOIN = {"urllib.parse.urljoin", "urlparse.urljoin", "six.moves.urllib.parse.
             "requests.compat.urljoin"}
 _BUILTINS = frozenset(dir(builtins))
 _STRING_METHODS = frozenset({"format", "join", "strip", "rstrip", "lstrip", "replace"})
+CODE_CHARS = 60  # how much of a node's source `Folder.code` keeps
 STATE = "self."  # env keys for `self.X` set in the current method: never an identifier
 
 
@@ -214,13 +216,60 @@ class Folder:
     # -- helpers ------------------------------------------------------------------------------------
 
     def code(self, node) -> str:
-        text = self.module.code_for_node(node)
-        return text if len(text) <= 60 else text[:57] + "..."
+        """The node's source, cut to 60 characters: a dotted name is spelled from its parts, anything
+        else rendered by libcst only as far as those 60 characters need."""
+        text = _dotted(node)
+        if text is None:
+            tokens = _Capped()
+            try:
+                node._codegen(CodegenState(self.module.default_indent, self.module.default_newline, tokens=tokens))
+            except _Enough:
+                pass
+            text = "".join(tokens)
+        return text if len(text) <= CODE_CHARS else text[:CODE_CHARS - 3] + "..."
 
     def line(self, node) -> int:
         """A placeholder: the index of the node, replaced by its line once positions are known."""
         self.line_nodes.append(node)
         return len(self.line_nodes) - 1
+
+
+def _dotted(node) -> str | None:
+    """`a.b.c` as libcst would render it, when it is names and dots with no parentheses or spaces; else None."""
+    if type(node) is cst.Name:
+        return None if node.lpar else node.value
+    if type(node) is cst.Attribute and not node.lpar:
+        dot = node.dot
+        if _no_space(dot.whitespace_before) and _no_space(dot.whitespace_after):
+            head = _dotted(node.value)
+            return None if head is None else f"{head}.{node.attr.value}"
+    return None
+
+
+def _no_space(whitespace) -> bool:
+    return type(whitespace) is cst.SimpleWhitespace and whitespace.value == ""
+
+
+class _Enough(Exception):
+    """The codegen has spelled more than `Folder.code` keeps."""
+
+
+class _Capped(list):
+    """Codegen tokens that stop the codegen once they are longer than `Folder.code` keeps."""
+
+    def __init__(self):
+        super().__init__()
+        self.size = 0
+
+    def append(self, token: str) -> None:
+        list.append(self, token)
+        self.size += len(token)
+        if self.size > CODE_CHARS:
+            raise _Enough
+
+    def extend(self, tokens) -> None:
+        for token in tokens:
+            self.append(token)
 
 
 def _worth_recording(func: Expr) -> bool:

@@ -1,0 +1,42 @@
+"""`Folder.code` spells a node as libcst renders it, cut to 60 characters, however it gets there."""
+
+import libcst as cst
+import pytest
+
+from scopeplan.scanner.fold import Folder
+
+SOURCES = [
+    "a", "a.b.c", "a . b", "(a).b", "a.\\\n    b", "(a . b)", "a.b()", "x if y else z", "not x",
+    "a is not None and not isinstance(a, str)", "(b and c)", "[i for i in range(10)]",
+    "f(" + ", ".join(f"argument_{i}" for i in range(20)) + ")",
+    "very_long_module_name.another_long_attribute_name.and_a_third_one_that_is_long.last",
+    "{'k': v  # comment\n, 'w': 2}", "lambda q: q + 1", "'%s' % (a, b)", "x[1:2]",
+]
+
+
+def _old(module: cst.Module, node) -> str:
+    text = module.code_for_node(node)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+class _Code(Folder):
+    def __init__(self, module):
+        self.module = module
+
+
+@pytest.mark.parametrize("source", SOURCES)
+def test_code_is_libcst_rendering_cut_to_60(source):
+    module = cst.parse_module(f"value = {source}\n")
+    nodes = []
+
+    class Collect(cst.CSTVisitor):
+        def on_visit(self, node):
+            if isinstance(node, cst.BaseExpression):
+                nodes.append(node)
+            return True
+
+    module.visit(Collect())
+    assert nodes
+    folder = _Code(module)
+    for node in nodes:
+        assert folder.code(node) == _old(module, node)
