@@ -40,3 +40,21 @@ def test_code_is_libcst_rendering_cut_to_60(source):
     folder = _Code(module)
     for node in nodes:
         assert folder.code(node) == _old(module, node)
+
+
+LITERALS = ["''", '""', "'a'", '"a b"', "''''''", '""""""', "'''a\n'b''c'''", '"""x"y"""', "u'é'", "U'x'",
+            "r'\\d+'", "R'\\''", "r'''\\\n'''", "'a\\nb'", "'\\x41'", "b'a'", "rb'a'", "f'a'", "'''a\r\nb'''",
+            "'\\\\'", "'\u2028'"]
+
+
+@pytest.mark.parametrize("literal", LITERALS)
+def test_a_string_literal_folds_to_its_evaluated_value(literal):
+    from scopeplan.scanner.fold import _plain_string
+
+    node = cst.parse_expression(literal)
+    if not isinstance(node, cst.SimpleString):
+        return
+    value = node.evaluated_value
+    expected = value.decode("latin-1") if isinstance(value, bytes) else value
+    plain = _plain_string(literal)
+    assert plain is None or plain == expected
