@@ -49,7 +49,7 @@ LITERALS = ["''", '""', "'a'", '"a b"', "''''''", '""""""', "'''a\n'b''c'''", '"
 
 @pytest.mark.parametrize("literal", LITERALS)
 def test_a_string_literal_folds_to_its_evaluated_value(literal):
-    from scopeplan.scanner.fold import _plain_string
+    from scopeplan.scanner.spell import plain_string as _plain_string
 
     node = cst.parse_expression(literal)
     if not isinstance(node, cst.SimpleString):
@@ -58,3 +58,30 @@ def test_a_string_literal_folds_to_its_evaluated_value(literal):
     expected = value.decode("latin-1") if isinstance(value, bytes) else value
     plain = _plain_string(literal)
     assert plain is None or plain == expected
+
+
+def test_every_expression_of_real_code_is_spelled_as_libcst_renders_it():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    files = sorted((root / "sample_projects").rglob("*.py"))[:60] + sorted((root / "scopeplan" / "scanner").glob("*.py"))
+    checked = 0
+    for path in files:
+        try:
+            module = cst.parse_module(path.read_text(encoding="utf-8"))
+        except cst.ParserSyntaxError:  # a Python 2 sample
+            continue
+        nodes = []
+
+        class Collect(cst.CSTVisitor):
+            def on_visit(self, node):
+                if isinstance(node, cst.BaseExpression):
+                    nodes.append(node)
+                return True
+
+        module.visit(Collect())
+        folder = _Code(module)
+        for node in nodes:
+            assert folder.code(node) == _old(module, node), (path, _old(module, node))
+        checked += len(nodes)
+    assert checked > 10_000

@@ -6,9 +6,8 @@ import builtins
 import codecs
 
 import libcst as cst
-from libcst._nodes.internal import CodegenState  # code_for_node's own state, to stop it early
 
-from scopeplan.scanner import hints
+from scopeplan.scanner import hints, spell
 from scopeplan.scanner.facts import Loop
 from scopeplan.scanner.ir import (
     Alt, Attr, Cat, Dict, Each, Expr, Format, GetAttr, Glob, Index, Join, Lit, Range, Replace, Result, SelfAttr, Seq,
@@ -20,7 +19,6 @@ _URLJOIN = {"urllib.parse.urljoin", "urlparse.urljoin", "six.moves.urllib.parse.
             "requests.compat.urljoin"}
 _BUILTINS = frozenset(dir(builtins))
 _STRING_METHODS = frozenset({"format", "join", "strip", "rstrip", "lstrip", "replace"})
-CODE_CHARS = 60  # how much of a node's source `Folder.code` keeps
 STATE = "self."  # env keys for `self.X` set in the current method: never an identifier
 
 
@@ -38,7 +36,7 @@ class Folder:
         """Fold an expression into IR; calls inside it are recorded as Invokes on the way."""
         kind = _KINDS.get(type(node)) or _kind(type(node))
         if kind is cst.SimpleString:
-            value = _plain_string(node.value)
+            value = spell.plain_string(node.value)
             if value is None:
                 value = node.evaluated_value
             return Lit(value.decode("latin-1") if isinstance(value, bytes) else value)
@@ -219,17 +217,7 @@ class Folder:
     # -- helpers ------------------------------------------------------------------------------------
 
     def code(self, node) -> str:
-        """The node's source, cut to 60 characters: a dotted name is spelled from its parts, anything
-        else rendered by libcst only as far as those 60 characters need."""
-        text = _dotted(node)
-        if text is None:
-            tokens = _Capped()
-            try:
-                node._codegen(CodegenState(self.module.default_indent, self.module.default_newline, tokens=tokens))
-            except _Enough:
-                pass
-            text = "".join(tokens)
-        return text if len(text) <= CODE_CHARS else text[:CODE_CHARS - 3] + "..."
+        return spell.code(self.module, node)
 
     def line(self, node) -> int:
         """A placeholder: the index of the node, replaced by its line once positions are known."""
@@ -247,59 +235,6 @@ def _kind(node_type: type) -> type:
     kind = next((k for k in _FOLDED if issubclass(node_type, k)), object)
     _KINDS[node_type] = kind
     return kind
-
-
-def _plain_string(literal: str) -> str | None:
-    """A str literal's value when it is its text between the quotes (no escapes, no carriage return), or
-    None: evaluated_value compiles every literal."""
-    quote = literal[-1]
-    start = literal.index(quote)
-    prefix = literal[:start].lower()
-    if prefix not in ("", "u", "r"):
-        return None
-    width = 3 if literal[start:start + 3] == quote * 3 and len(literal) - start >= 6 else 1
-    body = literal[start + width:len(literal) - width]
-    if "\r" in body or ("\\" in body and prefix != "r"):
-        return None
-    return body
-
-
-def _dotted(node) -> str | None:
-    """`a.b.c` as libcst would render it, when it is names and dots with no parentheses or spaces; else None."""
-    if type(node) is cst.Name:
-        return None if node.lpar else node.value
-    if type(node) is cst.Attribute and not node.lpar:
-        dot = node.dot
-        if _no_space(dot.whitespace_before) and _no_space(dot.whitespace_after):
-            head = _dotted(node.value)
-            return None if head is None else f"{head}.{node.attr.value}"
-    return None
-
-
-def _no_space(whitespace) -> bool:
-    return type(whitespace) is cst.SimpleWhitespace and whitespace.value == ""
-
-
-class _Enough(Exception):
-    """The codegen has spelled more than `Folder.code` keeps."""
-
-
-class _Capped(list):
-    """Codegen tokens that stop the codegen once they are longer than `Folder.code` keeps."""
-
-    def __init__(self):
-        super().__init__()
-        self.size = 0
-
-    def append(self, token: str) -> None:
-        list.append(self, token)
-        self.size += len(token)
-        if self.size > CODE_CHARS:
-            raise _Enough
-
-    def extend(self, tokens) -> None:
-        for token in tokens:
-            self.append(token)
 
 
 def _worth_recording(func: Expr) -> bool:
