@@ -7,7 +7,7 @@ import codecs
 
 import libcst as cst
 
-from scopeplan.scanner import hints
+from scopeplan.scanner import hints, spell
 from scopeplan.scanner.facts import Loop
 from scopeplan.scanner.ir import (
     Alt, Attr, Cat, Cond, Dict, Each, Expr, Format, GetAttr, Glob, Guard, Index, Join, Lit, Range, RangeOf, Replace, Result,
@@ -36,18 +36,21 @@ class Folder:
 
     def fold(self, node, record: bool = True) -> Expr:
         """Fold an expression into IR; calls inside it are recorded as Invokes on the way."""
-        if isinstance(node, cst.SimpleString):
-            value = node.evaluated_value
+        kind = _KINDS.get(type(node)) or _kind(type(node))
+        if kind is cst.SimpleString:
+            value = spell.plain_string(node.value)
+            if value is None:
+                value = node.evaluated_value
             return Lit(value.decode("latin-1") if isinstance(value, bytes) else value)
-        if isinstance(node, cst.ConcatenatedString):
+        if kind is cst.ConcatenatedString:
             return Cat((self.fold(node.left, record), self.fold(node.right, record)))
-        if isinstance(node, cst.FormattedString):
+        if kind is cst.FormattedString:
             return self.fstring(node, record)
-        if isinstance(node, cst.Name):
+        if kind is cst.Name:
             return self.name_(node.value)
-        if isinstance(node, cst.Integer):
+        if kind is cst.Integer:
             return Lit(node.value)
-        if isinstance(node, cst.Attribute):
+        if kind is cst.Attribute:
             value = self.fold(node.value, record)
             attr = node.attr.value
             if isinstance(value, Glob):
@@ -55,9 +58,9 @@ class Folder:
             if isinstance(value, SelfAttr) and value.name == "":
                 return SelfAttr(value.cls, attr)
             return Attr(value, attr)
-        if isinstance(node, cst.Call):
+        if kind is cst.Call:
             return self.call(node, record)
-        if isinstance(node, cst.BinaryOperation):
+        if kind is cst.BinaryOperation:
             left, right = self.fold(node.left, record), self.fold(node.right, record)
             if isinstance(node.operator, cst.Add):
                 return Cat((left, right))
@@ -66,9 +69,9 @@ class Folder:
                 kwargs = right.items if isinstance(right, Dict) else ()
                 return Format(left, () if kwargs else args, kwargs, "%")
             return Unknown(self.code(node))
-        if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
+        if kind in (cst.List, cst.Tuple, cst.Set):
             return Seq(tuple(self.fold(e.value, record) for e in node.elements))
-        if isinstance(node, cst.Dict):
+        if kind is cst.Dict:
             items = []
             for e in node.elements:
                 if isinstance(e, cst.DictElement):
@@ -76,25 +79,25 @@ class Folder:
                     if isinstance(key, Lit):
                         items.append((key.text, value))
             return Dict(tuple(items))
-        if isinstance(node, cst.Subscript):
+        if kind is cst.Subscript:
             value = self.fold(node.value, record)
             first = node.slice[0].slice if node.slice else None
             if len(node.slice) == 1 and isinstance(first, cst.Index):
                 return Index(value, self.fold(first.value, record))
             self.generic(node)
             return Unknown(self.code(node))
-        if isinstance(node, cst.IfExp):  # `a if object_id else b`: a caller's argument may decide it
+        if kind is cst.IfExp:  # `a if object_id else b`: a caller's argument may decide it
             guard = self.guard(node.test, record)
             then, orelse = self.fold(node.body, record), self.fold(node.orelse, record)
             return Cond(guard, then, orelse) if guard is not None else _alt(then, orelse)
-        if isinstance(node, cst.BooleanOperation):
+        if kind is cst.BooleanOperation:
             left, right = self.fold(node.left, record), self.fold(node.right, record)
             if isinstance(node.operator, cst.Or):
                 return _alt(left, right)
             return Unknown(self.code(node))
-        if isinstance(node, cst.Await):
+        if kind is cst.Await:
             return self.fold(node.expression, record)
-        if isinstance(node, (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)):
+        if kind in (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp):
             return self.comprehension(node, record)
         if record:
             self.generic(node)
@@ -221,13 +224,24 @@ class Folder:
     # -- helpers ------------------------------------------------------------------------------------
 
     def code(self, node) -> str:
-        text = self.module.code_for_node(node)
-        return text if len(text) <= 60 else text[:57] + "..."
+        return spell.code(self.module, node)
 
     def line(self, node) -> int:
         """A placeholder: the index of the node, replaced by its line once positions are known."""
         self.line_nodes.append(node)
         return len(self.line_nodes) - 1
+
+
+_FOLDED = (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString, cst.Name, cst.Integer, cst.Attribute, cst.Call, cst.BinaryOperation, cst.List, cst.Tuple, cst.Set, cst.Dict, cst.Subscript, cst.IfExp, cst.BooleanOperation, cst.Await, cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)
+_KINDS: dict[type, type] = {}
+
+
+def _kind(node_type: type) -> type:
+    """The first of the types `fold` tells apart that this type is (or `object`), found once per type:
+    isinstance on libcst's classes goes through ABCMeta."""
+    kind = next((k for k in _FOLDED if issubclass(node_type, k)), object)
+    _KINDS[node_type] = kind
+    return kind
 
 
 def _worth_recording(func: Expr) -> bool:

@@ -128,22 +128,48 @@ def _calls(cst_part, ast_part: list, out: Positions, lines: list[str], line: int
 
 
 def _source_order(node, found: list, out: Positions, line: int) -> None:
-    if isinstance(node, (list, tuple)):
+    role = _ROLES.get(type(node))
+    if role is None:
+        role = _role(type(node))
+    if role is _SEQUENCE:
         for item in node:
             _source_order(item, found, out, line)
         return
-    if not isinstance(node, cst.CSTNode):
+    if role is _OTHER:
         return
-    if isinstance(node, cst.Call):
+    if role is _CALL:
         found.append(node)
-    elif isinstance(node, cst.CompFor):
+    elif role is _COMP_FOR:
         out[id(node)] = (line, 1, line)
-    if isinstance(node, cst.IfExp):  # `body if test else orelse`: fields are listed test first
+    if role is _IF_EXP:  # `body if test else orelse`: fields are listed test first
         children = (node.body, node.test, node.orelse)
     else:
         children = [getattr(node, name) for name in _content(type(node))]
     for child in children:
         _source_order(child, found, out, line)
+
+
+_SEQUENCE, _OTHER, _CALL, _COMP_FOR, _IF_EXP, _NODE = range(6)
+_ROLES: dict[type, int] = {}
+
+
+def _role(kind: type) -> int:
+    """What `_source_order` does with a value of this type, found once per type (isinstance on libcst's
+    abstract classes is slow)."""
+    if issubclass(kind, (list, tuple)):
+        role = _SEQUENCE
+    elif not issubclass(kind, cst.CSTNode):
+        role = _OTHER
+    elif issubclass(kind, cst.Call):
+        role = _CALL
+    elif issubclass(kind, cst.CompFor):
+        role = _COMP_FOR
+    elif issubclass(kind, cst.IfExp):
+        role = _IF_EXP
+    else:
+        role = _NODE
+    _ROLES[kind] = role
+    return role
 
 
 def _fields(node):
