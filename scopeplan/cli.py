@@ -343,12 +343,12 @@ def _plan(path: Path, conf, only: str | None = None):
 
     spec = conf.catalogue if _names_no_file(conf.catalogue) else str(_beside(path, conf.catalogue))
 
-    def build(loaded, files):
+    def build(loaded, files, facts):
         from scopeplan import catalogue
         from scopeplan.plan import plan
 
         found = loaded if loaded is not None else catalogue.load(spec, max_age_days=conf.cache_max_age_days)
-        return plan(path, found, compact=conf.compact, config=conf, only=only, files=files)
+        return plan(path, found, compact=conf.compact, config=conf, only=only, files=files, facts=facts)
 
     return plancache.plan(path, conf, only, spec, build)
 

@@ -297,6 +297,16 @@ def _callee(callee: Expr) -> str:
     return "a call"
 
 
+def lines_read(root: Path, facts) -> tuple[int, ...]:
+    """The lines `requested` may take from this file's source beyond its facts (where each module-level
+    name that may hold scopes is assigned): a kept plan is valid only while they stay where they were."""
+    names = [name for name, expr in facts.symbols if _NAME.search(name) or _mentions_oauth(expr)]
+    if not names:
+        return ()
+    lines = _lines(root, facts.path)
+    return tuple(_line_of(lines, name) for name in names)
+
+
 def _lines(root: Path, path: str) -> list[str]:
     base = root if root.is_dir() else root.parent
     try:

@@ -41,6 +41,13 @@ def selected(root: Path, config: Config,
     return keep, tests
 
 
+def scan_options(config: Config) -> dict:
+    """How a plan's files are scanned (`scanner.scan`'s keywords): the cache and workers the configuration
+    sets, the modules it names always parsed, notices kept for the plan to report."""
+    named = (*config.entry_points, *(f for f, _ in config.modules), *(f for f, _ in config.runs_per_day if f != "*"))
+    return {"use_cache": config.cache, "workers": config.workers, "keep": named, "on_notice": lambda notice: None}
+
+
 _TEST_DIRS = frozenset({"test", "tests"})
 
 
