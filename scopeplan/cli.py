@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 import sys
-import traceback
 from pathlib import Path
 
 import click
@@ -54,6 +53,8 @@ class _Group(click.Group):
                 sys.exit(EXIT_INCOMPLETE)
             # a bug: CI must tell it from drift (1) and from a failed analysis (3)
             if _debugging(ctx):
+                import traceback
+
                 traceback.print_exc()
             else:
                 click.echo(f"scopeplan failed: {type(exc).__name__}: {_first_line(exc)} — please report it at "

@@ -203,15 +203,24 @@ def facts_digest(root: Path, facts: Scanned, tests: int, fingerprint: str) -> st
     return digest.hexdigest()
 
 
+_STR = {str}
+
+
 def _listings(found: object) -> dict[str, tuple[object, ...]]:
     """The folder listings `discover` kept, if every row has the shape it writes; else none."""
     if not isinstance(found, dict):
         return {}
     for folder, row in found.items():
-        if not (isinstance(folder, str) and type(row) is tuple and len(row) == 4 and type(row[0]) is tuple
-                and len(row[0]) == 4 and all(type(n) is int for n in row[0]) and type(row[1]) is int
-                and (row[2] is None) == (row[3] is None)
-                and all(type(part) is tuple and all(type(n) is str for n in part) for part in row[2:] if part is not None)):
+        if not (type(folder) is str and type(row) is tuple and len(row) == 4):
+            return {}
+        head, checked, files, dirs = row
+        if not (type(head) is tuple and len(head) == 4 and type(checked) is int and (files is None) == (dirs is None)):
+            return {}
+        if (type(head[0]) is not int or type(head[1]) is not int or type(head[2]) is not int
+                or type(head[3]) is not int):
+            return {}
+        if files is not None and not (type(files) is tuple and type(dirs) is tuple
+                                      and set(map(type, files)) <= _STR and set(map(type, dirs)) <= _STR):
             return {}
     return found
 

@@ -22,10 +22,8 @@ import importlib.util
 import io
 import os
 import pickle
-import shutil
 import stat
 import sys
-import tempfile
 from pathlib import Path
 
 import scopeplan
@@ -201,6 +199,8 @@ class _Unpickler(pickle.Unpickler):
 
 def _atomic_write(path: Path, data: bytes) -> None:
     """Write to a temporary file in the same folder, then rename: readers see all of it or nothing."""
+    import tempfile  # imported here: a warm run that writes nothing never pays for it
+
     fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
     try:
         with os.fdopen(fd, "wb") as out:
@@ -283,6 +283,8 @@ def _prune(base: Path, keep: str) -> None:
         for child in listing:
             if (len(child.name) == len(keep) and child.name != keep and child.is_dir(follow_symlinks=False)
                     and all(c in "0123456789abcdef" for c in child.name)):
+                import shutil  # only when there is something to remove
+
                 shutil.rmtree(child.path, ignore_errors=True)
 
 
@@ -297,6 +299,8 @@ def _secret() -> bytes:
     except FileNotFoundError:
         pass
     home.mkdir(parents=True, exist_ok=True)
+    import tempfile
+
     fd, temp = tempfile.mkstemp(dir=home, prefix=".tmp-")  # created 0600
     try:
         with os.fdopen(fd, "wb") as out:
