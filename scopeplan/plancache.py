@@ -182,20 +182,20 @@ def facts_digest(root: Path, facts: Scanned, tests: int, fingerprint: str) -> st
     """A digest of everything a plan is made of besides options, configuration and catalogue: each file's
     path and facts (as pickled: equal bytes mean equal facts; a file the prefilter left out is its empty
     row), the lines `granted.requested` reads from a file's source, the scan's notices and how many test
-    files were left out."""
+    files were left out. The pickle's digest is the cache's when it loaded or stored those facts."""
     from scopeplan.scanner.cache import dumps
     from scopeplan.scanner.facts import FileFacts
 
     digest = hashlib.sha256(f"{fingerprint}\0{tests}\0".encode())
-    for f in facts:
+    known = facts.digests if len(facts.digests) == len(facts) else (None,) * len(facts)
+    for f, pickled in zip(facts, known):
         text = f"{f.path}\0{f.module}\0".encode("utf-8", "surrogateescape")
-        if f == FileFacts(f.path, f.module):
+        if pickled is None and f == FileFacts(f.path, f.module):
             digest.update(b"-\0" + text)
             continue
-        blob = dumps(f)
-        digest.update(b"+%d\0" % len(blob) + text + blob)
+        digest.update(b"+\0" + text + (pickled or hashlib.sha256(dumps(f)).hexdigest()).encode() + b"\0")
         if f.symbols:
-            from scopeplan.granted import lines_read
+            from scopeplan.scopesource import lines_read
 
             digest.update(repr(lines_read(root, f)).encode() + b"\0")
     for notice in facts.notices:
