@@ -131,6 +131,7 @@ def plan(root: Path, conf: Config, only: str | None, spec: str,
         return _built(build(None, None, None))
     from scopeplan.scanner import cache as caching
     from scopeplan.scanner import discover, vouched
+    from scopeplan.scanner.files import root_package
     from scopeplan.selection import selected
 
     base = root if root.is_dir() else root.parent
@@ -148,12 +149,15 @@ def plan(root: Path, conf: Config, only: str | None, spec: str,
     if listings != last:
         cache.store_value("listings", "listings", listings)
 
+    resolved = root.resolve()  # the package the root is names its modules, even with its __init__.py left out
+    package = f"package\0{root_package(resolved if resolved.is_dir() else resolved.parent)}\0"
+
     def save(kept: Kept, tree: str | None, facts: str) -> None:
         cache.store_value(name + "-facts", facts, (facts, kept.blob(), kept.complete, kept.reports))
         if tree is not None:
             cache.store_value(name, tree, (tree, facts))
 
-    before = vouched(root, files, cache)
+    before = _with(vouched(root, files, cache), package)
     if before is not None:
         pointer = cache.load_value(name, before, ())
         if isinstance(pointer, tuple) and len(pointer) == 2 and pointer[0] == before and isinstance(pointer[1], str):
@@ -164,8 +168,8 @@ def plan(root: Path, conf: Config, only: str | None, spec: str,
     from scopeplan.selection import scan_options
 
     facts = scan(root, found, **scan_options(conf))
-    after = vouched(root, files, cache)  # the files as the scan left them in the manifest
-    made_of = facts_digest(root, facts, tests, cache.print)
+    after = _with(vouched(root, files, cache), package)  # the files as the scan left them in the manifest
+    made_of = facts_digest(root, facts, tests, cache.print + package)
     entry = _entry(cache.load_value(name + "-facts", made_of, ()), made_of)
     if entry is not None:
         kept = Kept(None, entry[0], entry[1], dict(entry[2]), lambda kept: save(kept, None, made_of))
@@ -182,7 +186,8 @@ def facts_digest(root: Path, facts: Scanned, tests: int, fingerprint: str) -> st
     """A digest of everything a plan is made of besides options, configuration and catalogue: each file's
     path and facts (as pickled: equal bytes mean equal facts; a file the prefilter left out is its empty
     row), the lines `granted.requested` reads from a file's source, the scan's notices and how many test
-    files were left out. The pickle's digest is the cache's when it loaded or stored those facts."""
+    files were left out (`fingerprint` adds the rest: the cache's, the package the root is). The pickle's
+    digest is the cache's when it loaded or stored those facts."""
     from scopeplan.scanner.cache import dumps
     from scopeplan.scanner.facts import FileFacts
 
@@ -201,6 +206,11 @@ def facts_digest(root: Path, facts: Scanned, tests: int, fingerprint: str) -> st
     for notice in facts.notices:
         digest.update(b"notice\0" + notice.encode("utf-8", "surrogateescape") + b"\0")
     return digest.hexdigest()
+
+
+def _with(tree: str | None, package: str) -> str | None:
+    """The tree's key with the package the root is (module names depend on it, not on any scanned file)."""
+    return None if tree is None else hashlib.sha256(f"{tree}\0{package}".encode()).hexdigest()
 
 
 _STR = {str}

@@ -256,3 +256,22 @@ def test_a_scope_setting_that_moves_builds_the_plan_again(tmp_path, runs):
     assert after.built == 1 and after.output != before.output
     assert after.output == runs("scan", root, "--format", "json", "--no-cache").output
     assert "settings.py:7" in runs("scan", root).output
+
+
+def test_the_package_the_root_is_is_part_of_the_key(tmp_path, runs):
+    """A root with an `__init__.py` names its own modules `root.x`, even when the configuration leaves
+    that file out of the scan: removing it changes what resolves, with no scanned file changed."""
+    root = tmp_path / "proj"
+    root.mkdir()
+    (root / "pyproject.toml").write_text('[tool.scopeplan]\nexclude = ["__init__.py"]\n')
+    (root / "__init__.py").write_text("")
+    (root / "b.py").write_text('URL = "https://www.zohoapis.com/crm/v8"\n')
+    (root / "a.py").write_text("import requests\nfrom proj.b import URL\n\n\ndef purge():\n"
+                               '    requests.delete(URL + "/Leads/1")\n')
+    runs("scan", root, "--format", "json")
+    before = runs("scan", root, "--format", "json")
+    assert before.built == 0
+    (root / "__init__.py").unlink()
+    after = runs("scan", root, "--format", "json")
+    assert after.output == runs("scan", root, "--format", "json", "--no-cache").output
+    assert after.built == 1 and after.output != before.output
