@@ -8,9 +8,9 @@ files are covered twice over: a warm run with nothing changed finds the plan by 
 and content key, taken from the scanner's manifest without reading a file (`scanner.vouched`, which gives
 up on any file that is new, changed or within the racy window), with discovery's notices; any other run
 scans, and finds it by the facts the scan gave (`facts_digest`), so that an edit that changes no fact
-(a touch, a comment, a file no call depends on) resolves nothing again. The entries live in the facts
-cache's folder (`.scopeplan_cache/<fingerprint>/values/plan-<slot>*`), signed and written atomically like
-every entry there; they hold what reports hold, never a token or secret.
+(a touch, a comment that moves no line, a file no call depends on) resolves nothing again. The entries
+live in the facts cache's folder (`.scopeplan_cache/<fingerprint>/values/plan-<slot>*`), signed and
+written atomically like every entry there; they hold what reports hold, never a token or secret.
 """
 
 from __future__ import annotations
@@ -117,15 +117,15 @@ def plan(root: Path, conf: Config, only: str | None, spec: str,
     """The plan `build` would make, kept from an earlier run when nothing it depends on changed since.
 
     `build(catalogue, files, facts)` makes it afresh (with the catalogue already loaded, or None to load
-    it; the files `selection.selected` chose, or None to choose them; their facts as `scan` gives
-    them with `selection.scan_options`, or None to scan). With the cache off, or a cache that cannot be opened, it simply builds
-    and keeps nothing.
+    it; the files `selection.selected` chose, or None to choose them; their facts as `scan` gives them
+    with `selection.scan_options`, or None to scan). With the cache off, or a cache that cannot be opened,
+    it simply builds and keeps nothing.
 
     Two entries: `plan-<slot>`, signed for the tree (every file's path and content key, from the manifest:
     nothing read), holds the digest of the facts the plan was made of; `plan-<slot>-facts`, signed for that
     digest, holds the plan. A tree the manifest cannot vouch for is scanned, and when its facts are the
-    ones the kept plan was made of (a touch, an edit of a comment or of a file no call depends on) the
-    plan is still valid: nothing is resolved again.
+    ones the kept plan was made of (a touch, a comment that moves no line, an edit of a file no call
+    depends on) the plan is still valid: nothing is resolved again.
     """
     if not conf.cache:
         return _built(build(None, None, None))
