@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 import sys
-import traceback
 from pathlib import Path
 
 import click
@@ -54,6 +53,8 @@ class _Group(click.Group):
                 sys.exit(EXIT_INCOMPLETE)
             # a bug: CI must tell it from drift (1) and from a failed analysis (3)
             if _debugging(ctx):
+                import traceback
+
                 traceback.print_exc()
             else:
                 click.echo(f"scopeplan failed: {type(exc).__name__}: {_first_line(exc)} — please report it at "
@@ -343,12 +344,12 @@ def _plan(path: Path, conf, only: str | None = None):
 
     spec = conf.catalogue if _names_no_file(conf.catalogue) else str(_beside(path, conf.catalogue))
 
-    def build(loaded, files):
+    def build(loaded, files, facts):
         from scopeplan import catalogue
         from scopeplan.plan import plan
 
         found = loaded if loaded is not None else catalogue.load(spec, max_age_days=conf.cache_max_age_days)
-        return plan(path, found, compact=conf.compact, config=conf, only=only, files=files)
+        return plan(path, found, compact=conf.compact, config=conf, only=only, files=files, facts=facts)
 
     return plancache.plan(path, conf, only, spec, build)
 

@@ -15,44 +15,94 @@ Cost = tuple[int | None, str | None]  # (credits, None) or (None, why it is unbo
 def entry_points(resolutions: Iterable[Resolution], edges: Iterable[tuple[str, str, tuple[LoopBound, ...]]],
                  configured: Iterable[str] = ()) -> tuple[EntryPoint, ...]:
     """Worst case of every entry point: functions nobody calls, plus the configured ones (globs allowed)."""
-    costs = list(_own_costs(resolutions))
-    if not costs:
-        return ()  # nothing costs a credit: no entry point to report, and no networkx import to pay for
-    import networkx as nx
+    return from_costs(list(_own_costs(resolutions)), edges, configured)
 
-    graph = nx.DiGraph()
+
+def from_costs(costs: list[tuple[str, Cost]], edges: Iterable[tuple[str, str, tuple[LoopBound, ...]]],
+               configured: Iterable[str] = ()) -> tuple[EntryPoint, ...]:
+    """`entry_points` from each call's (function, own cost)."""
+    if not costs:
+        return ()  # nothing costs a credit: no entry point to report
+    configured = tuple(configured)
     own: dict[str, Cost] = {}
+    calls: dict[str, dict[str, tuple[LoopBound, ...]]] = {}  # caller -> callee -> loops, in the order first seen
+    callers: dict[str, set[str]] = {}
     for fn, cost in costs:
-        graph.add_node(fn)
+        calls.setdefault(fn, {})
         own[fn] = _add(own.get(fn, (0, None)), cost)
     for caller, callee, loops in edges:
-        graph.add_edge(caller, callee, loops=loops)
+        calls.setdefault(caller, {})[callee] = loops  # a repeated edge keeps its place and its last loops
+        calls.setdefault(callee, {})
+        callers.setdefault(callee, set()).add(caller)
     worst: dict[str, Cost] = {}
-    dag = nx.condensation(graph)
-    for component in reversed(list(nx.topological_sort(dag))):
-        members = sorted(dag.nodes[component]["members"])
-        recursive = len(members) > 1 or graph.has_edge(members[0], members[0])
+    for component in _components(calls):  # callees' components before their callers'
+        members = sorted(component)
+        inside = set(members)
+        recursive = len(members) > 1 or members[0] in calls[members[0]]
         for fn in members:
             total = own.get(fn, (0, None))
-            for _, callee, data in graph.out_edges(fn, data=True):
-                if callee in members:
+            for callee, loops in calls[fn].items():
+                if callee in inside:
                     continue
-                total = _add(total, _scale(worst[callee], data["loops"]))
+                total = _add(total, _scale(worst[callee], loops))
             if recursive and _reaches_cost(total):
                 cycle = " -> ".join(members + [members[0]])
                 total = (None, f"recursion: {cycle}")
             worst[fn] = total
-    roots = {n for n in graph if graph.in_degree(n) == 0 or (graph.in_degree(n) == 1 and graph.has_edge(n, n))}
+    roots = {n for n in calls if not callers.get(n) or callers[n] == {n}}
     chosen = set(configured)
     for pattern in configured:
-        chosen |= {n for n in graph if fnmatch.fnmatchcase(n, pattern)}
+        chosen |= {n for n in calls if fnmatch.fnmatchcase(n, pattern)}
     out = []
-    for fn in sorted((roots | chosen) & set(graph)):
+    for fn in sorted((roots | chosen) & set(calls)):
         credits, why = worst[fn]
         if credits == 0 and why is None:
             continue
         out.append(EntryPoint(fn, credits, why))
     return tuple(out)
+
+
+def _components(calls: dict[str, dict[str, tuple[LoopBound, ...]]]) -> list[list[str]]:
+    """The strongly connected components of the call graph, each after every component it reaches
+    (Tarjan's algorithm, iterative: a call chain of any depth is fine)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    out: list[list[str]] = []
+    for start in calls:
+        if start in index:
+            continue
+        index[start] = low[start] = len(index)
+        stack.append(start)
+        on_stack.add(start)
+        work = [(start, iter(calls[start]))]
+        while work:
+            node, callees = work[-1]
+            for callee in callees:
+                if callee not in index:
+                    index[callee] = low[callee] = len(index)
+                    stack.append(callee)
+                    on_stack.add(callee)
+                    work.append((callee, iter(calls[callee])))
+                    break
+                if callee in on_stack:
+                    low[node] = min(low[node], index[callee])
+            else:
+                work.pop()
+                if work:
+                    parent = work[-1][0]
+                    low[parent] = min(low[parent], low[node])
+                if low[node] == index[node]:
+                    component = []
+                    while True:
+                        member = stack.pop()
+                        on_stack.discard(member)
+                        component.append(member)
+                        if member == node:
+                            break
+                    out.append(component)
+    return out
 
 
 def _own_costs(resolutions: Iterable[Resolution]):

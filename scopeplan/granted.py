@@ -11,7 +11,8 @@ from urllib.parse import unquote_plus
 from scopeplan import scopes as algebra
 from scopeplan.model import Location, Resolution
 from scopeplan.program.project import EMPTY, Project, Sequence, Text
-from scopeplan.scanner.ir import Dict, Expr, Lit
+from scopeplan.scopesource import NAME as _NAME, line_of as _line_of, lines as _lines, mentions_oauth as _mentions_oauth
+from scopeplan.scanner.ir import Dict, Expr
 
 # Where a requested scope set comes from: a typed union, one class per way code asks Zoho Accounts for scopes.
 
@@ -124,7 +125,6 @@ SOURCES = ("https://www.zoho.com/crm/developer/docs/api/v8/scopes.html",
            "https://zoho.com/crm/developer/docs/api/v4/client-credentials.html")
 _SCOPE = re.compile(r"^[A-Za-z][A-Za-z0-9]*(\.[A-Za-z0-9_]+)+\.[A-Za-z]+$")
 _SPLIT = re.compile(r"[,\s]+|%2C|%20|\+", re.IGNORECASE)
-_NAME = re.compile(r"(?i)scope")
 HOLE = "\x00"
 
 
@@ -295,42 +295,9 @@ def _flat(text: Text) -> str:
     return "".join(p if isinstance(p, str) else HOLE for p in text.parts)
 
 
-def _mentions_oauth(expr: Expr, depth: int = 0) -> bool:
-    """A cheap look at the IR before evaluating it: a literal naming an OAuth URL or a scope."""
-    if isinstance(expr, Lit):
-        low = expr.text.lower()
-        return "oauth/v2/" in low or "scope=" in low or "zohocrm." in low
-    if depth > 12:
-        return False
-    slots = getattr(type(expr), "__slots__", ())
-    for name in slots:
-        value = getattr(expr, name, None)
-        items = value if isinstance(value, tuple) else (value,)
-        for item in items:
-            if isinstance(item, tuple):
-                item = item[-1] if item else None
-            if isinstance(item, Expr) and _mentions_oauth(item, depth + 1):
-                return True
-    return False
-
-
 def _callee(callee: Expr) -> str:
     for attr in ("qualname", "name"):
         value = getattr(callee, attr, None)
         if isinstance(value, str):
             return value
     return "a call"
-
-
-def _lines(root: Path, path: str) -> list[str]:
-    base = root if root.is_dir() else root.parent
-    try:
-        return (base / path).read_text(encoding="utf-8", errors="replace").splitlines()
-    except OSError:
-        return []
-
-
-def _line_of(lines: list[str], name: str) -> int:
-    """The line a module-level name is assigned on (the IR keeps no line for constants)."""
-    pattern = re.compile(rf"^{re.escape(name)}\s*(:[^=]*)?=")
-    return next((i for i, line in enumerate(lines, 1) if pattern.match(line)), 1)

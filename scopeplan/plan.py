@@ -15,9 +15,9 @@ from scopeplan import scopes as scope_algebra
 from scopeplan.config import Config
 from scopeplan.matcher import Matcher
 from scopeplan.model import Catalogue, FileError, Hole, Plan, Resolution, Url
-from scopeplan.scanner import scan
+from scopeplan.scanner import Scanned, scan
 from scopeplan.scanner.files import Discovered, root_package
-from scopeplan.selection import selected as _selected
+from scopeplan.selection import scan_options, selected as _selected
 from scopeplan import advice, credits, granted, jobs
 from scopeplan.sites import choose
 from scopeplan.sites.follow import call_edges, call_sites
@@ -30,20 +30,21 @@ class PlanError(Exception):
 
 
 def plan(root: Path, catalogue: Catalogue, compact: bool = False, config: Config | None = None,
-         only: str | None = None, files: tuple[Discovered | None, int] | None = None) -> Plan:
+         only: str | None = None, files: tuple[Discovered | None, int] | None = None,
+         facts: Scanned | None = None) -> Plan:
     """Scan `root` and judge every Zoho CRM call it makes against `catalogue`.
 
     `only` (a posix path relative to root) limits the report to the calls and files under it; the whole
     root is still analysed, so that wrappers, constants and imports elsewhere in the project resolve.
-    `files`: what `selection.selected(root, config)` gives, when the caller has it already.
+    `files`: what `selection.selected(root, config)` gives, when the caller has it already; `facts`: what `scan`
+    gives for them (with `selection.scan_options`), likewise.
     """
     config = config or Config()
     if not root.exists():
         raise PlanError(f"{root}: no such file or directory")
-    named = (*config.entry_points, *(f for f, _ in config.modules), *(f for f, _ in config.runs_per_day if f != "*"))
     selected, tests_skipped = files if files is not None else _selected(root, config)
-    facts = scan(root, selected, use_cache=config.cache, workers=config.workers, keep=named,
-                 on_notice=lambda notice: None)  # the plan reports them
+    if facts is None:
+        facts = scan(root, selected, **scan_options(config))
     if not facts:
         raise PlanError(f"{root}: no Python files to scan")
     resolved = root.resolve()

@@ -1,13 +1,16 @@
 """The whole plan of a warm run: kept once per set of options, valid while nothing it was built from changed.
 
 A plan depends on the project's files, its configuration, the catalogue, scopeplan itself and the
-options of the command. The key covers each: every scanned file's path and content key (taken from the
-scanner's manifest without reading a file: `scanner.vouched`, which gives up on any file that is new,
-changed or within the racy window), discovery's notices, the whole `Config`, a catalogue file's bytes (a
-live one's digest), scopeplan's version with a digest of its source files and the size and mtime of its
-data files (the bundled catalogue among them), the Python that wrote it, the root as given and `only`. One entry per (root, options, catalogue, scopeplan)
-lives in the facts cache's folder (`.scopeplan_cache/<fingerprint>/values/plan-<slot>`), signed and
-written atomically like every entry there; it holds what reports hold, never a token or secret.
+options of the command. The entry's name covers the whole `Config`, a catalogue file's bytes (a live
+one's digest), scopeplan's version with a digest of its source files and the size and mtime of its data
+files (the bundled catalogue among them), the Python that wrote it, the root as given and `only`. The
+files are covered twice over: a warm run with nothing changed finds the plan by every scanned file's path
+and content key, taken from the scanner's manifest without reading a file (`scanner.vouched`, which gives
+up on any file that is new, changed or within the racy window), with discovery's notices; any other run
+scans, and finds it by the facts the scan gave (`facts_digest`), so that an edit that changes no fact
+(a touch, a comment that moves no line, a file no call depends on) resolves nothing again. The entries
+live in the facts cache's folder (`.scopeplan_cache/<fingerprint>/values/plan-<slot>*`), signed and
+written atomically like every entry there; they hold what reports hold, never a token or secret.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import scopeplan
 if TYPE_CHECKING:  # a warm run that prints a kept report never imports the model
     from scopeplan.config import Config
     from scopeplan.model import Catalogue, Plan
+    from scopeplan.scanner import Scanned
     from scopeplan.scanner.files import Discovered
 
 PACKAGE = Path(scopeplan.__file__).resolve().parent
@@ -109,24 +113,32 @@ def _entry(found: object, tree: str) -> tuple[bytes, bool, dict[str, str]] | Non
 
 
 def plan(root: Path, conf: Config, only: str | None, spec: str,
-         build: Callable[[Catalogue | None, tuple[Discovered | None, int] | None], Plan]) -> Kept:
+         build: Callable[[Catalogue | None, tuple[Discovered | None, int] | None, Scanned | None], Plan]) -> Kept:
     """The plan `build` would make, kept from an earlier run when nothing it depends on changed since.
 
-    `build(catalogue, files)` makes it afresh (with the catalogue already loaded, or None to load it, and
-    the files `selection.selected` chose, or None to choose them). With the cache off, or a cache that
-    cannot be opened, it simply builds and keeps nothing.
+    `build(catalogue, files, facts)` makes it afresh (with the catalogue already loaded, or None to load
+    it; the files `selection.selected` chose, or None to choose them; their facts as `scan` gives them
+    with `selection.scan_options`, or None to scan). With the cache off, or a cache that cannot be opened,
+    it simply builds and keeps nothing.
+
+    Two entries: `plan-<slot>`, signed for the tree (every file's path and content key, from the manifest:
+    nothing read), holds the digest of the facts the plan was made of; `plan-<slot>-facts`, signed for that
+    digest, holds the plan. A tree the manifest cannot vouch for is scanned, and when its facts are the
+    ones the kept plan was made of (a touch, a comment that moves no line, an edit of a file no call
+    depends on) the plan is still valid: nothing is resolved again.
     """
     if not conf.cache:
-        return _built(build(None, None))
+        return _built(build(None, None, None))
     from scopeplan.scanner import cache as caching
     from scopeplan.scanner import discover, vouched
+    from scopeplan.scanner.files import root_package
     from scopeplan.selection import selected
 
     base = root if root.is_dir() else root.parent
     cache = caching.Cache.open(base.resolve())
     part = catalogue_part(spec, conf.cache_max_age_days) if cache is not None else None
     if cache is None or part is None:
-        return _built(build(part[1] if part else None, None))
+        return _built(build(part[1] if part else None, None, None))
     identity, loaded = part
     options = repr((replace(conf, workers=0), only, root.as_posix(), str(root.resolve()), spec, identity))
     name = "plan-" + hashlib.sha256(f"{options}\0{source_digest()}".encode()).hexdigest()[:32]
@@ -137,21 +149,71 @@ def plan(root: Path, conf: Config, only: str | None, spec: str,
     if listings != last:
         cache.store_value("listings", "listings", listings)
 
-    def save(kept: Kept, tree: str) -> None:
-        cache.store_value(name, tree, (tree, kept.blob(), kept.complete, kept.reports))
+    resolved = root.resolve()  # the package the root is names its modules, even with its __init__.py left out
+    package = f"package\0{root_package(resolved if resolved.is_dir() else resolved.parent)}\0"
 
-    before = vouched(root, files, cache)
+    def save(kept: Kept, tree: str | None, facts: str) -> None:
+        cache.store_value(name + "-facts", facts, (facts, kept.blob(), kept.complete, kept.reports))
+        if tree is not None:
+            cache.store_value(name, tree, (tree, facts))
+
+    before = _with(vouched(root, files, cache), package)
     if before is not None:
-        entry = _entry(cache.load_value(name, before, ()), before)  # plain data only: the plan stays bytes
-        if entry is not None:
-            return Kept(None, entry[0], entry[1], dict(entry[2]), lambda kept: save(kept, before))
-    result = build(loaded, (found, tests))
-    after = vouched(root, files, cache)  # the files as the scan left them in the manifest
-    if after is None:
-        return _built(result)
-    kept = Kept(result, None, result.complete, {}, lambda kept: save(kept, after))
-    save(kept, after)
+        pointer = cache.load_value(name, before, ())
+        if isinstance(pointer, tuple) and len(pointer) == 2 and pointer[0] == before and isinstance(pointer[1], str):
+            entry = _entry(cache.load_value(name + "-facts", pointer[1], ()), pointer[1])  # the plan stays bytes
+            if entry is not None:
+                return Kept(None, entry[0], entry[1], dict(entry[2]), lambda kept: save(kept, None, pointer[1]))
+    from scopeplan.scanner import scan
+    from scopeplan.selection import scan_options
+
+    facts = scan(root, found, **scan_options(conf))
+    after = _with(vouched(root, files, cache), package)  # the files as the scan left them in the manifest
+    made_of = facts_digest(root, facts, tests, cache.print + package)
+    entry = _entry(cache.load_value(name + "-facts", made_of, ()), made_of)
+    if entry is not None:
+        kept = Kept(None, entry[0], entry[1], dict(entry[2]), lambda kept: save(kept, None, made_of))
+        if after is not None:
+            cache.store_value(name, after, (after, made_of))
+        return kept
+    result = build(loaded, (found, tests), facts)
+    kept = Kept(result, None, result.complete, {}, lambda kept: save(kept, after, made_of))
+    save(kept, after, made_of)
     return kept
+
+
+def facts_digest(root: Path, facts: Scanned, tests: int, fingerprint: str) -> str:
+    """A digest of everything a plan is made of besides options, configuration and catalogue: each file's
+    path and facts (as pickled: equal bytes mean equal facts; a file the prefilter left out is its empty
+    row), the lines `granted.requested` reads from a file's source, the scan's notices and how many test
+    files were left out (`fingerprint` adds the rest: the cache's, the package the root is). The pickle's
+    digest is the cache's when it loaded or stored those facts."""
+    from scopeplan.scanner.cache import dumps
+    from scopeplan.scanner.facts import FileFacts
+
+    digest = hashlib.sha256(f"{fingerprint}\0{tests}\0".encode())
+    known = facts.digests if len(facts.digests) == len(facts) else (None,) * len(facts)
+    for f, pickled in zip(facts, known):
+        text = f"{f.path}\0{f.module}\0".encode("utf-8", "surrogateescape")
+        if pickled is None and f == FileFacts(f.path, f.module):
+            digest.update(b"-\0" + text)
+            continue
+        digest.update(b"+\0" + text + (pickled or hashlib.sha256(dumps(f)).hexdigest()).encode() + b"\0")
+        if f.symbols:
+            from scopeplan.scopesource import lines_read
+
+            digest.update(repr(lines_read(root, f)).encode() + b"\0")
+    for notice in facts.notices:
+        digest.update(b"notice\0" + notice.encode("utf-8", "surrogateescape") + b"\0")
+    return digest.hexdigest()
+
+
+def _with(tree: str | None, package: str) -> str | None:
+    """The tree's key with the package the root is (module names depend on it, not on any scanned file)."""
+    return None if tree is None else hashlib.sha256(f"{tree}\0{package}".encode()).hexdigest()
+
+
+_STR = {str}
 
 
 def _listings(found: object) -> dict[str, tuple[object, ...]]:
@@ -159,10 +221,16 @@ def _listings(found: object) -> dict[str, tuple[object, ...]]:
     if not isinstance(found, dict):
         return {}
     for folder, row in found.items():
-        if not (isinstance(folder, str) and type(row) is tuple and len(row) == 4 and type(row[0]) is tuple
-                and len(row[0]) == 4 and all(type(n) is int for n in row[0]) and type(row[1]) is int
-                and (row[2] is None) == (row[3] is None)
-                and all(type(part) is tuple and all(type(n) is str for n in part) for part in row[2:] if part is not None)):
+        if not (type(folder) is str and type(row) is tuple and len(row) == 4):
+            return {}
+        head, checked, files, dirs = row
+        if not (type(head) is tuple and len(head) == 4 and type(checked) is int and (files is None) == (dirs is None)):
+            return {}
+        if (type(head[0]) is not int or type(head[1]) is not int or type(head[2]) is not int
+                or type(head[3]) is not int):
+            return {}
+        if files is not None and not (type(files) is tuple and type(dirs) is tuple
+                                      and set(map(type, files)) <= _STR and set(map(type, dirs)) <= _STR):
             return {}
     return found
 

@@ -18,7 +18,6 @@ import json
 import os
 import stat
 import sys
-import tempfile
 from pathlib import Path
 
 MB = 1024 * 1024
@@ -158,6 +157,8 @@ def write_atomic(path: Path | str, data: bytes, *, parents: bool = False) -> Non
         mode = stat.S_IMODE(os.stat(path).st_mode)
     except OSError:
         mode = 0o644
+    import tempfile  # imported here: a run that writes nothing never pays for it (nor for shutil, random, bz2)
+
     try:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     except OSError as exc:

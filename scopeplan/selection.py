@@ -25,14 +25,15 @@ def selected(root: Path, config: Config,
     keep, tests = Discovered(), 0
     keep.notices = found.notices  # links and special files discovery skipped: still reported
     keep.links = found.links
+    include, exclude, skip_tests = config.include, config.exclude, not config.include_tests
     for path in found:
         text = str(path)  # discovered under root: no realpath needed
         relative = text[len(prefix):] if text.startswith(prefix) else Path(os.path.relpath(text, root)).as_posix()
-        if config.include and not any(fnmatch.fnmatchcase(relative, g) for g in config.include):
+        if include and not any(fnmatch.fnmatchcase(relative, g) for g in include):
             continue
-        if any(fnmatch.fnmatchcase(relative, g) for g in config.exclude):
+        if exclude and any(fnmatch.fnmatchcase(relative, g) for g in exclude):
             continue
-        if not config.include_tests and is_test(relative):
+        if skip_tests and is_test(relative):
             tests += 1
             continue
         keep.append(path)
@@ -41,11 +42,18 @@ def selected(root: Path, config: Config,
     return keep, tests
 
 
+def scan_options(config: Config) -> dict:
+    """How a plan's files are scanned (`scanner.scan`'s keywords): the cache and workers the configuration
+    sets, the modules it names always parsed, notices kept for the plan to report."""
+    named = (*config.entry_points, *(f for f, _ in config.modules), *(f for f, _ in config.runs_per_day if f != "*"))
+    return {"use_cache": config.cache, "workers": config.workers, "keep": named, "on_notice": lambda notice: None}
+
+
 _TEST_DIRS = frozenset({"test", "tests"})
 
 
 def is_test(relative: str) -> bool:
     """`test/`, `tests/`, `test_*.py`, `*_test.py` and `conftest.py` (not every `test.py`: packages ship those)."""
-    *folders, name = relative.split("/")
-    return (any(f in _TEST_DIRS for f in folders) or name == "conftest.py"
-            or (name.startswith("test_") or name.endswith("_test.py")) and name.endswith(".py"))
+    folders, _, name = relative.rpartition("/")
+    return (name == "conftest.py" or (name.startswith("test_") or name.endswith("_test.py")) and name.endswith(".py")
+            or bool(folders) and not _TEST_DIRS.isdisjoint(folders.split("/")))

@@ -151,7 +151,7 @@ def test_a_damaged_or_foreign_entry_is_rebuilt(tmp_path, runs):
     root = _copy(SAMPLES[0], tmp_path / "project")
     fresh = runs("scan", root, "--format", "json", "--no-cache").output
     runs("scan", root, "--format", "json")
-    entries = list((root / ".scopeplan_cache").glob("*/values/plan-*"))
+    entries = list((root / ".scopeplan_cache").glob("*/values/plan-*-facts"))  # the one holding the plan
     assert len(entries) == 1
     data = entries[0].read_bytes()
     from scopeplan.scanner.cache import MAGIC
@@ -164,6 +164,10 @@ def test_a_damaged_or_foreign_entry_is_rebuilt(tmp_path, runs):
     again = runs("scan", root, "--format", "json")
     assert again.built == 1 and again.output == fresh
     assert runs("scan", root, "--format", "json").built == 0
+    pointer = next(p for p in (root / ".scopeplan_cache").glob("*/values/plan-*") if p not in entries)
+    pointer.write_bytes(b"not an entry")  # the tree's entry: the files are scanned, the facts find the plan
+    again = runs("scan", root, "--format", "json")
+    assert (again.built, again.output) == (0, fresh)
     assert not list((root / ".scopeplan_cache").rglob(".tmp-*")), "a temporary file was left behind"
 
 
@@ -200,3 +204,74 @@ def test_a_new_set_of_options_on_a_known_tree_scans_the_same_files(tmp_path, run
     compact = runs("scan", root, "--format", "json", "--compact")
     assert compact.built == 1
     assert compact.output == runs("scan", root, "--format", "json", "--compact", "--no-cache").output
+
+
+def _oauth_sample() -> Path:
+    return next(p for p in SAMPLES if p.name == "oauth_web_v8")
+
+
+def test_an_edit_that_changes_no_fact_keeps_the_plan(tmp_path, runs, monkeypatch):
+    """A touch, or a comment added after the last line: the file is read and parsed again, its facts are the
+    ones the plan was made of, so nothing is resolved again; the report is still what a fresh run prints."""
+    root = _copy(_oauth_sample(), tmp_path / "project")
+    runs("scan", root, "--format", "json")
+    target = root / "webapp" / "crm.py"
+    st = target.stat()
+    os.utime(target, ns=(st.st_atime_ns, st.st_mtime_ns - 5_000_000_000))  # a touch (settled at once)
+    touched = runs("scan", root, "--format", "json")
+    assert (touched.built, set(touched.read)) == (0, {"crm.py"})
+    target.write_text(target.read_text() + "\n# a note for the next reader\n")
+    noted = runs("scan", root, "--format", "json")
+    assert (noted.built, set(noted.read)) == (0, {"crm.py"})  # read, perhaps twice (the racy window)
+    assert noted.output == runs("scan", root, "--format", "json", "--no-cache").output
+    assert runs("scan", root, "--format", "json").read == []  # the next warm run is vouched for again
+    target.write_text(target.read_text() + "# another\n")
+    monkeypatch.setattr(plancache, "source_digest", lambda: "another build of scopeplan")
+    assert runs("scan", root, "--format", "json").built == 1  # same facts, another scopeplan: built again
+
+
+def test_an_edit_that_moves_a_call_builds_the_plan_again(tmp_path, runs):
+    root = _copy(_oauth_sample(), tmp_path / "project")
+    before = runs("scan", root, "--format", "json")
+    target = root / "webapp" / "crm.py"
+    target.write_text("# a comment above everything: every line below moves\n" + target.read_text())
+    after = runs("scan", root, "--format", "json")
+    assert after.built == 1 and after.output != before.output
+    assert after.output == runs("scan", root, "--format", "json", "--no-cache").output
+
+
+def test_a_scope_setting_that_moves_builds_the_plan_again(tmp_path, runs):
+    """The line of a module-level scope setting is read from the source, not kept in the facts: a blank
+    comment moved from above it to below it changes the report and no fact, so it must change the key."""
+    root = _copy(_oauth_sample(), tmp_path / "project")
+    runs("scan", root, "--format", "json")
+    before = runs("scan", root, "--format", "json", "--no-cache")
+    assert "settings.py:8" in runs("scan", root).output
+    target = root / "webapp" / "settings.py"
+    lines = target.read_text().split("\n")
+    assert lines[6].startswith("# What the consent") and lines[7].startswith("ZOHO_SCOPES = ")
+    lines[6], lines[7] = lines[7], lines[6]  # the comment below the setting: nothing else moves
+    target.write_text("\n".join(lines))
+    after = runs("scan", root, "--format", "json")
+    assert after.built == 1 and after.output != before.output
+    assert after.output == runs("scan", root, "--format", "json", "--no-cache").output
+    assert "settings.py:7" in runs("scan", root).output
+
+
+def test_the_package_the_root_is_is_part_of_the_key(tmp_path, runs):
+    """A root with an `__init__.py` names its own modules `root.x`, even when the configuration leaves
+    that file out of the scan: removing it changes what resolves, with no scanned file changed."""
+    root = tmp_path / "proj"
+    root.mkdir()
+    (root / "pyproject.toml").write_text('[tool.scopeplan]\nexclude = ["__init__.py"]\n')
+    (root / "__init__.py").write_text("")
+    (root / "b.py").write_text('URL = "https://www.zohoapis.com/crm/v8"\n')
+    (root / "a.py").write_text("import requests\nfrom proj.b import URL\n\n\ndef purge():\n"
+                               '    requests.delete(URL + "/Leads/1")\n')
+    runs("scan", root, "--format", "json")
+    before = runs("scan", root, "--format", "json")
+    assert before.built == 0
+    (root / "__init__.py").unlink()
+    after = runs("scan", root, "--format", "json")
+    assert after.output == runs("scan", root, "--format", "json", "--no-cache").output
+    assert after.built == 1 and after.output != before.output

@@ -45,6 +45,7 @@ class Scanned(list):
     links). They are not errors: a plan reports them, `--strict` does not fail on them."""
 
     notices: tuple[str, ...] = ()
+    digests: tuple[str | None, ...] = ()  # per file, the sha256 of its facts' pickle when the cache knows it
 
 
 def scan(root: Path, paths: list[Path] | None = None, *, workers: int = 0, use_cache: bool = True,
@@ -91,6 +92,8 @@ def scan(root: Path, paths: list[Path] | None = None, *, workers: int = 0, use_c
         run.progress.close()
     out = Scanned(s.facts if s.facts is not None else FileFacts(s.relative, s.module) for s in sources)
     out.notices = tuple(dict.fromkeys(notices))
+    if cache is not None:  # what the facts of each file pickle to, when known: a kept plan is keyed by them
+        out.digests = tuple(cache.digests.get(s.key) if s.facts is not None and s.key else None for s in sources)
     for notice in out.notices:
         if on_notice is None:
             print(f"scopeplan: notice: {notice}", file=sys.stderr)

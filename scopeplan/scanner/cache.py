@@ -22,10 +22,8 @@ import importlib.util
 import io
 import os
 import pickle
-import shutil
 import stat
 import sys
-import tempfile
 from pathlib import Path
 
 import scopeplan
@@ -63,6 +61,7 @@ class Cache:
         self.folder = folder
         self.secret = secret
         self.print = print_
+        self.digests: dict[str, str] = {}  # key -> sha256 of the facts' pickle, for the facts loaded or stored
 
     @classmethod
     def open(cls, root: Path, folder: Path | None = None, notices: list[str] | None = None) -> Cache | None:
@@ -97,11 +96,11 @@ class Cache:
 
     def load(self, key: str):
         """The FileFacts stored under key, or None when missing, corrupt, foreign or unsigned."""
-        return self._read(self._path(key), key)
+        return self._read(self._path(key), key, digest=True)
 
     def store(self, key: str, facts) -> None:
         """Store facts under key; best effort (a full disk costs speed, never the run)."""
-        self._write(self._path(key), key, facts)
+        self._write(self._path(key), key, facts, digest=True)
 
     def manifest(self) -> dict:
         """The manifest the last run left, or an empty one."""
@@ -122,7 +121,7 @@ class Cache:
     def _path(self, key: str) -> Path:
         return self.folder / "facts" / key[:2] / key
 
-    def _read(self, path: Path, key: str, allowed: tuple[str, ...] = _ALLOWED):
+    def _read(self, path: Path, key: str, allowed: tuple[str, ...] = _ALLOWED, digest: bool = False):
         blob = read_regular(path, MAX_ENTRY_BYTES)
         if blob is None:
             return None
@@ -131,13 +130,18 @@ class Cache:
         if not blob.startswith(MAGIC) or not hmac.compare_digest(sign, self._sign(key, payload)):
             return None
         try:
-            return loads(payload, allowed)
+            value = loads(payload, allowed)
         except Exception:  # a signed entry that does not load: written by a broken build; rebuild it
             return None
+        if digest:
+            self.digests[key] = hashlib.sha256(payload).hexdigest()
+        return value
 
-    def _write(self, path: Path, key: str, value) -> None:
+    def _write(self, path: Path, key: str, value, digest: bool = False) -> None:
         try:
             payload = dumps(value)
+            if digest:
+                self.digests[key] = hashlib.sha256(payload).hexdigest()
             _real_folder(path.parent, create=True)  # never write through a link planted in the folder
             _atomic_write(path, MAGIC + self._sign(key, payload) + payload)
         except (OSError, pickle.PicklingError, RecursionError):
@@ -201,6 +205,8 @@ class _Unpickler(pickle.Unpickler):
 
 def _atomic_write(path: Path, data: bytes) -> None:
     """Write to a temporary file in the same folder, then rename: readers see all of it or nothing."""
+    import tempfile  # imported here: a warm run that writes nothing never pays for it
+
     fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
     try:
         with os.fdopen(fd, "wb") as out:
@@ -283,6 +289,8 @@ def _prune(base: Path, keep: str) -> None:
         for child in listing:
             if (len(child.name) == len(keep) and child.name != keep and child.is_dir(follow_symlinks=False)
                     and all(c in "0123456789abcdef" for c in child.name)):
+                import shutil  # only when there is something to remove
+
                 shutil.rmtree(child.path, ignore_errors=True)
 
 
@@ -297,6 +305,8 @@ def _secret() -> bytes:
     except FileNotFoundError:
         pass
     home.mkdir(parents=True, exist_ok=True)
+    import tempfile
+
     fd, temp = tempfile.mkstemp(dir=home, prefix=".tmp-")  # created 0600
     try:
         with os.fdopen(fd, "wb") as out:

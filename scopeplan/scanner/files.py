@@ -76,8 +76,9 @@ def discover(root: Path, listings: dict | None = None) -> Discovered:
             stat = _folder_stat(folder)
             if stat is not None and stat == known[0] and settled(stat[0], stat[1], known[1]):
                 if known[2] is not None:  # None: a virtualenv, skipped
-                    names.extend(os.path.join(folder, name) for name in known[2])
-                    stack.extend((os.path.join(folder, name), False) for name in reversed(known[3]))
+                    prefix = folder if folder.endswith(os.sep) else folder + os.sep  # os.path.join, faster
+                    names.extend([prefix + name for name in known[2]])
+                    stack.extend([(prefix + name, False) for name in reversed(known[3])])
                 continue
         before = _folder_stat(folder) if listings is not None else None
         checked = time.time_ns()  # stat, then list: both after this moment
