@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import re
 from itertools import product
-from collections.abc import Iterable
 from collections.abc import Sequence as Sequence_
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
 from scopeplan.model import Hole
 from scopeplan.program.strings import MAX_ALTERNATIVES, Text, apply_format, concat, replace, strip, urljoin
+from scopeplan.program.spelled import (
+    as_text, dict_view, hole, is_none, is_none_value, literal, method_name, receiver, short, spelling, truth, unique,
+)
 from scopeplan.program.values import (
-    EMPTY, ClassRef, Ctx, External, ExternalInstance, Function, Instance, Mapping, Module, Sequence, Span, SuperRef,
-    Target, Value, Values, span_of,
+    EMPTY, ClassRef, Ctx, External, ExternalInstance, Instance, Mapping, Sequence, Span, SuperRef, Target, Value,
+    Values, span_of,
 )
 from scopeplan.scanner.ir import (
     Alt, Attr, Cat, Cond, Dict, Each, Expr, Format, GetAttr, Glob, Guard, Index, Join, Lit, Param, Range, RangeOf,
@@ -27,7 +29,6 @@ from scopeplan.scanner.ir import (
 if TYPE_CHECKING:
     from scopeplan.scanner.facts import ClassFacts
 
-V = TypeVar("V")
 MAX_DEPTH = 40
 MAX_WORK = 20_000  # evaluation steps for one top-level question
 Note = tuple[str, object]  # ("unbound" | "defaulted" | "expanded", what)
@@ -200,9 +201,9 @@ class Evaluator:
     def decide(self, guard: Guard, ctx: Ctx, depth: int = 0) -> bool | None:
         """True or False when every value the guard can see agrees; None when run time decides."""
         if guard.op == "truthy":
-            if _none(guard.left, ctx):  # `if object_id:` where the caller left `object_id=None`
+            if is_none_value(guard.left, ctx):  # `if object_id:` where the caller left `object_id=None`
                 return guard.negate
-            outcomes = {_truth(v) for v in self.evaluate(guard.left, ctx, depth + 1)}
+            outcomes = {truth(v) for v in self.evaluate(guard.left, ctx, depth + 1)}
         else:
             lefts = [literal(t) for t in self.strings(guard.left, ctx, depth + 1)]
             if guard.op == "in" and guard.right is not None:
@@ -226,10 +227,10 @@ class Evaluator:
         out: Values = []
         method = method_name(expr.callee)
         if method in ("items", "keys", "values") and not expr.args:
-            base = _receiver(expr.callee)
+            base = receiver(expr.callee)
             tables = [v for v in self.evaluate(base, ctx, depth + 1) if isinstance(v, Mapping)]
             if tables:
-                return [_dict_view(t, method) for t in tables]
+                return [dict_view(t, method) for t in tables]
         if method == "get" and isinstance(expr.callee, Attr) and 1 <= len(expr.args) <= 2 and not expr.kwargs:
             tables = [v for v in self.evaluate(expr.callee.value, ctx, depth + 1) if isinstance(v, Mapping)]
             if tables and all(t.items for t in tables):  # `REGION_URLS.get(region, REGION_URLS["com"])`; an
@@ -309,7 +310,7 @@ class Evaluator:
                     return [ExternalInstance(value.name)]  # `def f(session: requests.Session)`
                 if isinstance(value, ClassRef):
                     return [Instance(value.facts, Ctx(self_cls=value.facts.qualname))]
-        if param.default is not None and not _is_none(param.default):
+        if param.default is not None and not is_none(param.default):
             self._note("defaulted", (param.function, param.name))
             return self.evaluate(param.default, EMPTY, depth)
         self._note("unbound", (param.function, param.name))
@@ -385,99 +386,3 @@ class Evaluator:
                 else:
                     out.append(Text((Hole(spelling(expr), "a join of values only known at run time"),)))
         return unique(out)
-
-
-def _none(expr: Expr, ctx: Ctx) -> bool:
-    """Whether a parameter is `None` for sure: its caller passed `None`, or left out a parameter defaulting to it."""
-    while isinstance(expr, Param):
-        bound = ctx.bound(expr.function, expr.name)
-        if bound is None:
-            return False
-        expr, ctx = bound
-    return _is_none(expr)
-
-
-def _truth(value: Value) -> bool | None:
-    if isinstance(value, (Sequence, Mapping)):
-        return bool(value.items)
-    if isinstance(value, (External, ExternalInstance)):
-        return None
-    if not isinstance(value, Text):
-        return True
-    if any(isinstance(p, str) and p for p in value.parts):
-        return True
-    return False if not value.parts else None
-
-
-def method_name(callee: Expr) -> str | None:
-    """The attribute a call is made through: `x.get(...)` -> "get"."""
-    if isinstance(callee, Attr):
-        return callee.name
-    if isinstance(callee, Glob):
-        return callee.qualname.rpartition(".")[2]
-    return None
-
-
-def _receiver(callee: Expr) -> Expr:
-    if isinstance(callee, Attr):
-        return callee.value
-    return Glob(callee.qualname.rpartition(".")[0]) if isinstance(callee, Glob) else callee
-
-
-def _dict_view(table: Mapping, method: str) -> Sequence:
-    if method == "keys":
-        return Sequence(tuple(Lit(k) for k, _ in table.items), table.ctx)
-    if method == "values":
-        return Sequence(tuple(v for _, v in table.items), table.ctx)
-    return Sequence(tuple(Seq((Lit(k), v)) for k, v in table.items), table.ctx)
-
-
-def unique(values: Iterable[V]) -> list[V]:
-    """The values in order, each once."""
-    return list(dict.fromkeys(values))
-
-
-def hole(name: str) -> Text:
-    """A string known only at run time."""
-    return Text((Hole(name, f"`{name}` is only known at run time"),))
-
-
-def short(name: str) -> str:
-    """A name short enough for a hole."""
-    name = name.rstrip("()") if name.endswith("()") else name
-    return name if len(name) <= 40 else name[:37] + "..."
-
-
-def spelling(expr: Expr) -> str:
-    """How the code spells an expression, for the name of a hole."""
-    for attr in ("name", "qualname"):
-        value = getattr(expr, attr, None)
-        if isinstance(value, str) and value:
-            return value.rsplit(".", 1)[-1]
-    if isinstance(expr, Each):
-        return spelling(expr.iterable)
-    return "value"
-
-
-def as_text(value: Value, expr: Expr) -> Text:
-    """A value that is not a string, where a string is needed: a hole that says what it is."""
-    name = spelling(expr)
-    if isinstance(value, External):
-        return Text((Hole(value.name.rsplit(".", 1)[-1], f"`{value.name}` comes from outside the project"),))
-    if isinstance(value, ExternalInstance):
-        return Text((Hole(name, f"return value of `{value.name}()`"),))
-    what = {Module: "module", ClassRef: "class", Instance: "instance", Function: "function", Sequence: "seq",
-            Mapping: "dict", SuperRef: "super", Span: "range"}.get(type(value), "value")
-    return Text((Hole(name, f"`{name}` is a {what}, not a string"),))
-
-
-def literal(text: Text) -> str | None:
-    """The text of a string with no holes ("" for the empty string); None when it has holes."""
-    if not text.parts:
-        return ""
-    return text.parts[0] if len(text.parts) == 1 and isinstance(text.parts[0], str) else None
-
-
-def _is_none(expr: Expr) -> bool:
-    return isinstance(expr, Unknown) and expr.name == "None"
-

@@ -12,14 +12,16 @@ from collections import defaultdict
 from dataclasses import replace
 
 from scopeplan.model import Hole
-from scopeplan.program.evaluate import Evaluator, literal, method_name
+from scopeplan.program.evaluate import Evaluator
+from scopeplan.program import binding
+from scopeplan.program.spelled import distinctive, hosts_only, literal, method_name
 from scopeplan.program.strings import Text
 from scopeplan.program.values import (
     EMPTY, ClassRef, Ctx, External, ExternalInstance, Function, Instance, Mapping, Module, Sequence, Span, SuperRef, Target,
     Value, Values,
 )
 from scopeplan.scanner.facts import ClassFacts, FileFacts, FunctionFacts, Invoke
-from scopeplan.scanner.ir import Attr, Dict, Expr, GetAttr, Glob, Param, SelfAttr
+from scopeplan.scanner.ir import Attr, Expr, GetAttr, Glob, Param, SelfAttr
 
 Construction = tuple[FileFacts, Invoke, Target]  # a call `Cls(...)`, where, and the `__init__` it reaches
 
@@ -200,7 +202,7 @@ class Project(Evaluator):
                 # depends on the object's class, which the code using the classes decides
                 values = mine + [v for c in overriding
                                  for v in self.evaluate(dict(self.classes[c].attrs)[name], ctx, depth + 1)]
-                if _hosts_only(values):
+                if hosts_only(values):
                     return list(dict.fromkeys(values))
                 return [Text((Hole(name, f"`self.{name}` depends on which subclass of `{start.rsplit('.', 1)[-1]}` "
                                    f"the object is ({len(overriding)} set it)"),))]
@@ -329,7 +331,7 @@ class Project(Evaluator):
                     named[method].add(cls.qualname)
             self._named = {m: sorted(c) for m, c in named.items()}
         owners = self._named.get(name, [])
-        if not _distinctive(name) or not owners:
+        if not distinctive(name) or not owners:
             return []
         roots = [c for c in owners if not any(o != c and o in {k.qualname for k in self.mro(c)} for o in owners)]
         if len(roots) != 1:
@@ -365,42 +367,8 @@ class Project(Evaluator):
 
     def bind(self, target: Target, args: tuple[Expr, ...], kwargs: tuple[tuple[str, Expr], ...],
              caller: Ctx, state: tuple[tuple[str, Expr], ...] = ()) -> Ctx:
-        """The context a call creates: parameters bound to the caller's arguments, `self` to its class."""
-        pairs = list(target.receiver.bindings) if target.receiver is not None else []
-        if target.function is not None:
-            params = target.function.params
-            positional = [p for p in params if p.index >= 0][target.offset:]
-            given: set[str] = set()
-            for param, arg in zip(positional, target.prefix + args):
-                pairs.append(((param.function, param.name), (arg, caller)))
-                given.add(param.name)
-            names = {p.name: p for p in params if p.index != -2}
-            extra = []
-            for key, arg in kwargs:
-                if key in names:
-                    pairs.append(((names[key].function, key), (arg, caller)))
-                    given.add(key)
-                elif key != "*":
-                    extra.append((key, arg))
-            if not {k for k, _ in kwargs} & {"*", "**"}:  # a parameter the call leaves out has its default
-                pairs.extend(((p.function, p.name), (p.default, EMPTY)) for p in positional + [
-                    p for p in params if p.index == -1] if p.default is not None and p.name not in given)
-            rest = next((p for p in params if p.index == -2), None)
-            if rest is not None:  # `def _request(self, method, path, **kw)` collects `json=...`
-                pairs.append(((rest.function, rest.name), (Dict(tuple(extra)), caller)))
-        self_cls = caller.self_cls if target.via_self and caller.self_cls else target.self_cls
-        kept: tuple[tuple[tuple[str, str], tuple[Expr, Ctx]], ...] = ()
-        if target.cls is not None and target.function is None:
-            # no `__init__` in the project (a dataclass, a pydantic model, a NamedTuple, attrs): the keyword
-            # arguments are the instance's fields, so `Endpoint(path="/x").path` is "/x"
-            kept = tuple(((target.cls.qualname, key), (arg, caller)) for key, arg in kwargs)
-        elif target.receiver is not None and not target.via_self:
-            kept = target.receiver.state  # a method of such an instance still sees its fields on `self`
-        if target.via_self:  # the same object: what the caller set on `self` (and its callers did) holds
-            mine = {name for name, _ in state}
-            kept = tuple((("", name), (expr, caller)) for name, expr in state) + tuple(
-                b for b in caller.state if b[0][1] not in mine)
-        return Ctx(bindings=tuple(pairs), self_cls=self_cls, state=kept)
+        """The context a call creates (`program/binding.py`)."""
+        return binding.bind(target, args, kwargs, caller, state)
 
 
 _PROPERTIES = ("property", "functools.cached_property", "cached_property", "builtins.property")
@@ -409,26 +377,6 @@ _PROPERTIES = ("property", "functools.cached_property", "cached_property", "buil
 def _is_property(function: FunctionFacts) -> bool:
     """`@property` (or `cached_property`): reading the attribute calls the method and gives its value."""
     return any(d in _PROPERTIES for d in function.decorators)
-
-
-_URL = re.compile(r"[a-z][a-z0-9+.-]*://[^/]+(/.*)?", re.IGNORECASE)
-
-
-def _hosts_only(values: Values) -> bool:
-    """Whether the values are URLs that differ in their host only."""
-    paths = set()
-    for value in values:
-        text = literal(value) if isinstance(value, Text) else None
-        match = _URL.fullmatch(text) if text is not None else None
-        if match is None:
-            return False
-        paths.add((match.group(1) or "").rstrip("/"))
-    return len(paths) == 1
-
-
-def _distinctive(name: str) -> bool:
-    """A method name few classes would share by chance: two words (`api_fetch`), not a dunder or `get`."""
-    return not name.startswith("__") and "_" in name.strip("_")
 
 
 def _prefixes(dotted: str) -> list[str]:
