@@ -51,6 +51,8 @@ class Project(Evaluator):
         self._constructions: dict[str, list[Construction]] | None = None  # `__init__` -> the calls reaching it
         self._building = False
         self._named: dict[str, list[str]] | None = None  # method name -> the classes defining it
+        self._by_names: dict[str, list[Target]] = {}  # method name -> what a call of it on an untyped object reaches
+        self._mro: dict[str, list[ClassFacts]] = {}
         self._subclasses: dict[str, list[str]] | None = None  # class -> its project subclasses
 
     def module(self, name: str) -> str | None:
@@ -130,6 +132,9 @@ class Project(Evaluator):
 
     def mro(self, qualname: str) -> list[ClassFacts]:
         """The class and its project bases, depth first, each once."""
+        known = self._mro.get(qualname)
+        if known is not None:
+            return known
         out: list[ClassFacts] = []
         todo, seen = [qualname], set()
         while todo:
@@ -142,6 +147,7 @@ class Project(Evaluator):
             for base in cls.bases:
                 if isinstance(base, Glob):
                     todo.extend(v.facts.qualname for v in self.lookup(base.qualname) if isinstance(v, ClassRef))
+        self._mro[qualname] = out
         return out
 
     def external_bases(self, qualname: str) -> list[str]:
@@ -330,17 +336,18 @@ class Project(Evaluator):
                 for method in cls.methods:
                     named[method].add(cls.qualname)
             self._named = {m: sorted(c) for m, c in named.items()}
-        owners = self._named.get(name, [])
-        if not distinctive(name) or not owners:
-            return []
-        roots = [c for c in owners if not any(o != c and o in {k.qualname for k in self.mro(c)} for o in owners)]
-        if len(roots) != 1:
-            return []
-        function = self._method(roots[0], name)
-        if function is None:
-            return []
-        bound = bool(function.params) and function.params[0].name in ("self", "cls")
-        return [Target(function, roots[0], int(bound), None, None)]
+        if name in self._by_names:
+            return self._by_names[name]
+        owners = self._named.get(name, []) if distinctive(name) else []
+        mine = set(owners)
+        roots = [c for c in owners if not any(k.qualname in mine for k in self.mro(c)[1:])]
+        function = self._method(roots[0], name) if len(roots) == 1 else None
+        found = []
+        if function is not None:
+            bound = bool(function.params) and function.params[0].name in ("self", "cls")
+            found = [Target(function, roots[0], int(bound), None, None)]
+        self._by_names[name] = found
+        return found
 
     def _callees(self, values: Values, cls: str, receiver: Ctx | None, via_self: bool = False) -> list[Target]:
         """The targets of calling `obj.name` where `obj.name` is `values`: a method of `cls` is called on the
