@@ -24,9 +24,8 @@ class _Code(Folder):
         self.module = module
 
 
-@pytest.mark.parametrize("source", SOURCES)
-def test_code_is_libcst_rendering_cut_to_60(source):
-    module = cst.parse_module(f"value = {source}\n")
+def _expressions(module: cst.Module) -> list:
+    """Every expression node of a module, in visiting order."""
     nodes = []
 
     class Collect(cst.CSTVisitor):
@@ -36,6 +35,13 @@ def test_code_is_libcst_rendering_cut_to_60(source):
             return True
 
     module.visit(Collect())
+    return nodes
+
+
+@pytest.mark.parametrize("source", SOURCES)
+def test_code_is_libcst_rendering_cut_to_60(source):
+    module = cst.parse_module(f"value = {source}\n")
+    nodes = _expressions(module)
     assert nodes
     folder = _Code(module)
     for node in nodes:
@@ -71,15 +77,7 @@ def test_every_expression_of_real_code_is_spelled_as_libcst_renders_it():
             module = cst.parse_module(path.read_text(encoding="utf-8"))
         except cst.ParserSyntaxError:  # a Python 2 sample
             continue
-        nodes = []
-
-        class Collect(cst.CSTVisitor):
-            def on_visit(self, node):
-                if isinstance(node, cst.BaseExpression):
-                    nodes.append(node)
-                return True
-
-        module.visit(Collect())
+        nodes = _expressions(module)
         folder = _Code(module)
         for node in nodes:
             assert folder.code(node) == _old(module, node), (path, _old(module, node))

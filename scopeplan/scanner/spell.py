@@ -110,26 +110,12 @@ def _arguments(args, out: list[str]) -> bool:
             return False
         if arg.keyword is not None and not _spell(arg.keyword, out):
             return False
-        equal = arg.equal
-        if equal is MaybeSentinel.DEFAULT and arg.keyword is not None:
-            out.append(" = ")
-        elif type(equal) is cst.AssignEqual:
-            if not _space(equal.whitespace_before, out):
-                return False
-            out.append("=")
-            if not _space(equal.whitespace_after, out):
-                return False
+        if not _mark(arg.equal, cst.AssignEqual, "=", arg.keyword is not None, out):
+            return False
         if not _spell(arg.value, out):
             return False
-        comma = arg.comma
-        if comma is MaybeSentinel.DEFAULT and i != last:
-            out.append(", ")
-        elif type(comma) is cst.Comma:
-            if not _space(comma.whitespace_before, out):
-                return False
-            out.append(",")
-            if not _space(comma.whitespace_after, out):
-                return False
+        if not _mark(arg.comma, cst.Comma, ",", i != last, out):
+            return False
         if not _space(arg.whitespace_after_arg, out):
             return False
     return True
@@ -148,6 +134,20 @@ def _operator(op, out: list[str]) -> bool:
     else:
         out.append(op._get_token())
     return _space(op.whitespace_after, out)
+
+
+def _mark(mark, kind: type, text: str, implied: bool, out: list[str]) -> bool:
+    """An `=` or `,` between arguments: as written, or as the codegen renders one left implied."""
+    if mark is MaybeSentinel.DEFAULT:
+        if implied:
+            out.append(" = " if text == "=" else ", ")
+        return True
+    if type(mark) is not kind:
+        return True
+    if not _space(mark.whitespace_before, out):
+        return False
+    out.append(text)
+    return _space(mark.whitespace_after, out)
 
 
 def _space(whitespace, out: list[str]) -> bool:
