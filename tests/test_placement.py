@@ -409,6 +409,76 @@ class Client:
 class EuClient(Client):
     BASE = "https://www.zohoapis.eu/crm/v2"
 '''}, [("app/api.py:8", "GET", "/crm/v2/Leads", "matched")]),
+    # `... if upsert else ...` in a helper: each caller's literal argument (or the default it leaves) decides the
+    # URL, so each finding is at its caller, once.
+    ("an-if-on-a-flag-is-decided-by-each-caller", {"app/api.py": f'''
+import requests
+
+def save(record, deal=False):
+    url = f"{H}/crm/v2/Deals" if deal else f"{H}/crm/v2/Leads"
+    return requests.post(url, json={{"data": [record]}})
+
+def create_lead(record):
+    return save(record)
+
+def create_deal(record):
+    return save(record, deal=True)
+'''}, [("app/api.py:9", "POST", "/crm/v2/Leads", "matched"),
+       ("app/api.py:12", "POST", "/crm/v2/Deals", "matched")]),
+    # Instances built from a dict of classes: the HTTP call in the base class's method reaches every class the
+    # table holds, at the line that builds the instance (the key is only known at run time).
+    ("instances-from-a-dict-of-classes", {"app/streams.py": f'''
+import requests
+
+class Stream:
+    path = ""
+
+    def __init__(self, session):
+        self.session = session
+
+    def read(self):
+        return self.session.get(f"{H}/crm/v2" + self.path)
+
+class Leads(Stream):
+    path = "/Leads"
+
+class Deals(Stream):
+    path = "/Deals"
+
+STREAMS = {{"leads": Leads, "deals": Deals}}
+
+def run(name):
+    return STREAMS[name](requests.Session()).read()
+'''}, [("app/streams.py:22", "GET", "/crm/v2/Deals", "matched"),
+       ("app/streams.py:22", "GET", "/crm/v2/Leads", "matched")]),
+    # A class made at run time with `type(name, (Base,), {"path": p})`: its attribute is the one given, fixed
+    # by the caller that names the module.
+    ("a-class-made-with-type", {"app/streams.py": f'''
+import requests
+
+class Stream:
+    path = ""
+
+    def __init__(self, session):
+        self.session = session
+
+    def read(self):
+        return self.session.get(f"{H}/crm/v2" + self.path)
+
+class Leads(Stream):
+    path = "/Leads"
+
+def make(module):
+    cls = type(module, (Stream,), {{"path": "/" + module}})
+    return cls(requests.Session()).read()
+
+def leads():
+    return Leads(requests.Session()).read()
+
+def deals():
+    return make("Deals")
+'''}, [("app/streams.py:21", "GET", "/crm/v2/Leads", "matched"),
+       ("app/streams.py:24", "GET", "/crm/v2/Deals", "matched")]),
     # The OAuth token endpoint is not a CRM call, whatever method gives it.
     ("a-token-refresh-endpoint-is-not-a-crm-call", {"app/zoho_auth.py": '''
 import requests

@@ -37,6 +37,8 @@ def bind(target: Target, args: tuple[Expr, ...], kwargs: tuple[tuple[str, Expr],
         # no `__init__` in the project (a dataclass, a pydantic model, a NamedTuple, attrs): the keyword
         # arguments are the instance's fields, so `Endpoint(path="/x").path` is "/x"
         kept = tuple(((target.cls.qualname, key), (arg, caller)) for key, arg in kwargs)
+        if target.receiver is not None:  # a class made at run time: its attributes (`type(..., {"path": p})`)
+            kept += target.receiver.state
     elif target.receiver is not None and not target.via_self:
         kept = target.receiver.state  # a method of such an instance still sees its fields on `self`
     if target.via_self:  # the same object: what the caller set on `self` (and its callers did) holds

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from scopeplan.model import Hole
 from scopeplan.program.strings import MAX_ALTERNATIVES, Text, apply_format, concat, replace, strip, urljoin
 from scopeplan.program.spelled import (
-    as_text, dict_view, hole, is_none, is_none_value, literal, method_name, receiver, short, spelling, truth, unique,
+    as_text, constant_truth, dict_view, hole, is_none, literal, method_name, receiver, short, spelling, truth, unique,
 )
 from scopeplan.program.values import (
     EMPTY, ClassRef, Ctx, External, ExternalInstance, Instance, Mapping, Sequence, Span, SuperRef, Target, Value,
@@ -174,6 +174,7 @@ class Evaluator:
             if verdict is None:
                 if expr.guard.op == "truthy":  # set or not set: an optional value; sites may assume either
                     self._note("optional", spelling(expr.guard.left))
+                    self._key_of(expr.guard.left, ctx)  # `... if upsert else ...`: each caller's argument decides
                 return unique([*self.evaluate(expr.then, ctx, d), *self.evaluate(expr.orelse, ctx, d)])
             return self.evaluate(expr.then if verdict else expr.orelse, ctx, d)
         if isinstance(expr, Super):
@@ -201,8 +202,9 @@ class Evaluator:
     def decide(self, guard: Guard, ctx: Ctx, depth: int = 0) -> bool | None:
         """True or False when every value the guard can see agrees; None when run time decides."""
         if guard.op == "truthy":
-            if is_none_value(guard.left, ctx):  # `if object_id:` where the caller left `object_id=None`
-                return guard.negate
+            constant = constant_truth(guard.left, ctx)  # `if object_id:` where the caller left `object_id=None`
+            if constant is not None:
+                return constant != guard.negate
             outcomes = {truth(v) for v in self.evaluate(guard.left, ctx, depth + 1)}
         else:
             lefts = [literal(t) for t in self.strings(guard.left, ctx, depth + 1)]
@@ -236,6 +238,10 @@ class Evaluator:
             if tables and all(t.items for t in tables):  # `REGION_URLS.get(region, REGION_URLS["com"])`; an
                 # empty dict is filled at run time (`self._by_module = {}`): what it holds is unknown
                 return self._lookup_in(tables, expr.args, ctx, depth)
+        if isinstance(expr.callee, Unknown) and expr.callee.name == "type" and len(expr.args) == 3:
+            made = self._made_class(expr, ctx, depth + 1)  # `type(name, (Stream,), {"path": p})`
+            if made:
+                return made
         for target in self.targets(expr.callee, ctx, depth + 1):
             inner = self.bind(target, expr.args, expr.kwargs, ctx, expr.state)
             if target.cls is not None:
@@ -253,6 +259,13 @@ class Evaluator:
         if not out:
             out.append(Text((Hole(short(expr.name), f"return value of `{expr.name}()`"),)))
         return unique(out)
+
+    def _made_class(self, expr: Result, ctx: Ctx, depth: int) -> Values:
+        """A class made at run time from project bases and a literal dict of attributes."""
+        attrs = [v for v in self.evaluate(expr.args[2], ctx, depth) if isinstance(v, Mapping)]
+        bases = [b for seq in self.evaluate(expr.args[1], ctx, depth) if isinstance(seq, Sequence)
+                 for item in seq.items[:1] for b in self.evaluate(item, seq.ctx, depth) if isinstance(b, ClassRef)]
+        return [ClassRef(base.facts, table) for base in bases for table in attrs]
 
     def _lookup_in(self, tables: list[Mapping], args: tuple[Expr, ...], ctx: Ctx, depth: int) -> Values:
         """`table.get(key[, default])`: the value for a static key, else any value or the default."""

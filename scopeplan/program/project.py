@@ -21,7 +21,7 @@ from scopeplan.program.values import (
     Value, Values,
 )
 from scopeplan.scanner.facts import ClassFacts, FileFacts, FunctionFacts, Invoke
-from scopeplan.scanner.ir import Attr, Expr, GetAttr, Glob, Param, SelfAttr
+from scopeplan.scanner.ir import Attr, Expr, GetAttr, Glob, Index, Param, Result, SelfAttr
 
 Construction = tuple[FileFacts, Invoke, Target]  # a call `Cls(...)`, where, and the `__init__` it reaches
 
@@ -324,6 +324,8 @@ class Project(Evaluator):
             if not found and unknown and not known:  # `client.api_fetch(...)` on an untyped `client`
                 found = self._by_name(callee.name)
             return found
+        if isinstance(callee, (Index, Result)):  # `STREAMS[name](client)`, `type(name, bases, attrs)(client)`
+            return list(dict.fromkeys(t for v in self.evaluate(callee, ctx, depth + 1) for t in self._target(v, None)))
         return []
 
     def _by_name(self, name: str) -> list[Target]:
@@ -369,7 +371,9 @@ class Project(Evaluator):
             cls = value.facts
             init = self.class_member(cls.qualname, "__init__", Ctx(self_cls=cls.qualname), 0, instance=False)
             init_fn = init[0].facts if init and isinstance(init[0], Function) else None
-            return [Target(init_fn, cls.qualname, 1, None, cls)]
+            made = None if value.extra is None else Ctx(self_cls=cls.qualname, state=tuple(
+                ((cls.qualname, key), (expr, value.extra.ctx)) for key, expr in value.extra.items))
+            return [Target(init_fn, cls.qualname, 1, made, cls)]
         return []
 
     def bind(self, target: Target, args: tuple[Expr, ...], kwargs: tuple[tuple[str, Expr], ...],

@@ -17,14 +17,17 @@ from scopeplan.scanner.ir import Attr, Each, Expr, Glob, Lit, Param, Seq, Unknow
 V = TypeVar("V")
 
 
-def is_none_value(expr: Expr, ctx: Ctx) -> bool:
-    """Whether a parameter is `None` for sure: its caller passed `None`, or left out a parameter defaulting to it."""
+def constant_truth(expr: Expr, ctx: Ctx) -> bool | None:
+    """The truth of `None`, `True` or `False`, also through the parameters a caller bound them to (a parameter
+    left out takes its default: `upsert=False`); None for anything else."""
     while isinstance(expr, Param):
         bound = ctx.bound(expr.function, expr.name)
         if bound is None:
-            return False
+            return None
         expr, ctx = bound
-    return is_none(expr)
+    if isinstance(expr, Unknown) and expr.name in ("None", "False", "True"):
+        return expr.name == "True"
+    return None
 
 
 def truth(value: Value) -> bool | None:

@@ -116,12 +116,14 @@ class ExternalInstance(_Identity):
 
 @dataclass(frozen=True, slots=True, eq=False)
 class ClassRef(_Identity):
-    """A class of the project, as a value (`Leads`, not `Leads()`)."""
+    """A class of the project, as a value (`Leads`, not `Leads()`); `extra` holds the class attributes of a class
+    made at run time from it (`type(name, (Stream,), {"path": p})`)."""
 
     facts: ClassFacts
+    extra: Mapping | None = None
 
     def _key(self) -> tuple[object, ...]:
-        return (self.facts,)
+        return (self.facts, self.extra)
 
 
 @dataclass(frozen=True, slots=True, eq=False)

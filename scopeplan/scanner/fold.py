@@ -157,6 +157,8 @@ class Folder:
         if isinstance(func, (Attr, SelfAttr)) and func.name == "__getattribute__" and len(args) == 1 and not star:
             value = func.value if isinstance(func, Attr) else SelfAttr(func.cls, "")
             return GetAttr(value, args[0])  # `session.__getattribute__(http_method)(url)`
+        if isinstance(func, Unknown) and func.name == "type" and len(args) == 3 and not star:
+            return Result(func, tuple(args), (), "type", ())  # a class made at run time: `type(name, bases, attrs)`
         if isinstance(func, Unknown) and func.name == "super" and self.scope.cls:
             return Super(self.scope.cls)
         if isinstance(func, Unknown) and func.name == "range" and args and all(isinstance(a, Lit) for a in args):
@@ -248,7 +250,8 @@ def _worth_recording(func: Expr) -> bool:
     """HTTP functions, methods with HTTP verb names, and calls of names that may be project functions."""
     if isinstance(func, Glob):
         return True
-    return isinstance(func, (Attr, SelfAttr, GetAttr, Index))  # `Index`: `VERBS[verb](url)`, a table of functions
+    # `Index`: `VERBS[verb](url)`, a table of functions; `Result`: `cls(...)` of a class made by `type(...)`
+    return isinstance(func, (Attr, SelfAttr, GetAttr, Index, Result))
 
 
 def _stringish(expr: Expr) -> bool:

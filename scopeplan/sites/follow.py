@@ -106,7 +106,7 @@ def _climb(project: Project, callers: Callers, complete: Callable[[CallSite], bo
         return found
     out: list[CallSite] = []
     for facts, invoke, target in above:
-        if not needed and not _passes(target, invoke, defaulted):
+        if not needed and not _passes(target, invoke, defaulted) and not keyed & defaulted:
             out.extend(found)  # this caller relies on the defaults: the site stays where it was
             continue
         out.extend(_climb(project, callers, complete, invoke.function, _lift(project, make, facts, invoke, target),
@@ -126,7 +126,11 @@ def _lift(project: Project, make: Make, facts: FileFacts, invoke: Invoke, target
     def lifted(ctx: Ctx, a_facts: FileFacts, a: Invoke, a_trace: Trace) -> list[CallSite]:
         if target.held and target.function not in {t.function for t in project.targets(invoke.callee, ctx)}:
             return []  # the object this caller's callers built holds another callable (a sibling product)
-        found = make(project.bind(target, invoke.args, invoke.kwargs, ctx, invoke.state), a_facts, a, a_trace)
+        here = target
+        if target.receiver is not None and ctx is not EMPTY:  # the object as this caller's callers built it
+            fresh = [t for t in project.targets(invoke.callee, ctx) if t.function is target.function and t.cls is target.cls]
+            here = fresh[0] if len(fresh) == 1 else target
+        found = make(project.bind(here, invoke.args, invoke.kwargs, ctx, invoke.state), a_facts, a, a_trace)
         around = loops.bounds(project, invoke.loops, ctx, facts.path)
         return [replace(s, loops=around + s.loops) for s in found]
     return lifted
