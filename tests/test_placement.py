@@ -17,6 +17,23 @@ def where(result):
                   for r in result.resolutions)
 
 
+# A base stream class whose HTTP call reads `self.path`, and one subclass: the start of app/streams.py below.
+_STREAM = f'''
+import requests
+
+class Stream:
+    path = ""
+
+    def __init__(self, session):
+        self.session = session
+
+    def read(self):
+        return self.session.get(f"{H}/crm/v2" + self.path)
+
+class Leads(Stream):
+    path = "/Leads"
+'''
+
 CASES = [
     # A retry calls the function itself with its own parameters: that is not a caller fixing anything.
     ("retry-by-recursion-is-not-a-caller", {"app/api.py": f'''
@@ -427,21 +444,7 @@ def create_deal(record):
        ("app/api.py:12", "POST", "/crm/v2/Deals", "matched")]),
     # Instances built from a dict of classes: the HTTP call in the base class's method reaches every class the
     # table holds, at the line that builds the instance (the key is only known at run time).
-    ("instances-from-a-dict-of-classes", {"app/streams.py": f'''
-import requests
-
-class Stream:
-    path = ""
-
-    def __init__(self, session):
-        self.session = session
-
-    def read(self):
-        return self.session.get(f"{H}/crm/v2" + self.path)
-
-class Leads(Stream):
-    path = "/Leads"
-
+    ("instances-from-a-dict-of-classes", {"app/streams.py": _STREAM + f'''
 class Deals(Stream):
     path = "/Deals"
 
@@ -453,21 +456,7 @@ def run(name):
        ("app/streams.py:22", "GET", "/crm/v2/Leads", "matched")]),
     # A class made at run time with `type(name, (Base,), {"path": p})`: its attribute is the one given, fixed
     # by the caller that names the module.
-    ("a-class-made-with-type", {"app/streams.py": f'''
-import requests
-
-class Stream:
-    path = ""
-
-    def __init__(self, session):
-        self.session = session
-
-    def read(self):
-        return self.session.get(f"{H}/crm/v2" + self.path)
-
-class Leads(Stream):
-    path = "/Leads"
-
+    ("a-class-made-with-type", {"app/streams.py": _STREAM + f'''
 def make(module):
     cls = type(module, (Stream,), {{"path": "/" + module}})
     return cls(requests.Session()).read()
