@@ -1,4 +1,4 @@
-"""airbyte_cdk's `HttpStream`: the framework sends `http_method` to `url_base + path()`; the stream class says which.
+"""airbyte_cdk's `HttpStream`: the framework sends `http_method` to `urljoin(url_base, path())`; the stream class says which.
 
 No call is written in the project: a stream class is the call. Each class deriving from an HTTP stream that
 defines `path` is one call site, reported at the `return` of its `path` (where the endpoint is written).
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from scopeplan.model import CallSite, Hole, Location, TraceStep, Unresolved, Url
 from scopeplan.program.project import Ctx, Function, Project, Text
-from scopeplan.program.strings import concat
+from scopeplan.program.strings import urljoin
 
 STREAM_CLASSES = frozenset({
     "airbyte_cdk.HttpStream", "airbyte_cdk.HttpSubStream",
@@ -82,9 +82,10 @@ def stream_sites(project: Project) -> list[CallSite]:
         ctx = Ctx(self_cls=cls.qualname)
         found = project.class_member(cls.qualname, "path", ctx, 0, instance=False) or []
         path = next((v.facts for v in found if isinstance(v, Function)), None)
-        if path is None or path.returns is None or path.qualname.split(":", 1)[0] not in project.modules:
+        module = path.qualname.split(":", 1)[0] if path is not None else ""
+        if path is None or path.returns is None or module not in project.modules:
             continue
-        file = project.modules[path.qualname.split(":", 1)[0]].path
+        file = project.modules[module].path
         where = Location(file, path.return_line or path.line, 1)
         bases = _texts(project, cls.qualname, "url_base", ctx) or [Text((Hole("url_base", "set at run time"),))]
         methods = _texts(project, cls.qualname, "http_method", ctx) or [Text(("GET",))]
@@ -95,7 +96,7 @@ def stream_sites(project: Project) -> list[CallSite]:
                     out.append(CallSite(
                         location=where, function=path.qualname, library="airbyte_cdk",
                         method=verb.upper() if verb else Unresolved("the stream's `http_method` is set at run time"),
-                        url=Url(_joined(base, tail)), trace=(TraceStep(file, where.line),)))
+                        url=Url(urljoin(base, tail).parts), trace=(TraceStep(file, where.line),)))
     return list(dict.fromkeys(out))
 
 
@@ -104,14 +105,3 @@ def _texts(project: Project, cls: str, name: str, ctx: Ctx) -> list[Text]:
     values = project.class_member(cls, name, ctx, 0) or []
     return [v if isinstance(v, Text) else Text((Hole(name, f"`{name}` is not a string"),)) for v in values]
 
-
-def _joined(base: Text, tail: Text) -> tuple[str | Hole, ...]:
-    """`url_base + path`, one `/` between them, as the framework joins them."""
-    head = list(base.parts)
-    rest = list(tail.parts)
-    if head and isinstance(head[-1], str) and rest and isinstance(rest[0], str):
-        head[-1] = head[-1].rstrip("/")
-        rest[0] = "/" + rest[0].lstrip("/")
-    elif not (rest and isinstance(rest[0], str) and rest[0].startswith("/")):
-        rest.insert(0, "/")
-    return concat([*head, *rest])

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from scopeplan.program.values import Ctx, ExternalInstance, Value
 from scopeplan.scanner.ir import Expr, Lit
+
+if TYPE_CHECKING:
+    from scopeplan.program.project import Project
 
 VERBS = frozenset({"get", "post", "put", "patch", "delete", "head", "options"})
 # Methods whose first argument is the HTTP method and second the URL.
@@ -345,7 +349,7 @@ def request_object(value: Value) -> tuple[Expr, Expr, Ctx] | None:
     if not isinstance(value, ExternalInstance):
         return None
     name = canonical(value.name)
-    head, _, method = name.rpartition(".")
+    method = name.rpartition(".")[2]
     if method == "prepare" and value.of is not None and not value.args:  # `requests.Request(...).prepare()`
         return request_object(value.of)
     if name in METHOD_FIRST_REQUESTS or (method == "build_request" and value.of is not None
@@ -364,6 +368,18 @@ def request_object(value: Value) -> tuple[Expr, Expr, Ctx] | None:
         return url, named.get("method") or (value.args[1] if len(value.args) > 1 else Lit("GET")), value.ctx
     has_data = len(value.args) > 1 or "data" in named
     return url, named.get("method") or Lit("POST" if has_data else "GET"), value.ctx
+
+
+def prepared(project: Project, values: list[Value]) -> list[Value]:
+    """The requests a client sends: `session.prepare_request(request)` is the request it is given."""
+    out: list[Value] = []
+    for value in values:
+        if (isinstance(value, ExternalInstance) and value.name.endswith(".prepare_request") and value.args
+                and value.of is not None and client(value.of) is not None):
+            out.extend(project.evaluate(value.args[0], value.ctx))
+        else:
+            out.append(value)
+    return out
 
 
 def function(name: str) -> tuple[str, str] | None:

@@ -306,8 +306,8 @@ class Project(Evaluator):
             return list(dict.fromkeys(out))
         if isinstance(callee, Attr):
             found: list[Target] = []
-            unknown = known = False
-            for base in self.evaluate(callee.value, ctx, depth + 1):
+            bases = self.evaluate(callee.value, ctx, depth + 1)
+            for base in bases:
                 if isinstance(base, SuperRef):
                     values = self.class_member(base.cls, callee.name, base.ctx, depth + 1, after=base.cls) or []
                     found.extend(replace(t, via_self=True) for v in values for t in self._target(v, base.ctx))
@@ -317,11 +317,7 @@ class Project(Evaluator):
                                                instance=isinstance(base, Instance)) or []
                     found.extend(self._callees(values, own_ctx.self_cls or base.facts.qualname,
                                                base.ctx if isinstance(base, Instance) else None))
-                elif isinstance(base, Text):
-                    unknown = True
-                    continue
-                known = True
-            if not found and unknown and not known:  # `client.api_fetch(...)` on an untyped `client`
+            if not found and bases and all(isinstance(b, Text) for b in bases):  # `client.api_fetch(...)`, untyped
                 found = self._by_name(callee.name)
             return found
         if isinstance(callee, (Index, Result)):  # `STREAMS[name](client)`, `type(name, bases, attrs)(client)`

@@ -185,7 +185,7 @@ def sites_of(project: Project, facts: FileFacts, invoke: Invoke, call: HttpCall,
     if url_expr is None:
         return []
     urls: list[tuple[Text, Text | None]] = []
-    for value in _prepared(project, project.evaluate(url_expr, ctx)):
+    for value in clients.prepared(project, project.evaluate(url_expr, ctx)):
         request = clients.request_object(value)
         if call.style in clients.SEND_METHODS and request is None:
             urls.append((Text((Hole("request", "a request object built where scopeplan cannot follow"),)), None))
@@ -215,18 +215,6 @@ def sites_of(project: Project, facts: FileFacts, invoke: Invoke, call: HttpCall,
                                 method=_method(method, method_expr), url=Url(full.parts), trace=steps)
                 body, body_ctx = _body(project, kwargs, ctx)
                 out.extend(bodies.apply(project, site, body, body_ctx))
-    return out
-
-
-def _prepared(project: Project, values: list[Value]) -> list[Value]:
-    """`session.prepare_request(request)` is the request it is given."""
-    out: list[Value] = []
-    for value in values:
-        if (isinstance(value, ExternalInstance) and value.name.endswith(".prepare_request") and value.args
-                and value.of is not None and clients.client(value.of) is not None):
-            out.extend(project.evaluate(value.args[0], value.ctx))
-        else:
-            out.append(value)
     return out
 
 
