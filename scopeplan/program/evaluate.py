@@ -40,14 +40,14 @@ class Evaluator:
     classes: dict[str, ClassFacts]
     unbound: set[tuple[str, str]]
     defaulted: set[tuple[str, str]]
-    expanded: set[object]
+    expanded: set[int]
     optional: set[str]
     keyed: set[tuple[str, str]]
 
     def __init__(self) -> None:
         self.unbound = set()  # parameters met without a value, by the last evaluation
         self.defaulted = set()  # parameters that took their default value
-        self.expanded = set()  # loop iterables whose items the last evaluation expanded
+        self.expanded = set()  # ids of the loop iterables whose items the last evaluation expanded
         self.optional = set()  # values a truth test (`if self.org_id:`) could not decide: both branches taken
         self.keyed = set()  # parameters used as the key of a literal table, where any entry was taken
         self._memo: dict[tuple[int, Ctx], tuple[Expr, Values, tuple[Note, ...]]] = {}
@@ -343,7 +343,9 @@ class Evaluator:
             else:
                 out.append(Text((Hole(spelling(expr.iterable), "a loop over values only known at run time"),)))
                 continue
-            self._note("expanded", expr.iterable)  # one site per item: the loop does not multiply them
+            # one site per item: the loop does not multiply them. By identity (the loop's facts hold the same
+            # object): hashing a literal table of endpoints again at every memo hit cost minutes
+            self._note("expanded", id(expr.iterable))
         return unique(out)
 
     def index(self, expr: Index, ctx: Ctx, depth: int) -> Values:

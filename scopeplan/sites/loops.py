@@ -18,7 +18,7 @@ def bounds(project: Project, loops: tuple[Loop, ...], ctx: Ctx, file: str) -> tu
     """
     out = []
     for loop in loops:
-        per_item = loop.items is not None and loop.items in project.expanded and loop.bound is None
+        per_item = loop.items is not None and id(loop.items) in project.expanded and loop.bound is None
         out.append(LoopBound(f"{file}:{loop.line}", loop.kind, 1 if per_item else _bound(project, loop, ctx), per_item,
                              loop.retry))
     return tuple(out)
