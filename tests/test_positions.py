@@ -26,12 +26,15 @@ TRICKY = {
     "async": "async def f():\n    async with c() as s:\n        async for x in g():\n            await h(x)\n",
     "lambda-and-dict": "m = {k(): v() for k, v in items()}\nfn = lambda: q()\n",
     "crlf": "a = f(1)\r\nb = g(2)\r\n",
+    "keywords-on-their-own-lines": "row = Endpoint(\n    method='GET',\n    path=p(\n        'x'),\n    **extra,\n)\n",
 }
 
 
 def _expected(module: cst.Module) -> dict[int, tuple[int, int, int]]:
     ranges = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
-    return {id(n): (r.start.line, r.start.column + 1, r.end.line) for n, r in ranges.items() if isinstance(n, cst.Call)}
+    keywords = {id(a) for n in ranges if isinstance(n, cst.Call) for a in n.args if a.keyword is not None}
+    return {id(n): (r.start.line, r.start.column + 1, r.end.line) for n, r in ranges.items()
+            if isinstance(n, cst.Call) or id(n) in keywords}
 
 
 def _check(text: str) -> None:

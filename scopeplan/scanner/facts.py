@@ -32,6 +32,7 @@ class Invoke:
     hints: tuple[tuple[str, str], ...] = ()  # `# scopeplan: key=value` on the call's lines
     guards: tuple[Guard, ...] = ()
     state: tuple[tuple[str, Expr], ...] = ()  # `self.X = ...` set earlier in the calling method, as at the call
+    keyword_lines: tuple[tuple[str, int], ...] = ()  # keyword arguments that start on a later line than the call
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,8 +35,10 @@ def walk(module: cst.Module, path: str, name: str, text: str, package: bool = Fa
     for node, function, callee, args, kwargs, loops, guards, state in walker.pending:
         line, column, end = where[id(node)]
         found = hints.on_lines(lines, line, end)
+        later = tuple((arg.keyword.value, where[id(arg)][0]) for arg in node.args
+                      if arg.keyword is not None and id(arg) in where and where[id(arg)][0] != line)
         invokes.append(Invoke(line, column, function, callee, args, kwargs,
-                              tuple(fix(loop) for loop in loops), found, guards, state))
+                              tuple(fix(loop) for loop in loops), found, guards, state, later))
     functions = tuple(replace(f, line=line_of(f.line), return_line=line_of(f.return_line) if f.return_line >= 0 else 0)
                       for f in walker.functions)
     problems = tuple(hints.problems(lines))

@@ -9,7 +9,7 @@ from dataclasses import replace
 
 from scopeplan.model import CallSite, Hole, LoopBound, TraceStep, Url
 from scopeplan.models import zcrmsdk_legacy as legacy
-from scopeplan.models import airbyte_cdk
+from scopeplan.models import airbyte_agent, airbyte_cdk
 from scopeplan.models import zoho_sdk as sdk
 from scopeplan.models.http import VERBS
 from scopeplan.sites import loops
@@ -54,7 +54,7 @@ def call_sites(project: Project, complete: Callable[[CallSite], bool],
 
             out.extend(_climb(project, callers, complete, invoke.function, make, facts, invoke,
                               (TraceStep(facts.path, invoke.line),), 0, frozenset()))
-    return out + airbyte_cdk.stream_sites(project)
+    return out + airbyte_cdk.stream_sites(project) + airbyte_agent.endpoint_sites(project)
 
 
 def _callers(project: Project) -> Callers:
