@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from conftest import rows
@@ -108,6 +110,9 @@ UNRESOLVED = [
      "`{module}` (a parameter of `app.zoho_api:get`) decides the endpoint"),
     ("unknown-base", 'import requests\nimport config\ndef f():\n    return requests.get(config.base() + "/Leads")\n',
      "the start of the url comes from"),
+    ("list-appended-to-under-many-ifs", 'import requests\ndef f(flags):\n    parts = ["' + H + '/crm/v2"]\n'
+     + "".join(f'    if flags[{i}]:\n        parts.append("p{i}")\n' for i in range(12))
+     + '    return requests.get("/".join(parts))\n', "a join of values only known at run time"),
 ]
 
 
@@ -135,6 +140,18 @@ NOT_CALLS = [
 @pytest.mark.parametrize("source", [c[1] for c in NOT_CALLS], ids=[c[0] for c in NOT_CALLS])
 def test_not_zoho_crm_call_sites(project, source):
     assert rows(project({"app/mod.py": source})) == []
+
+
+def test_appends_under_ifs_do_not_multiply_the_facts():
+    """Each `if x: parts.append(...)` doubles the lists `parts` may be; past 32 it is one unknown list."""
+    import pickle
+
+    from scopeplan.scanner import scan_source
+
+    body = "".join(f"    if flags[{i}]:\n        parts.append('p{i}')\n" for i in range(14))
+    facts = scan_source(f"def f(flags):\n    parts = []\n{body}    return parts\n".encode(), Path("app/m.py"))
+    assert len(pickle.dumps(facts)) < 20_000  # 2**14 lists otherwise
+    assert "may be built in more than 32 ways" in repr(facts.functions[0].returns)
 
 
 def test_constants_from_another_module(project):

@@ -36,10 +36,39 @@ def merge_conditional(before: dict, ends: list[dict | None], tests: list[Guard])
     return out
 
 
+MAX_LIST_SHAPES = 32  # as many as the evaluator keeps alternatives of one value (program/strings.py)
+
+
+def list_shapes(value: Expr, limit: int = MAX_LIST_SHAPES) -> int | None:
+    """How many lists (or unknowns) a value may be, through Alt and Cond, counting past `limit` no further;
+    None if not lists.
+
+    Each `if x: items.append(...)` doubles them: twenty in a row made one function's facts 50 MB.
+    """
+    if isinstance(value, (Seq, Unknown)):
+        return 1
+    if isinstance(value, (Alt, Cond)):
+        total = 0
+        for option in (value.options if isinstance(value, Alt) else (value.then, value.orelse)):
+            count = list_shapes(option, limit - total)
+            if count is None:
+                return None
+            total += count
+            if total > limit:
+                break
+        return total
+    return None
+
+
 def map_lists(value: Expr, change) -> Expr | None:
-    """Apply `change` to the items of every list a value may be (through Alt and Cond); None if not lists."""
+    """Apply `change` to the items of every list a value may be (through Alt and Cond); None if not lists.
+
+    An unknown alternative stays unknown (`if x: parts = load()` then `parts.append(p)`).
+    """
     if isinstance(value, Seq):
         return Seq(change(value.items))
+    if isinstance(value, Unknown):
+        return value
     if isinstance(value, Alt):
         options = [map_lists(o, change) for o in value.options]
         return None if None in options else Alt(tuple(options))

@@ -9,7 +9,8 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 
 from scopeplan.scanner import hints, positions
 from scopeplan.scanner.facts import ClassFacts, FileFacts, FunctionFacts, Invoke, Loop
-from scopeplan.scanner.flow import blocks, body_of, children, else_of, map_lists, merge, merge_conditional, terminates
+from scopeplan.scanner.flow import (
+    MAX_LIST_SHAPES, blocks, body_of, children, else_of, list_shapes, map_lists, merge, merge_conditional, terminates)
 from scopeplan.scanner.fold import STATE, Folder
 from scopeplan.scanner.ir import Alt, Cat, Each, Expr, Glob, Guard, Index, Lit, Param, Result, SelfAttr, Seq, Unknown
 from scopeplan.scanner.retry import is_retry
@@ -201,6 +202,9 @@ class _Walker(Folder):
             if map_lists(current, lambda items: items) is not None:  # a list changed in ways not followed
                 self.scope.env[name] = Unknown(name, f"the list `{name}` is changed in ways scopeplan does not follow")
             return
+        shapes = list_shapes(changed)
+        if shapes is not None and shapes > MAX_LIST_SHAPES:  # appends under `if`s double them each time
+            changed = Unknown(name, f"the list `{name}` may be built in more than {MAX_LIST_SHAPES} ways")
         self.scope.env[name] = changed
 
     def assign(self, target, value: Expr) -> None:
