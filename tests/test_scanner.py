@@ -93,6 +93,15 @@ def delete(i):
      [("PATCH", "/crm/v2/Deals/1", "unmatched", ())]),
     ("unknown-endpoint", f'import requests\nrequests.get("{H}/crm/v2/settings/nothing_here")\n',
      [("GET", "/crm/v2/settings/nothing_here", "unmatched", ())]),
+    ("or-takes-the-default-when-the-left-is-left-at-none", f'''
+import requests
+class Client:
+    def __init__(self, base_url=None):
+        self.base_url = base_url
+    def org(self):
+        return requests.get((self.base_url or "{H}/crm/v2") + "/org")
+Client().org()
+''', [("GET", "/crm/v2/org", "matched", ("ZohoCRM.org.READ",))]),
 ]
 
 
@@ -152,6 +161,38 @@ def test_appends_under_ifs_do_not_multiply_the_facts():
     facts = scan_source(f"def f(flags):\n    parts = []\n{body}    return parts\n".encode(), Path("app/m.py"))
     assert len(pickle.dumps(facts)) < 20_000  # 2**14 lists otherwise
     assert "may be built in more than 32 ways" in repr(facts.functions[0].returns)
+
+
+@pytest.mark.parametrize("expression, values", [
+    ('BASE or "https://mail.zoho.com"', ["https://mail.zoho.com"]),  # `None` is falsy: the right
+    ('OTHER or "https://mail.zoho.com"', ["https://www.zohoapis.com"]),  # a non-empty string: the left
+    ('FLAG or "b"', ["b"]),
+    ('os.environ.get("URL") or "https://mail.zoho.com"', [None, "https://mail.zoho.com"]),  # run time decides
+])
+def test_or_is_its_left_unless_the_left_is_falsy(expression, values):
+    from scopeplan.program.project import EMPTY, Project
+    from scopeplan.program.spelled import literal
+    from scopeplan.scanner import scan_source
+    from scopeplan.scanner.ir import Glob
+
+    source = f'import os\nBASE = None\nFLAG = False\nOTHER = "https://www.zohoapis.com"\nA = {expression}\n'
+    project = Project([scan_source(source.encode(), Path("app/m.py"))])
+    assert [literal(t) for t in project.strings(Glob("app.m.A"), EMPTY, 0)] == values
+
+
+def test_or_takes_its_right_when_the_left_is_left_at_none(project):
+    """`mail_base_url or MAIL[dc]` with `mail_base_url=None` is Zoho Mail, not a CRM call with an unknown host."""
+    source = '''
+import requests
+MAIL = {"US": "https://mail.zoho.com", "EU": "https://mail.zoho.eu"}
+class Zoho:
+    def __init__(self, dc="US", mail_base_url=None):
+        self.dc, self.mail_base_url = dc, mail_base_url
+    def accounts(self):
+        return requests.get((self.mail_base_url or MAIL[self.dc]) + "/api/accounts")
+Zoho().accounts()
+'''
+    assert rows(project({"zoho/mail.py": source})) == []
 
 
 def test_constants_from_another_module(project):

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from scopeplan.model import Hole
 from scopeplan.program.strings import MAX_ALTERNATIVES, Text, apply_format, concat, replace, strip, urljoin
 from scopeplan.program.spelled import (
-    as_text, constant_truth, dict_view, hole, is_none, literal, method_name, receiver, short, spelling, truth, unique,
+    CONSTANTS, as_text, constant_truth, dict_view, hole, is_none, literal, method_name, receiver, short, spelling, truth, unique,
 )
 from scopeplan.program.values import (
     EMPTY, ClassRef, Ctx, External, ExternalInstance, Instance, Mapping, Sequence, Span, SuperRef, Target, Value,
@@ -126,6 +126,8 @@ class Evaluator:
         if isinstance(expr, Cat):
             return list(self.texts([self.evaluate(item, ctx, d) for item in expr.items], expr))
         if isinstance(expr, Unknown):
+            if expr.name in CONSTANTS and not expr.origin:  # `None`, `True`, `False`: truth tests can decide them
+                return [Text((Hole(expr.name, CONSTANTS[expr.name]),))]
             return [Text((Hole(short(expr.name), expr.origin or f"`{expr.name}` is only known at run time"),))]
         if isinstance(expr, Glob):
             return self.lookup(expr.qualname, d)
@@ -205,7 +207,8 @@ class Evaluator:
             constant = constant_truth(guard.left, ctx)  # `if object_id:` where the caller left `object_id=None`
             if constant is not None:
                 return constant != guard.negate
-            outcomes = {truth(v) for v in self.evaluate(guard.left, ctx, depth + 1)}
+            constants = not isinstance(guard.left, Param)
+            outcomes = {truth(v, constants) for v in self.evaluate(guard.left, ctx, depth + 1)}
         else:
             lefts = [literal(t) for t in self.strings(guard.left, ctx, depth + 1)]
             if guard.op == "in" and guard.right is not None:

@@ -30,7 +30,16 @@ def constant_truth(expr: Expr, ctx: Ctx) -> bool | None:
     return None
 
 
-def truth(value: Value) -> bool | None:
+CONSTANTS = {name: f"the constant `{name}`" for name in ("None", "True", "False")}  # their holes' origins
+
+
+def truth(value: Value, constants: bool = False) -> bool | None:
+    """A value's truth, when it is certain; `constants`: `None`, `True` and `False` count (`self.base_url`
+    left at `None`), which a parameter's default must not (each caller may pass another value)."""
+    if constants and isinstance(value, Text) and len(value.parts) == 1 and isinstance(value.parts[0], Hole):
+        hole = value.parts[0]
+        if CONSTANTS.get(hole.name) == hole.origin:
+            return hole.name == "True"
     if isinstance(value, (Sequence, Mapping)):
         return bool(value.items)
     if isinstance(value, (External, ExternalInstance)):

@@ -10,8 +10,8 @@ import libcst as cst
 from scopeplan.scanner import hints, spell
 from scopeplan.scanner.facts import Loop
 from scopeplan.scanner.ir import (
-    Alt, Attr, Cat, Cond, Dict, Each, Expr, Format, GetAttr, Glob, Guard, Index, Join, Lit, Range, RangeOf, Replace, Result,
-    SelfAttr, Seq, Strip, Super, Unknown, UrlJoin,
+    Alt, Attr, Cat, Cond, Dict, Each, Expr, Format, GetAttr, Glob, Guard, Index, Join, Lit, Param, Range, RangeOf, Replace,
+    Result, SelfAttr, Seq, Strip, Super, Unknown, UrlJoin,
 )
 
 _URLJOIN = {"urllib.parse.urljoin", "urlparse.urljoin", "six.moves.urllib.parse.urljoin", "posixpath.join",
@@ -92,8 +92,12 @@ class Folder:
             return Cond(guard, then, orelse) if guard is not None else _alt(then, orelse)
         if kind is cst.BooleanOperation:
             left, right = self.fold(node.left, record), self.fold(node.right, record)
-            if isinstance(node.operator, cst.Or):
-                return _alt(left, right)
+            if isinstance(node.operator, cst.Or):  # `base_url or DEFAULT`: the left unless it is falsy
+                if isinstance(left, (Unknown, Param)) or isinstance(right, Unknown):
+                    # a name scopeplan cannot see on one side: the other, as spelled; a parameter: either, as
+                    # each caller may pass one (`user_type or "AllUsers"` is no choice of endpoint)
+                    return _alt(left, right)
+                return Cond(Guard(left, None, "truthy"), left, right)
             return Unknown(self.code(node))
         if kind is cst.Await:
             return self.fold(node.expression, record)
