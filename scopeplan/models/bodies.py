@@ -46,6 +46,9 @@ BODY_CASES: tuple[tuple[str, str, tuple[str, tuple[str, ...]]], ...] = (
     ("notes-parent-id-module", f'import requests\nN = {{"Parent_Id": {{"module": {{"api_name": "Deals"}}, "id": "1"}}}}\n'
                                f'requests.put("{_H}/v3/Notes", json={{"data": [N]}})\n',
      ("matched", ("ZohoCRM.modules.deals.UPDATE", "ZohoCRM.modules.notes.UPDATE"))),
+    ("coql-after-a-doubled-slash", f'import requests\nB = "{_H}/v2/"\nrequests.post(B + "/coql", '
+                                   f'json={{"select_query": "select id from Deals limit 5"}})\n',
+     ("matched", ("ZohoCRM.coql.READ", "ZohoCRM.modules.deals.READ"))),
     ("bulk-write-resource", f'import requests\nrequests.post("{_H}/bulk/v2/write", json={{"resource": [{{"module": "Contacts"}}]}})\n',
      ("matched", ("ZohoCRM.bulk.CREATE", "ZohoCRM.modules.contacts.CREATE"))),
 )
@@ -156,7 +159,8 @@ def _path(site: CallSite) -> str | None:
     if not isinstance(site.url, Url):
         return None
     text = "".join(p if isinstance(p, str) else "\x00" for p in site.url.parts)
-    return re.split(r"[?#]", text, maxsplit=1)[0].rstrip("/")
+    path = re.split(r"[?#]", text, maxsplit=1)[0].rstrip("/")
+    return re.sub(r"(?<!:)//+", "/", path)  # `base + "/coql"` on a base ending in "/": the matcher drops empty segments
 
 
 def _field(project: Project, body: Expr | None, ctx: Ctx, key: str) -> list[Text]:
