@@ -79,17 +79,20 @@ def scan(root: Path, paths: list[Path] | None = None, *, workers: int = 0, use_c
         from scopeplan.scanner.cache import Cache
 
         cache = Cache.open(base, cache_dir, notices)
-    run = _Run(base, cache, workers, Progress("parsing", enabled=progress))
-    try:
-        sources = run.read_all(files, prefilter, notices)
-        if prefilter:
-            run.select(sources, tuple(sorted(keep)))
-        else:
-            run.parse([s for s in sources if s.facts is None])
-        if cache is not None:
-            run.save_manifest(sources, complete=paths is None)
-    finally:
-        run.progress.close()
+    from scopeplan.scanner.parallel import kept
+
+    with kept(workers) as pool:
+        run = _Run(base, cache, pool, Progress("parsing", enabled=progress))
+        try:
+            sources = run.read_all(files, prefilter, notices)
+            if prefilter:
+                run.select(sources, tuple(sorted(keep)))
+            else:
+                run.parse([s for s in sources if s.facts is None])
+        finally:
+            run.progress.close()
+    if cache is not None:
+        run.save_manifest(sources, complete=paths is None)
     out = Scanned(s.facts if s.facts is not None else FileFacts(s.relative, s.module) for s in sources)
     out.notices = tuple(dict.fromkeys(notices))
     if cache is not None:  # what the facts of each file pickle to, when known: a kept plan is keyed by them
@@ -176,10 +179,11 @@ def _settled(stat: tuple, checked: int | None) -> bool:
 class _Run:
     """The state of one scan: cache, manifest, workers and progress."""
 
-    def __init__(self, base: Path, cache, workers: int, progress):
+    def __init__(self, base: Path, cache, pool, progress):
         self.base = base
         self.cache = cache
-        self.workers = workers
+        self.pool = pool  # parallel.Pool: started when the first file is read, so libcst loads meanwhile
+        self.workers = pool.size
         self.progress = progress
         self.started = time.time_ns()
         self.manifest = _valid_manifest(cache.manifest()) if cache is not None else {}
@@ -220,6 +224,8 @@ class _Run:
             source.data = source.key = source.summary = None
             return False
         source.data = data
+        if not self.pool.workers:
+            self.pool.start()  # a file read may be a file to parse
         if self.cache is not None:
             source.key = self.cache.key(source.relative, data)
             source.checked = self.started  # stat before read, both after this moment
