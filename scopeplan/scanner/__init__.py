@@ -20,7 +20,6 @@ from pathlib import Path
 
 from typing import TYPE_CHECKING
 
-from scopeplan.scanner.budget import too_complex
 from scopeplan.scanner.files import FINE_NS, discover, module_name, read, root_package, settled
 from scopeplan.scanner.manifest import pack as _pack, unpack as _unpack, valid_manifest as _valid_manifest
 
@@ -363,6 +362,7 @@ def scan_source(data: bytes, relative: Path) -> FileFacts:
 
     import libcst as cst  # imported here: a run that parses nothing never pays for it
 
+    from scopeplan.scanner.budget import too_complex
     from scopeplan.scanner.walk import walk
 
     name, package = module_name(relative)
