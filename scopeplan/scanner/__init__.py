@@ -351,7 +351,7 @@ class _Run:
 
 
 def _summarise(data: bytes, name: str, package: bool):
-    from scopeplan.scanner.prefilter import summarise  # imported here: a warm run never needs it
+    from scopeplan.scanner.summary import summarise  # imported here: a warm run never needs it
 
     return summarise(data, name, package)
 
