@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from scopeplan.scanner.files import FINE_NS, discover, module_name, read, root_package, settled
+from scopeplan.scanner.tail import code_end
 from scopeplan.scanner.manifest import pack as _pack, unpack as _unpack, valid_manifest as _valid_manifest
 
 if TYPE_CHECKING:
@@ -118,6 +119,8 @@ class _Source:
     summary: object = None
     facts: FileFacts | None = None  # set once parsed (or when the file cannot be read)
     checked: int | None = None  # when its content was last proved to be `key` (manifest time, ns)
+    code: str | None = None  # the key of its bytes without their tail (tail.py); None: the same as `key`
+    same: str | None = None  # the key of the last run's version, when it has the same facts and summary
 
 
 def _stat(path) -> tuple[int, int, int, int] | None:
@@ -203,18 +206,21 @@ class _Run:
             if (entry is not None and source.stat == entry[0] and _settled(source.stat, entry[3])
                     and (entry[2] is not None or not prefilter)):
                 source.key, source.summary = entry[1], _unpack(entry[2])  # unchanged since the last run: not read
-                source.checked = entry[3]
+                source.checked, source.code = entry[3], entry[4]
                 continue
-            if self._load(source) and prefilter:
+            if self._load(source, entry) and prefilter:
                 bad = decode(source.data, source.relative, name)
                 if isinstance(bad, FileFacts):  # cheap, so every file gets it: the same row a parse gives
                     source.facts, source.stat = bad, None
                 else:
                     source.summary = _summarise(source.data, name, package)
+                    if source.same is not None and not _same_selection(source.summary, _unpack(entry[2])):
+                        source.same = None
         return sources
 
-    def _load(self, source: _Source) -> bool:
-        """Read the file's bytes (and key); a file that cannot be read becomes its error row."""
+    def _load(self, source: _Source, entry: tuple | None = None) -> bool:
+        """Read the file's bytes (and key); a file that cannot be read becomes its error row. `entry`: the
+        file's row in the last run's manifest, whose facts it keeps when only its tail changed."""
         from scopeplan.scanner.facts import FileFacts
 
         data = read(source.path)
@@ -223,24 +229,46 @@ class _Run:
             source.data = source.key = source.summary = None
             return False
         source.data = data
-        if not self.pool.workers:
-            self.pool.start()  # a file read may be a file to parse
         if self.cache is not None:
             source.key = self.cache.key(source.relative, data)
             source.checked = self.started  # stat before read, both after this moment
+            end = code_end(data)
+            source.code = None if end == len(data) else self.cache.key(source.relative, data[:end])
+            if entry is not None and entry[1] != source.key and self._same_facts(source, entry):
+                return True
+        if not self.pool.workers:
+            self.pool.start()  # a file read may be a file to parse: libcst loads in the worker meanwhile
+        return True
+
+    def _same_facts(self, source: _Source, entry: tuple) -> bool:
+        """Whether the file's last version, in the manifest's `entry`, had the same code and facts that
+        still hold (tail.py): then they are kept under its new key too, and it is not parsed."""
+        if (source.code or source.key) != (entry[4] or entry[1]):
+            return False
+        from scopeplan.scanner.budget import too_complex
+
+        text = decode(source.data, source.relative, source.module)
+        if not isinstance(text, str) or too_complex(text) is not None:
+            return False
+
+        def holds(facts) -> bool:
+            from scopeplan.scanner.facts import FileFacts
+
+            return (isinstance(facts, FileFacts) and facts.path == source.relative and facts.error is None
+                    and not facts.python2)
+
+        if not self.cache.alias(entry[1], source.key, holds):
+            return False
+        source.same = entry[1]
         return True
 
     def select(self, sources: list[_Source], keep: tuple[str, ...] = ()) -> None:
         """Parse what can matter; when no file changed since the last run, the same files as then."""
         readable = [s for s in sources if s.facts is None]
         if self.cache is not None:
-            digest = hashlib.sha256(repr(keep).encode())
-            for s in sources:
-                digest.update(f"{s.relative}\0{s.key if s.facts is None else s.facts.error}\0".encode(
-                    "utf-8", "surrogateescape"))
-            self.tree = digest.hexdigest()
+            self.tree = _tree(sources, keep, False)
             last = self.manifest.get("selection")
-            if last is not None and last[0] == self.tree:
+            if last is not None and last[0] in (self.tree, _tree(sources, keep, True)):
                 chosen = set(last[1])
                 self.parse([s for s in readable if s.relative in chosen])
                 return
@@ -324,7 +352,7 @@ class _Run:
         files = {} if complete else dict(old)
         for s in sources:
             if s.stat is not None and s.key is not None:
-                files[s.relative] = (s.stat, s.key, _pack(s.summary), s.checked)
+                files[s.relative] = (s.stat, s.key, _pack(s.summary), s.checked, s.code)
         selection = None
         if self.tree is not None:
             selection = (self.tree, tuple(s.relative for s in sources if s.facts is not None and s.key is not None))
@@ -348,6 +376,24 @@ class _Run:
             data = read(s.path)
             if isinstance(data, bytes) and self.cache.key(s.relative, data) == s.key:
                 s.checked = now
+
+
+def _tree(sources: list[_Source], keep: tuple[str, ...], same: bool) -> str:
+    """A digest of what the selection is made of: every file's path and key (with `same`, the last run's
+    key of a file whose facts and summary are the last run's) or error."""
+    digest = hashlib.sha256(repr(keep).encode())
+    for s in sources:
+        key = (s.same or s.key) if same else s.key
+        digest.update(f"{s.relative}\0{key if s.facts is None else s.facts.error}\0".encode(
+            "utf-8", "surrogateescape"))
+    return digest.hexdigest()
+
+
+def _same_selection(new, old) -> bool:
+    """Whether a file with the same facts as its last version, and these summaries, plays the same part in
+    the selection: a seed is chosen first whatever its bytes say; the others may be chosen by a word of
+    theirs (`Producers.reaches`), which a comment can hold."""
+    return old is not None and new.seed and old.seed and tuple(new.refs) == tuple(old.refs)
 
 
 def _summarise(data: bytes, name: str, package: bool):
