@@ -135,9 +135,11 @@ def plan(root: Path, conf: Config, only: str | None, spec: str,
     if begun.kept is not None:
         return begun.kept
     from scopeplan.scanner import scan
+    from scopeplan.scanner.parallel import meanwhile
     from scopeplan.selection import scan_options
 
     cache, name = begun.cache, begun.name
+    meanwhile(_preload)
     facts = scan(root, begun.found, **scan_options(conf))
     after = _with(begun.vouched(), begun.package)  # the files as the scan left them in the manifest
     made_of = facts_digest(root, facts, begun.tests, cache.print + begun.package)
@@ -151,6 +153,12 @@ def plan(root: Path, conf: Config, only: str | None, spec: str,
     kept = Kept(result, None, result.complete, {}, lambda kept: begun.save(kept, after, made_of))
     begun.save(kept, after, made_of)
     return kept
+
+
+def _preload() -> None:
+    """Import what building a plan needs, while the parse workers work: an import has no other effect."""
+    import scopeplan.catalogue  # noqa: F401
+    import scopeplan.plan  # noqa: F401
 
 
 def warm(root: Path, conf: Config, only: str | None, spec: str) -> Kept | None:

@@ -41,6 +41,7 @@ GC_THRESHOLDS = (10_000, 10, 10)  # a parse makes a million small objects, few o
 # default (700, 10, 10) collects every few hundred and spends a tenth of the parse on it
 _jobs: dict[int, Job] = {}  # in a worker: the chunk it is on, by index
 _open: list[Pool] = []  # the pool `kept` opened, which parse_all uses
+_idle: list[Callable[[], None]] = []  # work for this process while the first chunks are parsed (`meanwhile`)
 
 
 def cores() -> int:
@@ -81,7 +82,14 @@ def kept(workers: int = 0) -> Iterator[Pool]:
         yield pool
     finally:
         _open.remove(pool)
+        _idle.clear()  # what nobody waited long enough to do is left undone
         pool.close()
+
+
+def meanwhile(work: Callable[[], None]) -> None:
+    """Have `work` done the next time this process would wait for the workers (once); work with no effect
+    but time, such as importing what comes after the scan."""
+    _idle.append(work)
 
 
 def _in_process(jobs: list[Job], done) -> list[FileFacts]:
@@ -170,6 +178,8 @@ class Pool:
                     self._parse_here()
                     break
                 self._hand_out()
+                if _idle and any(w.pending for w in self.workers.values()):
+                    _idle.pop(0)()
                 self._step()
         except BaseException:
             self.close()  # a worker's state is unknown after an interruption
