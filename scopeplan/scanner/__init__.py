@@ -340,10 +340,21 @@ class _Run:
         if not todo:
             return
         self.progress.add(len(todo))
-        results = parse_all([(s.data, Path(s.relative)) for s in todo], self.workers, self.progress.advance)
-        for source, facts in zip(todo, results):
+        stored: set[int] = set()
+
+        def store(index: int, facts: FileFacts) -> None:  # while the workers parse the rest
+            if self.cache is not None and todo[index].key is not None:
+                self.cache.store(todo[index].key, facts)
+            stored.add(index)
+
+        self.pool.on_result = store
+        try:
+            results = parse_all([(s.data, Path(s.relative)) for s in todo], self.workers, self.progress.advance)
+        finally:
+            self.pool.on_result = None
+        for index, (source, facts) in enumerate(zip(todo, results)):
             source.facts = facts
-            if self.cache is not None and source.key is not None:
+            if index not in stored and self.cache is not None and source.key is not None:
                 self.cache.store(source.key, facts)
 
     def save_manifest(self, sources: list[_Source], complete: bool) -> None:

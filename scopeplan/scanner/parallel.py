@@ -152,6 +152,7 @@ class Pool:
         self.results: list[FileFacts | None] = []
         self.done: Callable[[int], None] | None = None
         self.local = False  # workers cannot start: the rest of this round is parsed here
+        self.on_result: Callable[[int, FileFacts], None] | None = None  # told of each file's facts as they come
         self.want = 1  # workers this round may use
 
     def start(self, count: int = 1) -> None:
@@ -271,6 +272,8 @@ class Pool:
     def _record(self, index: int, facts: FileFacts) -> None:
         if self.results[index] is None:
             self.results[index] = facts
+            if self.on_result is not None:
+                self.on_result(index, facts)
             if self.done:
                 self.done(1)
 
