@@ -195,8 +195,11 @@ class _Run:
         """A source for every file (strings or Paths); read only when the manifest cannot vouch for it."""
         from scopeplan.scanner.facts import FileFacts
 
+        from scopeplan.scanner.parallel import MIN_PARALLEL_BYTES
+
         sources = []
         known = self.manifest.get("files", {})
+        bound = 0  # bytes read that will surely be parsed unless cached: past one worker's share, start them all
         for text, relative in _relatives(self.base, files, notices):
             name, package = module_name(relative)
             source = _Source(text, relative, name, package)
@@ -208,14 +211,20 @@ class _Run:
                 source.key, source.summary = entry[1], _unpack(entry[2])  # unchanged since the last run: not read
                 source.checked, source.code = entry[3], entry[4]
                 continue
-            if self._load(source, entry) and prefilter:
+            if not self._load(source, entry):
+                continue
+            if prefilter:
                 bad = decode(source.data, source.relative, name)
                 if isinstance(bad, FileFacts):  # cheap, so every file gets it: the same row a parse gives
                     source.facts, source.stat = bad, None
-                else:
-                    source.summary = _summarise(source.data, name, package)
-                    if source.same is not None and not _same_selection(source.summary, _unpack(entry[2])):
-                        source.same = None
+                    continue
+                source.summary = _summarise(source.data, name, package)
+                if source.same is not None and not _same_selection(source.summary, _unpack(entry[2])):
+                    source.same = None
+            if source.same is None and (not prefilter or source.summary.seed):
+                bound += len(source.data)
+                if bound >= MIN_PARALLEL_BYTES and len(self.pool.workers) < self.pool.size:
+                    self.pool.start(self.pool.size)
         return sources
 
     def _load(self, source: _Source, entry: tuple | None = None) -> bool:
