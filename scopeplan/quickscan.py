@@ -36,11 +36,7 @@ def answer(args: list[str]) -> bool:
     found = plain(args)
     if found is None or os.environ.get("SCOPEPLAN_ROOT"):
         return False
-    from scopeplan.report import FORMATS
-
-    if found[1] not in FORMATS:
-        return False
-    path = Path(found[0])
+    path = Path(found[0])  # a format no report was kept in (an unknown one too) goes to the command line
     try:
         report = _kept_report(path, found[1])
     except KeyboardInterrupt:
