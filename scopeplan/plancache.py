@@ -135,12 +135,15 @@ def plan(root: Path, conf: Config, only: str | None, spec: str,
     if begun.kept is not None:
         return begun.kept
     from scopeplan.scanner import scan
-    from scopeplan.scanner.parallel import meanwhile
+    from scopeplan.scanner.parallel import discard, meanwhile
     from scopeplan.selection import scan_options
 
     cache, name = begun.cache, begun.name
     meanwhile(_preload)
-    facts = scan(root, begun.found, **scan_options(conf))
+    try:
+        facts = scan(root, begun.found, **scan_options(conf))
+    finally:
+        discard()  # a worker started early that the scan did not take
     after = _with(begun.vouched(), begun.package)  # the files as the scan left them in the manifest
     made_of = facts_digest(root, facts, begun.tests, cache.print + begun.package)
     entry = _entry(cache.load_value(name + "-facts", made_of, ()), made_of)
@@ -190,6 +193,10 @@ class _Begun:
         self.part = part = catalogue_part(spec, conf.cache_max_age_days) if cache is not None else None
         if cache is None or part is None:
             return
+        if not cache.has_manifest():  # a first run: it will parse, so a worker loads libcst during discovery
+            from scopeplan.scanner.parallel import early
+
+            early(conf.workers or 0)
         options = repr((replace(conf, workers=0), only, root.as_posix(), str(root.resolve()), spec, part[0]))
         self.name = name = "plan-" + hashlib.sha256(f"{options}\0{source_digest()}".encode()).hexdigest()[:32]
         listings = _listings(cache.load_value("listings", "listings", ()))  # folder -> its last listing

@@ -126,6 +126,10 @@ class Cache:
         self.digests[new] = hashlib.sha256(payload).hexdigest()
         return True
 
+    def has_manifest(self) -> bool:
+        """Whether a run left a manifest here (not whether it is valid: `manifest` says)."""
+        return (self.folder / "manifest").is_file()
+
     def manifest(self) -> dict:
         """The manifest the last run left, or an empty one."""
         found = self._read(self.folder / "manifest", "manifest")

@@ -41,6 +41,7 @@ GC_THRESHOLDS = (10_000, 10, 10)  # a parse makes a million small objects, few o
 # default (700, 10, 10) collects every few hundred and spends a tenth of the parse on it
 _jobs: dict[int, Job] = {}  # in a worker: the chunk it is on, by index
 _open: list[Pool] = []  # the pool `kept` opened, which parse_all uses
+_early: list[Pool] = []  # a pool `early` started, until `kept` takes it
 _idle: list[Callable[[], None]] = []  # work for this process while the first chunks are parsed (`meanwhile`)
 
 
@@ -75,8 +76,10 @@ def parse_all(jobs: list[Job], workers: int = 0, done: Callable[[int], None] | N
 
 @contextmanager
 def kept(workers: int = 0) -> Iterator[Pool]:
-    """A pool that every `parse_all` inside uses; its workers end with the block."""
-    pool = Pool(workers)
+    """A pool that every `parse_all` inside uses (the one `early` started, when it is of this size); its
+    workers end with the block."""
+    pool = _early.pop() if _early and _early[-1].size == Pool(workers).size else Pool(workers)
+    discard()
     _open.append(pool)
     try:
         yield pool
@@ -84,6 +87,21 @@ def kept(workers: int = 0) -> Iterator[Pool]:
         _open.remove(pool)
         _idle.clear()  # what nobody waited long enough to do is left undone
         pool.close()
+
+
+def early(workers: int = 0) -> None:
+    """Start one worker now, for the next `kept` pool of this size: a run that will surely parse loads
+    libcst meanwhile."""
+    if forks() and not _early:
+        pool = Pool(workers)
+        pool.start()
+        _early.append(pool)
+
+
+def discard() -> None:
+    """End the workers `early` started that no pool took."""
+    while _early:
+        _early.pop().close()
 
 
 def meanwhile(work: Callable[[], None]) -> None:
