@@ -1,5 +1,7 @@
 """Scan a source tree: read each file, parse the ones that can matter once with libcst, fold them into FileFacts.
 
+One file's bytes become its facts in `source.py` (`scan_source`, re-exported here).
+
 `scan` reads every file, keeps only those the prefilter cannot rule out (`prefilter.py`), takes their
 facts from the cache when the content is unchanged (`cache.py`) and parses the rest on every core
 (`parallel.py`). A file the prefilter rules out still appears, as an empty FileFacts with its path
@@ -9,13 +11,11 @@ and module name, so that the rest of the pipeline sees the same modules with or 
 from __future__ import annotations
 
 import hashlib
-import io
 import os
 import sys
 import time
-import tokenize
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from typing import TYPE_CHECKING
@@ -31,11 +31,16 @@ __all__ = ["FileFacts", "Scanned", "discover", "scan", "scan_source", "vouched"]
 
 
 def __getattr__(name: str):
-    """`FileFacts`, imported when first asked for: a warm run that only checks the manifest never needs it."""
+    """`FileFacts`, `scan_source` and `decode`, imported when first asked for: a warm run that only checks
+    the manifest never needs them."""
     if name == "FileFacts":
         from scopeplan.scanner.facts import FileFacts
 
         return FileFacts
+    if name in ("scan_source", "decode"):
+        from scopeplan.scanner import source
+
+        return getattr(source, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
@@ -194,8 +199,8 @@ class _Run:
     def read_all(self, files: list, prefilter: bool, notices: list[str] | None = None) -> list[_Source]:
         """A source for every file (strings or Paths); read only when the manifest cannot vouch for it."""
         from scopeplan.scanner.facts import FileFacts
-
         from scopeplan.scanner.parallel import MIN_PARALLEL_BYTES
+        from scopeplan.scanner.source import decode
 
         sources = []
         known = self.manifest.get("files", {})
@@ -255,6 +260,7 @@ class _Run:
         if (source.code or source.key) != (entry[4] or entry[1]):
             return False
         from scopeplan.scanner.budget import too_complex
+        from scopeplan.scanner.source import decode
 
         text = decode(source.data, source.relative, source.module)
         if not isinstance(text, str) or too_complex(text) is not None:
@@ -420,69 +426,3 @@ def _summarise(data: bytes, name: str, package: bool):
     from scopeplan.scanner.summary import summarise  # imported here: a warm run never needs it
 
     return summarise(data, name, package)
-
-
-def scan_source(data: bytes, relative: Path) -> FileFacts:
-    """Fold one file's bytes; a file that cannot be decoded or parsed becomes an error row."""
-    from scopeplan.scanner.facts import FileFacts
-
-    import libcst as cst  # imported here: a run that parses nothing never pays for it
-
-    from scopeplan.scanner.budget import too_complex
-    from scopeplan.scanner.walk import walk
-
-    name, package = module_name(relative)
-    path = relative.as_posix()
-    text = decode(data, path, name)
-    if isinstance(text, FileFacts):
-        return text
-    why = too_complex(text)
-    if why is not None:
-        return FileFacts(path, name, error=f"too complex to analyse: {why}")
-    python2 = False
-    try:
-        module = cst.parse_module(text)
-    except cst.ParserSyntaxError as exc:
-        from scopeplan.scanner.py2 import parse_python2  # only a file Python 3 rejects pays for it
-
-        module = parse_python2(text)
-        if module is None:
-            hint = " (Python 2 code?)" if _looks_like_python2(text) else ""
-            return FileFacts(path, name, error=f"not valid Python 3{hint}: line {exc.raw_line}, column "
-                                               f"{exc.raw_column + 1}: {exc.message}")
-        text, python2 = module.code, True
-    except (RecursionError, MemoryError, ValueError) as exc:
-        return FileFacts(path, name, error=f"cannot parse the file: {type(exc).__name__}")
-    try:
-        facts = walk(module, path, name, text, package)
-        return replace(facts, python2=True) if python2 else facts
-    except RecursionError:
-        return FileFacts(path, name, error="the file nests too deeply to analyse")
-    except Exception as exc:  # a bug in scopeplan must cost one file, not the run
-        return FileFacts(path, name, error=f"scopeplan failed on this file ({type(exc).__name__}: {exc}); "
-                                           "please report it")
-
-
-def decode(data: bytes, path: str, name: str) -> str | FileFacts:
-    """The file's text, by its coding cookie (UTF-8 by default), or its error row."""
-    from scopeplan.scanner.facts import FileFacts
-
-    try:
-        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-        return data.decode(encoding)
-    except SyntaxError as exc:
-        if "invalid or missing encoding declaration" in str(exc):  # no cookie and not UTF-8: say where
-            try:
-                data.decode("utf-8")
-            except UnicodeDecodeError as bad:
-                return FileFacts(path, name, error=f"not valid utf-8 text (byte {bad.start}); is it binary?")
-        return FileFacts(path, name, error=f"cannot decode the file: {exc}")
-    except LookupError as exc:
-        return FileFacts(path, name, error=f"cannot decode the file: {exc}")
-    except UnicodeDecodeError as exc:
-        return FileFacts(path, name, error=f"not valid {exc.encoding} text (byte {exc.start}); is it binary?")
-
-
-def _looks_like_python2(text: str) -> bool:
-    return any(line.lstrip().startswith(("print ", "exec ")) or "except Exception, " in line
-               for line in text.splitlines())

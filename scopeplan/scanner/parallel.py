@@ -142,7 +142,7 @@ def _warm() -> None:
 
     import libcst
 
-    from scopeplan.scanner import walk  # noqa: F401
+    from scopeplan.scanner import source, walk  # noqa: F401
 
     libcst.parse_module(b"pass\n")
 
