@@ -21,6 +21,7 @@ from pathlib import Path
 import click
 
 from scopeplan import __version__
+from scopeplan.quickscan import catalogue_spec, names_no_file as _names_no_file
 
 EXIT_OK, EXIT_DRIFT, EXIT_USAGE, EXIT_INCOMPLETE, EXIT_INTERNAL = 0, 1, 2, 3, 4
 ISSUES = "https://github.com/OWNER/scopeplan/issues"  # NOTE: the repository's real address once it is public
@@ -342,7 +343,7 @@ def _plan(path: Path, conf, only: str | None = None):
     """The plan of the project (a plancache.Kept); a warm run with nothing changed loads the one it kept."""
     from scopeplan import plancache
 
-    spec = conf.catalogue if _names_no_file(conf.catalogue) else str(_beside(path, conf.catalogue))
+    spec = catalogue_spec(path, conf.catalogue)
 
     def build(loaded, files, facts):
         from scopeplan import catalogue
@@ -387,9 +388,6 @@ def _from_cwd(value: str | None) -> str | None:
     return str(Path(value).absolute())
 
 
-def _names_no_file(catalogue_spec: str) -> bool:
-    """`bundled`, `live` and `live:<selector>` name catalogues, not files."""
-    return catalogue_spec == "bundled" or catalogue_spec == "live" or catalogue_spec.startswith("live:")
 
 
 class _DataCentre(click.ParamType):

@@ -129,57 +129,106 @@ def plan(root: Path, conf: Config, only: str | None, spec: str,
     """
     if not conf.cache:
         return _built(build(None, None, None))
-    from scopeplan.scanner import cache as caching
-    from scopeplan.scanner import discover, vouched
-    from scopeplan.scanner.files import root_package
-    from scopeplan.selection import selected
+    begun = _ahead.pop(_arguments(root, conf, only, spec), None) or _Begun(root, conf, only, spec)
+    if begun.cache is None or begun.part is None:
+        return _built(build(begun.part[1] if begun.part else None, None, None))
+    if begun.kept is not None:
+        return begun.kept
+    from scopeplan.scanner import scan
+    from scopeplan.scanner.parallel import discard, meanwhile
+    from scopeplan.selection import scan_options
 
-    base = root if root.is_dir() else root.parent
-    cache = caching.Cache.open(base.resolve())
-    part = catalogue_part(spec, conf.cache_max_age_days) if cache is not None else None
-    if cache is None or part is None:
-        return _built(build(part[1] if part else None, None, None))
-    identity, loaded = part
-    options = repr((replace(conf, workers=0), only, root.as_posix(), str(root.resolve()), spec, identity))
-    name = "plan-" + hashlib.sha256(f"{options}\0{source_digest()}".encode()).hexdigest()[:32]
-    listings = _listings(cache.load_value("listings", "listings", ()))  # folder -> its last listing
-    last = dict(listings)
-    found, tests = selected(root, conf, listings)
-    files = found if found is not None else discover(root, listings)  # the second time, from the listings
-    if listings != last:
-        cache.store_value("listings", "listings", listings)
+    cache, name = begun.cache, begun.name
+    meanwhile(_preload)
+    try:
+        facts = scan(root, begun.found, **scan_options(conf))
+    finally:
+        discard()  # a worker started early that the scan did not take
+    after = _with(begun.vouched(), begun.package)  # the files as the scan left them in the manifest
+    made_of = facts_digest(root, facts, begun.tests, cache.print + begun.package)
+    entry = _entry(cache.load_value(name + "-facts", made_of, ()), made_of)
+    if entry is not None:
+        kept = Kept(None, entry[0], entry[1], dict(entry[2]), lambda kept: begun.save(kept, None, made_of))
+        if after is not None:
+            cache.store_value(name, after, (after, made_of))
+        return kept
+    result = build(begun.part[1], (begun.found, begun.tests), facts)
+    kept = Kept(result, None, result.complete, {}, lambda kept: begun.save(kept, after, made_of))
+    begun.save(kept, after, made_of)
+    return kept
 
-    resolved = root.resolve()  # the package the root is names its modules, even with its __init__.py left out
-    package = f"package\0{root_package(resolved if resolved.is_dir() else resolved.parent)}\0"
 
-    def save(kept: Kept, tree: str | None, facts: str) -> None:
-        cache.store_value(name + "-facts", facts, (facts, kept.blob(), kept.complete, kept.reports))
-        if tree is not None:
-            cache.store_value(name, tree, (tree, facts))
+def _preload() -> None:
+    """Import what building a plan needs, while the parse workers work: an import has no other effect."""
+    import scopeplan.catalogue  # noqa: F401
+    import scopeplan.plan  # noqa: F401
 
-    before = _with(vouched(root, files, cache), package)
-    if before is not None:
+
+def warm(root: Path, conf: Config, only: str | None, spec: str) -> Kept | None:
+    """The kept plan when the manifest vouches that nothing it was made of changed (no file read, nothing
+    scanned); else None, and `plan` with the same arguments goes on from where this stopped."""
+    if not conf.cache:
+        return None
+    begun = _ahead[_arguments(root, conf, only, spec)] = _Begun(root, conf, only, spec)
+    return begun.kept
+
+
+def _arguments(root: Path, conf: Config, only: str | None, spec: str) -> str:
+    return repr((root.as_posix(), str(root.resolve()), conf, only, spec))
+
+
+class _Begun:
+    """The first half of `plan`: the cache, the entry's name, the files chosen, and the kept plan when the
+    manifest vouches for every file (`kept`, else None)."""
+
+    def __init__(self, root: Path, conf: Config, only: str | None, spec: str):
+        from scopeplan.scanner import cache as caching
+        from scopeplan.scanner import discover
+        from scopeplan.scanner.files import root_package
+        from scopeplan.selection import selected
+
+        self.root, self.kept = root, None
+        base = root if root.is_dir() else root.parent
+        self.cache = cache = caching.Cache.open(base.resolve())
+        self.part = part = catalogue_part(spec, conf.cache_max_age_days) if cache is not None else None
+        if cache is None or part is None:
+            return
+        if not cache.has_manifest():  # a first run: it will parse, so a worker loads libcst during discovery
+            from scopeplan.scanner.parallel import early
+
+            early(conf.workers or 0)
+        options = repr((replace(conf, workers=0), only, root.as_posix(), str(root.resolve()), spec, part[0]))
+        self.name = name = "plan-" + hashlib.sha256(f"{options}\0{source_digest()}".encode()).hexdigest()[:32]
+        listings = _listings(cache.load_value("listings", "listings", ()))  # folder -> its last listing
+        last = dict(listings)
+        self.found, self.tests = selected(root, conf, listings)
+        self.files = self.found if self.found is not None else discover(root, listings)  # from the listings
+        if listings != last:
+            cache.store_value("listings", "listings", listings)
+        resolved = root.resolve()  # the package the root is names its modules, even with its __init__.py left out
+        self.package = f"package\0{root_package(resolved if resolved.is_dir() else resolved.parent)}\0"
+        before = _with(self.vouched(), self.package)
+        if before is None:
+            return
         pointer = cache.load_value(name, before, ())
         if isinstance(pointer, tuple) and len(pointer) == 2 and pointer[0] == before and isinstance(pointer[1], str):
             entry = _entry(cache.load_value(name + "-facts", pointer[1], ()), pointer[1])  # the plan stays bytes
             if entry is not None:
-                return Kept(None, entry[0], entry[1], dict(entry[2]), lambda kept: save(kept, None, pointer[1]))
-    from scopeplan.scanner import scan
-    from scopeplan.selection import scan_options
+                made_of = pointer[1]
+                self.kept = Kept(None, entry[0], entry[1], dict(entry[2]), lambda kept: self.save(kept, None, made_of))
 
-    facts = scan(root, found, **scan_options(conf))
-    after = _with(vouched(root, files, cache), package)  # the files as the scan left them in the manifest
-    made_of = facts_digest(root, facts, tests, cache.print + package)
-    entry = _entry(cache.load_value(name + "-facts", made_of, ()), made_of)
-    if entry is not None:
-        kept = Kept(None, entry[0], entry[1], dict(entry[2]), lambda kept: save(kept, None, made_of))
-        if after is not None:
-            cache.store_value(name, after, (after, made_of))
-        return kept
-    result = build(loaded, (found, tests), facts)
-    kept = Kept(result, None, result.complete, {}, lambda kept: save(kept, after, made_of))
-    save(kept, after, made_of)
-    return kept
+    def vouched(self) -> str | None:
+        from scopeplan.scanner import vouched
+
+        return vouched(self.root, self.files, self.cache)
+
+    def save(self, kept: Kept, tree: str | None, facts: str) -> None:
+        self.cache.store_value(self.name + "-facts", facts, (facts, kept.blob(), kept.complete, kept.reports))
+        if tree is not None:
+            self.cache.store_value(self.name, tree, (tree, facts))
+
+
+_ahead: dict[str, _Begun] = {}  # what `warm` began and `plan` finishes, by their arguments
 
 
 def facts_digest(root: Path, facts: Scanned, tests: int, fingerprint: str) -> str:

@@ -92,10 +92,7 @@ def test_a_native_crash_in_the_worker_is_one_row(tmp_path, monkeypatch):
     """Past the budget (as if it missed a case), libcst's own crash on 1,500 brackets costs one file."""
     from scopeplan.scanner import budget
 
-    monkeypatch.setattr(budget, "too_complex", lambda text: None)
-    import scopeplan.scanner as scanner
-
-    monkeypatch.setattr(scanner, "too_complex", lambda text: None)
+    monkeypatch.setattr(budget, "too_complex", lambda text: None)  # scan_source looks it up at each call
     (tmp_path / "good.py").write_text(HEAD + "requests.get(URL)\n")
     (tmp_path / "deep.py").write_text(HEAD + "x = " + "(" * 3000 + "1" + ")" * 3000 + "\n")
     facts = {f.path: f for f in scan(tmp_path, use_cache=False, workers=1)}

@@ -1,5 +1,7 @@
 """Scan a source tree: read each file, parse the ones that can matter once with libcst, fold them into FileFacts.
 
+One file's bytes become its facts in `source.py` (`scan_source`, re-exported here).
+
 `scan` reads every file, keeps only those the prefilter cannot rule out (`prefilter.py`), takes their
 facts from the cache when the content is unchanged (`cache.py`) and parses the rest on every core
 (`parallel.py`). A file the prefilter rules out still appears, as an empty FileFacts with its path
@@ -9,19 +11,17 @@ and module name, so that the rest of the pipeline sees the same modules with or 
 from __future__ import annotations
 
 import hashlib
-import io
 import os
 import sys
 import time
-import tokenize
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from typing import TYPE_CHECKING
 
-from scopeplan.scanner.budget import too_complex
 from scopeplan.scanner.files import FINE_NS, discover, module_name, read, root_package, settled
+from scopeplan.scanner.tail import code_end
 from scopeplan.scanner.manifest import pack as _pack, unpack as _unpack, valid_manifest as _valid_manifest
 
 if TYPE_CHECKING:
@@ -31,11 +31,16 @@ __all__ = ["FileFacts", "Scanned", "discover", "scan", "scan_source", "vouched"]
 
 
 def __getattr__(name: str):
-    """`FileFacts`, imported when first asked for: a warm run that only checks the manifest never needs it."""
+    """`FileFacts`, `scan_source` and `decode`, imported when first asked for: a warm run that only checks
+    the manifest never needs them."""
     if name == "FileFacts":
         from scopeplan.scanner.facts import FileFacts
 
         return FileFacts
+    if name in ("scan_source", "decode"):
+        from scopeplan.scanner import source
+
+        return getattr(source, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
@@ -79,17 +84,20 @@ def scan(root: Path, paths: list[Path] | None = None, *, workers: int = 0, use_c
         from scopeplan.scanner.cache import Cache
 
         cache = Cache.open(base, cache_dir, notices)
-    run = _Run(base, cache, workers, Progress("parsing", enabled=progress))
-    try:
-        sources = run.read_all(files, prefilter, notices)
-        if prefilter:
-            run.select(sources, tuple(sorted(keep)))
-        else:
-            run.parse([s for s in sources if s.facts is None])
-        if cache is not None:
-            run.save_manifest(sources, complete=paths is None)
-    finally:
-        run.progress.close()
+    from scopeplan.scanner.parallel import kept
+
+    with kept(workers) as pool:
+        run = _Run(base, cache, pool, Progress("parsing", enabled=progress))
+        try:
+            sources = run.read_all(files, prefilter, notices)
+            if prefilter:
+                run.select(sources, tuple(sorted(keep)))
+            else:
+                run.parse([s for s in sources if s.facts is None])
+        finally:
+            run.progress.close()
+    if cache is not None:
+        run.save_manifest(sources, complete=paths is None)
     out = Scanned(s.facts if s.facts is not None else FileFacts(s.relative, s.module) for s in sources)
     out.notices = tuple(dict.fromkeys(notices))
     if cache is not None:  # what the facts of each file pickle to, when known: a kept plan is keyed by them
@@ -116,6 +124,8 @@ class _Source:
     summary: object = None
     facts: FileFacts | None = None  # set once parsed (or when the file cannot be read)
     checked: int | None = None  # when its content was last proved to be `key` (manifest time, ns)
+    code: str | None = None  # the key of its bytes without their tail (tail.py); None: the same as `key`
+    same: str | None = None  # the key of the last run's version, when it has the same facts and summary
 
 
 def _stat(path) -> tuple[int, int, int, int] | None:
@@ -176,10 +186,11 @@ def _settled(stat: tuple, checked: int | None) -> bool:
 class _Run:
     """The state of one scan: cache, manifest, workers and progress."""
 
-    def __init__(self, base: Path, cache, workers: int, progress):
+    def __init__(self, base: Path, cache, pool, progress):
         self.base = base
         self.cache = cache
-        self.workers = workers
+        self.pool = pool  # parallel.Pool: started when the first file is read, so libcst loads meanwhile
+        self.workers = pool.size
         self.progress = progress
         self.started = time.time_ns()
         self.manifest = _valid_manifest(cache.manifest()) if cache is not None else {}
@@ -188,9 +199,12 @@ class _Run:
     def read_all(self, files: list, prefilter: bool, notices: list[str] | None = None) -> list[_Source]:
         """A source for every file (strings or Paths); read only when the manifest cannot vouch for it."""
         from scopeplan.scanner.facts import FileFacts
+        from scopeplan.scanner.parallel import MIN_PARALLEL_BYTES
+        from scopeplan.scanner.source import decode
 
         sources = []
         known = self.manifest.get("files", {})
+        bound = 0  # bytes read that will surely be parsed unless cached: past one worker's share, start them all
         for text, relative in _relatives(self.base, files, notices):
             name, package = module_name(relative)
             source = _Source(text, relative, name, package)
@@ -200,18 +214,27 @@ class _Run:
             if (entry is not None and source.stat == entry[0] and _settled(source.stat, entry[3])
                     and (entry[2] is not None or not prefilter)):
                 source.key, source.summary = entry[1], _unpack(entry[2])  # unchanged since the last run: not read
-                source.checked = entry[3]
+                source.checked, source.code = entry[3], entry[4]
                 continue
-            if self._load(source) and prefilter:
+            if not self._load(source, entry):
+                continue
+            if prefilter:
                 bad = decode(source.data, source.relative, name)
                 if isinstance(bad, FileFacts):  # cheap, so every file gets it: the same row a parse gives
                     source.facts, source.stat = bad, None
-                else:
-                    source.summary = _summarise(source.data, name, package)
+                    continue
+                source.summary = _summarise(source.data, name, package)
+                if source.same is not None and not _same_selection(source.summary, _unpack(entry[2])):
+                    source.same = None
+            if source.same is None and (not prefilter or source.summary.seed):
+                bound += len(source.data)
+                if bound >= MIN_PARALLEL_BYTES and len(self.pool.workers) < self.pool.size:
+                    self.pool.start(self.pool.size)
         return sources
 
-    def _load(self, source: _Source) -> bool:
-        """Read the file's bytes (and key); a file that cannot be read becomes its error row."""
+    def _load(self, source: _Source, entry: tuple | None = None) -> bool:
+        """Read the file's bytes (and key); a file that cannot be read becomes its error row. `entry`: the
+        file's row in the last run's manifest, whose facts it keeps when only its tail changed."""
         from scopeplan.scanner.facts import FileFacts
 
         data = read(source.path)
@@ -223,19 +246,44 @@ class _Run:
         if self.cache is not None:
             source.key = self.cache.key(source.relative, data)
             source.checked = self.started  # stat before read, both after this moment
+            end = code_end(data)
+            source.code = None if end == len(data) else self.cache.key(source.relative, data[:end])
+            if entry is not None and entry[1] != source.key and self._same_facts(source, entry):
+                return True
+        if not self.pool.workers:
+            self.pool.start()  # a file read may be a file to parse: libcst loads in the worker meanwhile
+        return True
+
+    def _same_facts(self, source: _Source, entry: tuple) -> bool:
+        """Whether the file's last version, in the manifest's `entry`, had the same code and facts that
+        still hold (tail.py): then they are kept under its new key too, and it is not parsed."""
+        if (source.code or source.key) != (entry[4] or entry[1]):
+            return False
+        from scopeplan.scanner.budget import too_complex
+        from scopeplan.scanner.source import decode
+
+        text = decode(source.data, source.relative, source.module)
+        if not isinstance(text, str) or too_complex(text) is not None:
+            return False
+
+        def holds(facts) -> bool:
+            from scopeplan.scanner.facts import FileFacts
+
+            return (isinstance(facts, FileFacts) and facts.path == source.relative and facts.error is None
+                    and not facts.python2)
+
+        if not self.cache.alias(entry[1], source.key, holds):
+            return False
+        source.same = entry[1]
         return True
 
     def select(self, sources: list[_Source], keep: tuple[str, ...] = ()) -> None:
         """Parse what can matter; when no file changed since the last run, the same files as then."""
         readable = [s for s in sources if s.facts is None]
         if self.cache is not None:
-            digest = hashlib.sha256(repr(keep).encode())
-            for s in sources:
-                digest.update(f"{s.relative}\0{s.key if s.facts is None else s.facts.error}\0".encode(
-                    "utf-8", "surrogateescape"))
-            self.tree = digest.hexdigest()
+            self.tree = _tree(sources, keep, False)
             last = self.manifest.get("selection")
-            if last is not None and last[0] == self.tree:
+            if last is not None and last[0] in (self.tree, _tree(sources, keep, True)):
                 chosen = set(last[1])
                 self.parse([s for s in readable if s.relative in chosen])
                 return
@@ -307,10 +355,21 @@ class _Run:
         if not todo:
             return
         self.progress.add(len(todo))
-        results = parse_all([(s.data, Path(s.relative)) for s in todo], self.workers, self.progress.advance)
-        for source, facts in zip(todo, results):
+        stored: set[int] = set()
+
+        def store(index: int, facts: FileFacts) -> None:  # while the workers parse the rest
+            if self.cache is not None and todo[index].key is not None:
+                self.cache.store(todo[index].key, facts)
+            stored.add(index)
+
+        self.pool.on_result = store
+        try:
+            results = parse_all([(s.data, Path(s.relative)) for s in todo], self.workers, self.progress.advance)
+        finally:
+            self.pool.on_result = None
+        for index, (source, facts) in enumerate(zip(todo, results)):
             source.facts = facts
-            if self.cache is not None and source.key is not None:
+            if index not in stored and self.cache is not None and source.key is not None:
                 self.cache.store(source.key, facts)
 
     def save_manifest(self, sources: list[_Source], complete: bool) -> None:
@@ -319,7 +378,7 @@ class _Run:
         files = {} if complete else dict(old)
         for s in sources:
             if s.stat is not None and s.key is not None:
-                files[s.relative] = (s.stat, s.key, _pack(s.summary), s.checked)
+                files[s.relative] = (s.stat, s.key, _pack(s.summary), s.checked, s.code)
         selection = None
         if self.tree is not None:
             selection = (self.tree, tuple(s.relative for s in sources if s.facts is not None and s.key is not None))
@@ -345,72 +404,25 @@ class _Run:
                 s.checked = now
 
 
+def _tree(sources: list[_Source], keep: tuple[str, ...], same: bool) -> str:
+    """A digest of what the selection is made of: every file's path and key (with `same`, the last run's
+    key of a file whose facts and summary are the last run's) or error."""
+    digest = hashlib.sha256(repr(keep).encode())
+    for s in sources:
+        key = (s.same or s.key) if same else s.key
+        digest.update(f"{s.relative}\0{key if s.facts is None else s.facts.error}\0".encode(
+            "utf-8", "surrogateescape"))
+    return digest.hexdigest()
+
+
+def _same_selection(new, old) -> bool:
+    """Whether a file with the same facts as its last version, and these summaries, plays the same part in
+    the selection: a seed is chosen first whatever its bytes say; the others may be chosen by a word of
+    theirs (`Producers.reaches`), which a comment can hold."""
+    return old is not None and new.seed and old.seed and tuple(new.refs) == tuple(old.refs)
+
+
 def _summarise(data: bytes, name: str, package: bool):
-    from scopeplan.scanner.prefilter import summarise  # imported here: a warm run never needs it
+    from scopeplan.scanner.summary import summarise  # imported here: a warm run never needs it
 
     return summarise(data, name, package)
-
-
-def scan_source(data: bytes, relative: Path) -> FileFacts:
-    """Fold one file's bytes; a file that cannot be decoded or parsed becomes an error row."""
-    from scopeplan.scanner.facts import FileFacts
-
-    import libcst as cst  # imported here: a run that parses nothing never pays for it
-
-    from scopeplan.scanner.walk import walk
-
-    name, package = module_name(relative)
-    path = relative.as_posix()
-    text = decode(data, path, name)
-    if isinstance(text, FileFacts):
-        return text
-    why = too_complex(text)
-    if why is not None:
-        return FileFacts(path, name, error=f"too complex to analyse: {why}")
-    python2 = False
-    try:
-        module = cst.parse_module(text)
-    except cst.ParserSyntaxError as exc:
-        from scopeplan.scanner.py2 import parse_python2  # only a file Python 3 rejects pays for it
-
-        module = parse_python2(text)
-        if module is None:
-            hint = " (Python 2 code?)" if _looks_like_python2(text) else ""
-            return FileFacts(path, name, error=f"not valid Python 3{hint}: line {exc.raw_line}, column "
-                                               f"{exc.raw_column + 1}: {exc.message}")
-        text, python2 = module.code, True
-    except (RecursionError, MemoryError, ValueError) as exc:
-        return FileFacts(path, name, error=f"cannot parse the file: {type(exc).__name__}")
-    try:
-        facts = walk(module, path, name, text, package)
-        return replace(facts, python2=True) if python2 else facts
-    except RecursionError:
-        return FileFacts(path, name, error="the file nests too deeply to analyse")
-    except Exception as exc:  # a bug in scopeplan must cost one file, not the run
-        return FileFacts(path, name, error=f"scopeplan failed on this file ({type(exc).__name__}: {exc}); "
-                                           "please report it")
-
-
-def decode(data: bytes, path: str, name: str) -> str | FileFacts:
-    """The file's text, by its coding cookie (UTF-8 by default), or its error row."""
-    from scopeplan.scanner.facts import FileFacts
-
-    try:
-        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-        return data.decode(encoding)
-    except SyntaxError as exc:
-        if "invalid or missing encoding declaration" in str(exc):  # no cookie and not UTF-8: say where
-            try:
-                data.decode("utf-8")
-            except UnicodeDecodeError as bad:
-                return FileFacts(path, name, error=f"not valid utf-8 text (byte {bad.start}); is it binary?")
-        return FileFacts(path, name, error=f"cannot decode the file: {exc}")
-    except LookupError as exc:
-        return FileFacts(path, name, error=f"cannot decode the file: {exc}")
-    except UnicodeDecodeError as exc:
-        return FileFacts(path, name, error=f"not valid {exc.encoding} text (byte {exc.start}); is it binary?")
-
-
-def _looks_like_python2(text: str) -> bool:
-    return any(line.lstrip().startswith(("print ", "exec ")) or "except Exception, " in line
-               for line in text.splitlines())

@@ -102,6 +102,34 @@ class Cache:
         """Store facts under key; best effort (a full disk costs speed, never the run)."""
         self._write(self._path(key), key, facts, digest=True)
 
+    def alias(self, old: str, new: str, accept) -> bool:
+        """Store the facts kept under `old` under `new` too, as the same bytes (so the same digest), when
+        `accept(facts)` says they hold for `new`; False when there are none or they are not accepted."""
+        blob = read_regular(self._path(old), MAX_ENTRY_BYTES)
+        if blob is None or not blob.startswith(MAGIC):
+            return False
+        head = len(MAGIC)
+        sign, payload = blob[head:head + 32], blob[head + 32:]
+        if not hmac.compare_digest(sign, self._sign(old, payload)):
+            return False
+        try:
+            facts = loads(payload)
+        except Exception:  # as in _read: a signed entry that does not load is rebuilt
+            return False
+        if not accept(facts):
+            return False
+        try:
+            _real_folder(self._path(new).parent, create=True)  # never write through a link planted in the folder
+            _atomic_write(self._path(new), MAGIC + self._sign(new, payload) + payload)
+        except OSError:
+            return False
+        self.digests[new] = hashlib.sha256(payload).hexdigest()
+        return True
+
+    def has_manifest(self) -> bool:
+        """Whether a run left a manifest here (not whether it is valid: `manifest` says)."""
+        return (self.folder / "manifest").is_file()
+
     def manifest(self) -> dict:
         """The manifest the last run left, or an empty one."""
         found = self._read(self.folder / "manifest", "manifest")

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 
 def valid_entry(entry) -> bool:
-    """A manifest row as this scanner writes it: (stat, key, summary, checked)."""
-    return (isinstance(entry, tuple) and len(entry) == 4 and isinstance(entry[0], tuple) and len(entry[0]) == 4
+    """A manifest row as this scanner writes it: (stat, key, summary, checked, code key or None when the
+    file has no tail: see tail.py)."""
+    return (isinstance(entry, tuple) and len(entry) == 5 and isinstance(entry[0], tuple) and len(entry[0]) == 4
             and all(type(n) is int for n in entry[0]) and isinstance(entry[1], str)
             and (entry[2] is None or (isinstance(entry[2], tuple) and len(entry[2]) == 2
                                       and isinstance(entry[2][0], bool) and isinstance(entry[2][1], str)))
-            and (entry[3] is None or type(entry[3]) is int))
+            and (entry[3] is None or type(entry[3]) is int) and (entry[4] is None or isinstance(entry[4], str)))
 
 
 def valid_manifest(manifest) -> dict:

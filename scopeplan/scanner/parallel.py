@@ -3,9 +3,11 @@
 libcst's native parser can crash the process (signal 11 on deep nesting), exhaust memory or stall on
 input nobody meant to write. Every parse therefore runs in a forked worker: a worker that dies, runs
 out of its memory limit or overruns the per-file deadline costs exactly the file it was on, which
-becomes an error row; it is replaced and the rest of its chunk goes on. Workers get their parent's
-jobs by inheritance (fork), take chunks of indexes largest first, and stream back one small
-FileFacts per file; they die with their parent (PR_SET_PDEATHSIG, and a parent-pid check).
+becomes an error row; it is replaced and the rest of its chunk goes on. Workers import libcst
+themselves and say when they are ready, so a pool started early (`kept`, `Pool.start`) loads libcst
+while this process discovers and reads the tree; they live for the whole scan (the prefilter's rounds
+reuse them), take chunks of jobs by pipe, largest first, and stream back one small FileFacts per file;
+they die with their parent (PR_SET_PDEATHSIG, and a parent-pid check).
 
 Where fork is not available (Windows, or macOS by policy), files are parsed in this process; the
 pre-parse budget (budget.py) still keeps the known crashes out.
@@ -18,13 +20,14 @@ import os
 import pickle
 import select
 import signal
-import struct
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from scopeplan.scanner.facts import FileFacts
+from scopeplan.scanner.worker import die_with, frames, limit_memory, receive, send
 
 Job = tuple[bytes, Path]  # a file's bytes and its path relative to the root
 
@@ -32,12 +35,14 @@ Job = tuple[bytes, Path]  # a file's bytes and its path relative to the root
 MIN_PARALLEL_BYTES = 96_000
 CHUNKS_PER_WORKER = 12  # small enough to balance the load, large enough to keep IPC rare
 FILE_SECONDS = 120.0  # one file's parse and fold; the budget keeps ordinary files far below it
-WORKER_MEMORY = 768 * 2**20  # address space a worker may add to what it inherits
+READY = -1  # the index of a worker's first message: libcst is loaded, it waits for work
 
 GC_THRESHOLDS = (10_000, 10, 10)  # a parse makes a million small objects, few of them cyclic garbage: the
 # default (700, 10, 10) collects every few hundred and spends a tenth of the parse on it
-_jobs: list[Job] = []  # the jobs, inherited by forked workers
-_HEADER = struct.Struct("<Q")
+_jobs: dict[int, Job] = {}  # in a worker: the chunk it is on, by index
+_open: list[Pool] = []  # the pool `kept` opened, which parse_all uses
+_early: list[Pool] = []  # a pool `early` started, until `kept` takes it
+_idle: list[Callable[[], None]] = []  # work for this process while the first chunks are parsed (`meanwhile`)
 
 
 def cores() -> int:
@@ -48,18 +53,61 @@ def cores() -> int:
         return os.cpu_count() or 1
 
 
+def forks() -> bool:
+    """Whether files are parsed in forked workers here (else in this process)."""
+    return hasattr(os, "fork") and sys.platform != "darwin"
+
+
 def parse_all(jobs: list[Job], workers: int = 0, done: Callable[[int], None] | None = None) -> list[FileFacts]:
-    """FileFacts of every job, in job order; identical whatever the number of workers (0: one per core)."""
+    """FileFacts of every job, in job order; identical whatever the number of workers (0: one per core).
+    Inside `kept`, on its pool; else on a pool of its own."""
     if not jobs:
         return []
-    if not hasattr(os, "fork") or sys.platform == "darwin":
+    if not forks():
         return _in_process(jobs, done)
-    workers = workers or cores()
-    total = sum(len(data) for data, _ in jobs)
-    if workers <= 1 or len(jobs) < 2 or total < MIN_PARALLEL_BYTES:
-        workers = 1
-    chunks = _chunks(jobs, workers * CHUNKS_PER_WORKER)
-    return _Pool(jobs, chunks, min(workers, len(chunks)), done).run()
+    if _open:
+        return _open[-1].parse(jobs, done)
+    pool = Pool(workers)
+    try:
+        return pool.parse(jobs, done)
+    finally:
+        pool.close()
+
+
+@contextmanager
+def kept(workers: int = 0) -> Iterator[Pool]:
+    """A pool that every `parse_all` inside uses (the one `early` started, when it is of this size); its
+    workers end with the block."""
+    pool = _early.pop() if _early and _early[-1].size == Pool(workers).size else Pool(workers)
+    discard()
+    _open.append(pool)
+    try:
+        yield pool
+    finally:
+        _open.remove(pool)
+        _idle.clear()  # what nobody waited long enough to do is left undone
+        pool.close()
+
+
+def early(workers: int = 0) -> None:
+    """Start one worker now, for the next `kept` pool of this size: a run that will surely parse loads
+    libcst meanwhile."""
+    if forks() and not _early:
+        pool = Pool(workers)
+        pool.start()
+        _early.append(pool)
+
+
+def discard() -> None:
+    """End the workers `early` started that no pool took."""
+    while _early:
+        _early.pop().close()
+
+
+def meanwhile(work: Callable[[], None]) -> None:
+    """Have `work` done the next time this process would wait for the workers (once); work with no effect
+    but time, such as importing what comes after the scan."""
+    _idle.append(work)
 
 
 def _in_process(jobs: list[Job], done) -> list[FileFacts]:
@@ -89,12 +137,12 @@ def _chunks(jobs: list[Job], count: int) -> list[list[int]]:
 
 
 def _warm() -> None:
-    """Import libcst and parse once before forking, so no worker pays for it again."""
+    """Import libcst and the walk, and parse once: what a worker does before it says it is ready."""
     import ctypes  # noqa: F401  (the workers' parent-death signal)
 
     import libcst
 
-    from scopeplan.scanner import walk  # noqa: F401
+    from scopeplan.scanner import source, walk  # noqa: F401
 
     libcst.parse_module(b"pass\n")
 
@@ -104,32 +152,79 @@ class _Worker:
 
     def __init__(self, pid: int, tasks: int, results: int):
         self.pid, self.tasks, self.results = pid, tasks, results
+        self.ready = False
         self.pending: list[int] = []
         self.since = time.monotonic()
         self.buffer = bytearray()
 
 
-class _Pool:
-    def __init__(self, jobs: list[Job], chunks: list[list[int]], size: int, done):
-        self.jobs, self.queue, self.size, self.done = jobs, list(chunks), size, done
-        self.results: list[FileFacts | None] = [None] * len(jobs)
-        self.workers: dict[int, _Worker] = {}  # by result fd
+class Pool:
+    """Forked workers kept between calls of `parse`; `size` of them at most (0: one per core)."""
 
-    def run(self) -> list[FileFacts]:
-        global _jobs
-        _warm()
-        _jobs = self.jobs
+    def __init__(self, size: int = 0):
+        self.size = max(size or cores(), 1)
+        self.workers: dict[int, _Worker] = {}  # by result fd
+        self.early_deaths = 0  # workers that died before they were ready
+        self.jobs: list[Job] = []
+        self.queue: list[list[int]] = []
+        self.results: list[FileFacts | None] = []
+        self.done: Callable[[int], None] | None = None
+        self.local = False  # workers cannot start: the rest of this round is parsed here
+        self.on_result: Callable[[int, FileFacts], None] | None = None  # told of each file's facts as they come
+        self.want = 1  # workers this round may use
+
+    def start(self, count: int = 1) -> None:
+        """Have `count` workers (at most `size`) running or starting; they load libcst meanwhile."""
+        if forks():
+            while len(self.workers) < min(count, self.size):
+                self._spawn()
+
+    def parse(self, jobs: list[Job], done: Callable[[int], None] | None = None) -> list[FileFacts]:
+        """FileFacts of every job, in job order."""
+        if not jobs:
+            return []
+        total = sum(len(data) for data, _ in jobs)
+        want = 1 if self.size <= 1 or len(jobs) < 2 or total < MIN_PARALLEL_BYTES else self.size
+        self.jobs, self.done = jobs, done
+        self.queue = _chunks(jobs, want * CHUNKS_PER_WORKER)
+        self.results = [None] * len(jobs)
+        self.local = False
+        self.want = min(want, len(self.queue))
         try:
-            for _ in range(self.size):
-                if self.queue:
-                    self._give(self._spawn())
-            while self.workers:
+            self.start(self.want)
+            while self.queue or any(w.pending for w in self.workers.values()):
+                if self.local:
+                    self._parse_here()
+                    break
+                self._hand_out()
+                if _idle and any(w.pending for w in self.workers.values()):
+                    _idle.pop(0)()
                 self._step()
+        except BaseException:
+            self.close()  # a worker's state is unknown after an interruption
+            raise
         finally:
-            for worker in list(self.workers.values()):
-                self._retire(worker, kill=True)
-            _jobs = []
-        return self.results  # type: ignore[return-value]
+            self.jobs, self.queue, self.done = [], [], None
+        results, self.results = self.results, []
+        return results  # type: ignore[return-value]
+
+    def close(self) -> None:
+        """End every worker (an idle one at once; one still loading libcst is killed)."""
+        for worker in list(self.workers.values()):
+            self._retire(worker, kill=not worker.ready or bool(worker.pending))
+
+    def _parse_here(self) -> None:
+        from scopeplan.scanner import scan_source
+
+        for chunk in self.queue:
+            for index in chunk:
+                self._record(index, scan_source(*self.jobs[index]))
+        self.queue = []
+
+    def _hand_out(self) -> None:
+        for worker in list(self.workers.values()):
+            if self.queue and worker.ready and not worker.pending:
+                self._give(worker)
 
     def _spawn(self) -> _Worker:
         task_r, task_w = os.pipe()
@@ -160,7 +255,7 @@ class _Pool:
         chunk = self.queue.pop(0)
         worker.pending = list(chunk)
         worker.since = time.monotonic()
-        _send(worker.tasks, chunk)
+        send(worker.tasks, [(index, *self.jobs[index]) for index in chunk])
 
     def _step(self) -> None:
         now = time.monotonic()
@@ -177,16 +272,16 @@ class _Pool:
                 self._died(worker)
                 continue
             worker.buffer += chunk
-            for index, facts in _frames(worker.buffer):
+            for index, facts in frames(worker.buffer):
+                if index == READY:
+                    worker.ready = True
+                    continue
                 self._record(index, facts)
                 if index in worker.pending:
                     worker.pending.remove(index)
                 worker.since = time.monotonic()
-            if not worker.pending:
-                if self.queue:
-                    self._give(worker)
-                else:
-                    self._retire(worker)
+            if worker.ready and not worker.pending and self.queue:
+                self._give(worker)
         now = time.monotonic()
         for worker in list(self.workers.values()):
             if worker.pending and now - worker.since > FILE_SECONDS:
@@ -195,6 +290,8 @@ class _Pool:
     def _record(self, index: int, facts: FileFacts) -> None:
         if self.results[index] is None:
             self.results[index] = facts
+            if self.on_result is not None:
+                self.on_result(index, facts)
             if self.done:
                 self.done(1)
 
@@ -202,22 +299,33 @@ class _Pool:
         status = self._retire(worker)
         if worker.pending:
             self._blame(worker, _how(status))
+        elif not worker.ready:  # it could not even load libcst: load it here (which says why if it cannot)
+            self.early_deaths += 1
+            _warm()
+            if self.early_deaths > 1:
+                self.local = not self.workers  # forking itself fails: the rest is parsed in this process
+                return
+        self._replace()
 
     def _fail(self, worker: _Worker, message: str) -> None:
         self._retire(worker, kill=True)
         self._blame(worker, message)
+        self._replace()
 
     def _blame(self, worker: _Worker, message: str) -> None:
-        """The file the worker was on gets the error row; the rest of its chunk goes to a new worker."""
+        """The file the worker was on gets the error row; the rest of its chunk goes back in the queue."""
         culprit, rest = worker.pending[0], worker.pending[1:]
         data, relative = self.jobs[culprit]
         from scopeplan.scanner.files import module_name
 
         self._record(culprit, FileFacts(relative.as_posix(), module_name(relative)[0], error=message))
+        worker.pending = []
         if rest:
             self.queue.insert(0, rest)
-        if self.queue and len(self.workers) < self.size:
-            self._give(self._spawn())
+
+    def _replace(self) -> None:
+        if self.queue and len(self.workers) < self.want:
+            self._spawn()
 
     def _retire(self, worker: _Worker, kill: bool = False) -> int:
         """Close a worker's pipes and reap it; returns its wait status."""
@@ -251,96 +359,36 @@ def _how(status: int) -> str:
     return f"too complex to analyse: the worker stopped (exit status {os.WEXITSTATUS(status)})"
 
 
-def _send(fd: int, value) -> None:
-    payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-    view = memoryview(_HEADER.pack(len(payload)) + payload)
-    while view:
-        written = os.write(fd, view)
-        view = view[written:]
-
-
-def _frames(buffer: bytearray):
-    """Complete (index, facts) messages at the start of buffer, removed from it."""
-    while len(buffer) >= _HEADER.size:
-        (size,) = _HEADER.unpack_from(buffer)
-        if len(buffer) < _HEADER.size + size:
-            return
-        payload = bytes(buffer[_HEADER.size:_HEADER.size + size])
-        del buffer[:_HEADER.size + size]
-        yield pickle.loads(payload)
-
-
-def _receive(fd: int):
-    header = _read_exactly(fd, _HEADER.size)
-    if header is None:
-        return None
-    return pickle.loads(_read_exactly(fd, _HEADER.unpack(header)[0]) or b"")
-
-
-def _read_exactly(fd: int, size: int) -> bytes | None:
-    out = bytearray()
-    while len(out) < size:
-        chunk = os.read(fd, size - len(out))
-        if not chunk:
-            return None
-        out += chunk
-    return bytes(out)
-
-
 def _serve(parent: int, tasks: int, results: int) -> None:
-    """The worker's loop: chunks of indexes in, one (index, FileFacts) out per file, until EOF."""
-    _die_with(parent)
-    _limit_memory()
+    """The worker's loop: load libcst, say so, then chunks of jobs in, one (index, FileFacts) out per
+    file, until EOF."""
+    global _jobs
+    die_with(parent)
     import faulthandler
 
     faulthandler.disable()  # a crash is reported as the file's error row, not as a dump on stderr
-    gc.freeze()  # what the worker inherited is never garbage: no collection walks (and copies) it
-    gc.set_threshold(*GC_THRESHOLDS)
     signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C stops the parent; it ends the workers
+    _warm()
+    limit_memory()
+    gc.freeze()  # what the worker loaded is never garbage: no collection walks (and copies) it
+    gc.set_threshold(*GC_THRESHOLDS)
+    send(results, (READY, None))
     while True:
-        chunk = _receive(tasks)
+        chunk = receive(tasks)
         if chunk is None:
             return
-        for index in chunk:
+        _jobs = {index: (data, relative) for index, data, relative in chunk}
+        for index, _, _ in chunk:
             facts = _work_one(index)
             try:
-                _send(results, (index, facts))
+                send(results, (index, facts))
             except (RecursionError, pickle.PicklingError, MemoryError):
                 data, relative = _jobs[index]
-                _send(results, (index, FileFacts(relative.as_posix(), facts.module,
-                                                 error="too complex to analyse: its facts nest too deeply")))
+                send(results, (index, FileFacts(relative.as_posix(), facts.module,
+                                                error="too complex to analyse: its facts nest too deeply")))
 
 
 def _work_one(index: int) -> FileFacts:
     from scopeplan.scanner import scan_source
 
     return scan_source(*_jobs[index])
-
-
-def _die_with(parent: int) -> None:
-    """Ask the kernel to kill this worker when its parent dies; leave at once if it is already gone."""
-    if sys.platform.startswith("linux"):
-        try:
-            import ctypes
-
-            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-        except (OSError, AttributeError):
-            pass
-    if os.getppid() != parent:
-        os._exit(0)
-
-
-def _limit_memory() -> None:
-    """Cap the worker's address space, so a blow-up is this file's MemoryError (or its death), not the
-    machine's swap."""
-    try:
-        import resource
-
-        with open("/proc/self/statm") as statm:
-            current = int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
-        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-        limit = current + WORKER_MEMORY
-        if hard == resource.RLIM_INFINITY or limit < hard:
-            resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
-    except (ImportError, OSError, ValueError):
-        pass
