@@ -264,8 +264,9 @@ def run_corpus(name: str, root: Path, args, peers: Path | None) -> list[Measure]
     def clear():
         shutil.rmtree(cache, ignore_errors=True)
 
-    def touch():
-        changed.write_bytes(original + f"\n# benchmark edit {next(counter)}\n".encode())
+    def touch():  # a code edit: a trailing comment keeps the file's facts (scanner/tail.py), which is no change
+        n = next(counter)
+        changed.write_bytes(original + f"\n_benchmark_edit = {n}  # benchmark edit {n}\n".encode())
 
     slow = max(1, min(args.repeat, 3))
     cli = [PY, "-m", "scopeplan", "scan", str(root), "--format", "json"]

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from typing import TYPE_CHECKING
 
-from scopeplan.scanner.files import FINE_NS, discover, module_name, read, root_package, settled
+from scopeplan.scanner.files import FINE_NS, discover, module_name, read, settled
 from scopeplan.scanner.tail import code_end
 from scopeplan.scanner.manifest import pack as _pack, unpack as _unpack, valid_manifest as _valid_manifest
 
@@ -287,47 +287,9 @@ class _Run:
                 chosen = set(last[1])
                 self.parse([s for s in readable if s.relative in chosen])
                 return
-        self._select(readable, keep)
+        from scopeplan.scanner.rounds import select
 
-    def _select(self, readable: list[_Source], keep: tuple[str, ...]) -> None:
-        """Parse the seeds, then the files that use what they define, then whatever their facts may read."""
-        from scopeplan.scanner.closure import Closure
-        from scopeplan.scanner.modules import Modules
-        from scopeplan.scanner.producers import Producers
-
-        try:
-            modules = Modules((s.module for s in readable), root_package(self.base))
-        except Exception:  # the resolver's name lookup changed shape: parse everything rather than guess
-            self.parse(readable)
-            return
-        by_module: dict[str, list[_Source]] = {}
-        for s in readable:
-            by_module.setdefault(s.module, []).append(s)
-        producers = Producers(modules)
-        named = {hit[0] for name in keep if (hit := modules.lookup(name.replace(":", "."))) is not None}
-        chosen = [s for s in readable if s.summary.seed or s.module in named]
-        pending = [s for s in readable if not s.summary.seed and s.summary.refs]
-        while chosen:
-            chosen = [t for s in chosen for t in by_module[s.module]]  # files sharing a module name go together
-            self.parse(chosen)
-            for s in chosen:
-                producers.add(s.facts, s.summary.refs)
-            pending = [s for s in pending if s.facts is None]
-            if not pending:
-                break
-            producers.settle()
-            chosen = [s for s in pending if producers.reaches(s.summary.refs, lambda s=s: self._bytes(s))]
-        if all(s.facts is not None for s in readable):
-            return  # everything is parsed already
-        producers.settle()
-        closure = Closure(modules)
-        parts = [p for s in readable if s.facts is not None for p in closure.start(s.facts, producers)]
-        while parts:
-            want = closure.wanted(parts)
-            self.parse([s for name in want for s in by_module.get(name, ()) if s.facts is None])
-            parts = []
-            for name, members in want.items():
-                parts.extend(closure.follow(name, members, [s.facts for s in by_module.get(name, ())]))
+        select(self, readable, keep)
 
     def _bytes(self, source: _Source) -> bytes:
         if source.data is None and source.facts is None:
