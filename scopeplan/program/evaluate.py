@@ -7,7 +7,6 @@ calls between project functions are the index's (`program/project.py`).
 
 from __future__ import annotations
 
-import re
 from itertools import product
 from collections.abc import Sequence as Sequence_
 from typing import TYPE_CHECKING
@@ -15,7 +14,8 @@ from typing import TYPE_CHECKING
 from scopeplan.model import Hole
 from scopeplan.program.strings import MAX_ALTERNATIVES, Text, apply_format, concat, replace, strip, urljoin
 from scopeplan.program.spelled import (
-    CONSTANTS, as_text, constant_truth, dict_view, hole, is_none, literal, method_name, receiver, short, spelling, truth, unique,
+    as_text, constant_truth, dict_view, hole, is_none, literal, method_name, position, receiver, short, spelling,
+    truth, unique, unknown,
 )
 from scopeplan.program.values import (
     EMPTY, ClassRef, Ctx, External, ExternalInstance, Instance, Mapping, Sequence, Span, SuperRef, Target, Value,
@@ -126,9 +126,7 @@ class Evaluator:
         if isinstance(expr, Cat):
             return list(self.texts([self.evaluate(item, ctx, d) for item in expr.items], expr))
         if isinstance(expr, Unknown):
-            if expr.name in CONSTANTS and not expr.origin:  # `None`, `True`, `False`: truth tests can decide them
-                return [Text((Hole(expr.name, CONSTANTS[expr.name]),))]
-            return [Text((Hole(short(expr.name), expr.origin or f"`{expr.name}` is only known at run time"),))]
+            return [unknown(expr)]
         if isinstance(expr, Glob):
             return self.lookup(expr.qualname, d)
         if isinstance(expr, SelfAttr):
@@ -346,8 +344,7 @@ class Evaluator:
             else:
                 out.append(Text((Hole(spelling(expr.iterable), "a loop over values only known at run time"),)))
                 continue
-            # one site per item: the loop does not multiply them. By identity (the loop's facts hold the same
-            # object): hashing a literal table of endpoints again at every memo hit cost minutes
+            # one site per item: the loop does not multiply them; by identity, as the loop's facts hold the same object
             self._note("expanded", id(expr.iterable))
         return unique(out)
 
@@ -370,12 +367,9 @@ class Evaluator:
                         out.append(hole(name))
             elif isinstance(value, Sequence):
                 for key in keys:
-                    name = literal(key)
-                    if name is not None and re.fullmatch(r"-?\d{1,9}", name) and (
-                            -len(value.items) <= int(name) < len(value.items)):
-                        out.extend(self.evaluate(value.items[int(name)], value.ctx, depth))
-                    else:
-                        out.append(hole(spelling(expr)))
+                    at = position(literal(key), len(value.items))
+                    out.extend(self.evaluate(value.items[at], value.ctx, depth) if at is not None
+                               else [hole(spelling(expr))])
             else:
                 out.append(Text((Hole(spelling(expr), "an item of a value scopeplan cannot follow"),)))
         return unique(out)

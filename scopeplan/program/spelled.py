@@ -33,6 +33,20 @@ def constant_truth(expr: Expr, ctx: Ctx) -> bool | None:
 CONSTANTS = {name: f"the constant `{name}`" for name in ("None", "True", "False")}  # their holes' origins
 
 
+def position(name: str | None, length: int) -> int | None:
+    """The index a literal key names in a sequence of `length` items (`-1` counts from the end), if any."""
+    if name is None or not re.fullmatch(r"-?\d{1,9}", name) or not -length <= int(name) < length:
+        return None
+    return int(name)
+
+
+def unknown(expr: Unknown) -> Text:
+    """A name scopeplan cannot see as a hole; `None`, `True` and `False` as holes truth tests can decide."""
+    if expr.name in CONSTANTS and not expr.origin:
+        return Text((Hole(expr.name, CONSTANTS[expr.name]),))
+    return Text((Hole(short(expr.name), expr.origin or f"`{expr.name}` is only known at run time"),))
+
+
 def truth(value: Value, constants: bool = False) -> bool | None:
     """A value's truth, when it is certain; `constants`: `None`, `True` and `False` count (`self.base_url`
     left at `None`), which a parameter's default must not (each caller may pass another value)."""

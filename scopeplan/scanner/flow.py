@@ -60,6 +60,14 @@ def list_shapes(value: Expr, limit: int = MAX_LIST_SHAPES) -> int | None:
     return None
 
 
+def bounded(name: str, value: Expr) -> Expr:
+    """A list's value after an append, or unknown once it may be more than MAX_LIST_SHAPES lists."""
+    shapes = list_shapes(value)
+    if shapes is not None and shapes > MAX_LIST_SHAPES:
+        return Unknown(name, f"the list `{name}` may be built in more than {MAX_LIST_SHAPES} ways")
+    return value
+
+
 def map_lists(value: Expr, change) -> Expr | None:
     """Apply `change` to the items of every list a value may be (through Alt and Cond); None if not lists.
 

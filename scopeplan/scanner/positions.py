@@ -217,3 +217,9 @@ def _where(node, lines: list[str]) -> tuple[int, int, int]:
     text = lines[node.lineno - 1] if node.lineno - 1 < len(lines) else ""
     column = len(text.encode("utf-8")[: node.col_offset].decode("utf-8", "ignore"))
     return node.lineno, column + 1, node.end_lineno or node.lineno
+
+
+def keyword_lines(call, where: Positions, line: int) -> tuple[tuple[str, int], ...]:
+    """The keyword arguments of a located call that start on a later line than `line`, with their lines."""
+    return tuple((arg.keyword.value, where[id(arg)][0]) for arg in call.args
+                 if arg.keyword is not None and id(arg) in where and where[id(arg)][0] != line)

@@ -10,7 +10,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 from scopeplan.scanner import hints, positions
 from scopeplan.scanner.facts import ClassFacts, FileFacts, FunctionFacts, Invoke, Loop
 from scopeplan.scanner.flow import (
-    MAX_LIST_SHAPES, blocks, body_of, children, else_of, list_shapes, map_lists, merge, merge_conditional, terminates)
+    blocks, body_of, bounded, children, else_of, map_lists, merge, merge_conditional, terminates)
 from scopeplan.scanner.fold import STATE, Folder
 from scopeplan.scanner.ir import Alt, Cat, Each, Expr, Glob, Guard, Index, Lit, Param, Result, SelfAttr, Seq, Unknown
 from scopeplan.scanner.retry import is_retry
@@ -36,10 +36,8 @@ def walk(module: cst.Module, path: str, name: str, text: str, package: bool = Fa
     for node, function, callee, args, kwargs, loops, guards, state in walker.pending:
         line, column, end = where[id(node)]
         found = hints.on_lines(lines, line, end)
-        later = tuple((arg.keyword.value, where[id(arg)][0]) for arg in node.args
-                      if arg.keyword is not None and id(arg) in where and where[id(arg)][0] != line)
-        invokes.append(Invoke(line, column, function, callee, args, kwargs,
-                              tuple(fix(loop) for loop in loops), found, guards, state, later))
+        invokes.append(Invoke(line, column, function, callee, args, kwargs, tuple(fix(loop) for loop in loops),
+                              found, guards, state, positions.keyword_lines(node, where, line)))
     functions = tuple(replace(f, line=line_of(f.line), return_line=line_of(f.return_line) if f.return_line >= 0 else 0)
                       for f in walker.functions)
     problems = tuple(hints.problems(lines))
@@ -202,10 +200,7 @@ class _Walker(Folder):
             if map_lists(current, lambda items: items) is not None:  # a list changed in ways not followed
                 self.scope.env[name] = Unknown(name, f"the list `{name}` is changed in ways scopeplan does not follow")
             return
-        shapes = list_shapes(changed)
-        if shapes is not None and shapes > MAX_LIST_SHAPES:  # appends under `if`s double them each time
-            changed = Unknown(name, f"the list `{name}` may be built in more than {MAX_LIST_SHAPES} ways")
-        self.scope.env[name] = changed
+        self.scope.env[name] = bounded(name, changed)
 
     def assign(self, target, value: Expr) -> None:
         if isinstance(target, cst.Name):
