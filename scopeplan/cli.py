@@ -23,7 +23,7 @@ import click
 from scopeplan import __version__, clierrors
 from scopeplan.clierrors import (  # noqa: F401 (the exit codes, documented above, are this module's too)
     EXIT_DRIFT, EXIT_INCOMPLETE, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, debug as _debug)
-from scopeplan.quickscan import catalogue_spec, names_no_file as _names_no_file
+from scopeplan.quickscan import beside as _beside, catalogue_spec, names_no_file as _names_no_file
 
 
 
@@ -330,12 +330,6 @@ def _emit(result, drift, fmt: str, output: Path | None) -> None:
     atomic_write(output, report)
     verdict = f"check: {text.verdict(result, drift)}; " if drift is not None else ""
     click.echo(f"scopeplan {verdict}{fmt} report written to {output}")
-
-
-def _beside(path: Path, value: str) -> Path:
-    """A path from [tool.scopeplan], relative to the project (an absolute one, e.g. from a flag, stays)."""
-    base = path if path.is_dir() else path.parent
-    return base / value
 
 
 def _from_cwd(value: str | None) -> str | None:

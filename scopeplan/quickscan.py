@@ -67,9 +67,12 @@ def _kept_report(path: Path, fmt: str) -> str | None:
 
 def catalogue_spec(root: Path, value: str) -> str:
     """The catalogue a project's configuration names: `bundled`, `live[:...]`, or a file relative to it."""
-    if names_no_file(value):
-        return value
-    return str((root if root.is_dir() else root.parent) / value)
+    return value if names_no_file(value) else str(beside(root, value))
+
+
+def beside(path: Path, value: str) -> Path:
+    """A path from [tool.scopeplan], relative to the project (an absolute one, e.g. from a flag, stays)."""
+    return (path if path.is_dir() else path.parent) / value
 
 
 def names_no_file(catalogue_spec: str) -> bool:

@@ -19,7 +19,7 @@ from scopeplan.program.project import EMPTY, ClassRef, External, Project, Text
 from scopeplan.program.spelled import literal
 from scopeplan.program.strings import concat
 from scopeplan.scanner.facts import FileFacts, Invoke
-from scopeplan.scanner.ir import Expr, Result
+from scopeplan.scanner.ir import Expr, Glob, Result
 
 TYPES = "connector_sdk.types"  # the module that defines the model's classes, wherever the SDK lives
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
@@ -76,10 +76,10 @@ def endpoint_sites(project: Project) -> list[CallSite]:
     """One call site per `EndpointDefinition` row, with the base URL of its module's `ConnectorModel`."""
     out: list[CallSite] = []
     for facts in project.files:
-        models = [i for i in facts.invokes if _is(project, i.callee, "ConnectorModel")]
         rows = [i for i in facts.invokes if _is(project, i.callee, "EndpointDefinition")]
         if not rows:
             continue
+        models = [i for i in facts.invokes if _is(project, i.callee, "ConnectorModel")]
         bases = [b for m in models for b in _strings(project, _kwarg(m, "base_url"))] if len(models) == 1 else []
         for row in rows:
             out.extend(_sites(project, facts, row, bases))
@@ -126,10 +126,9 @@ def _filled(text: Text, why: str) -> list[str | Hole]:
 
 def _is(project: Project, callee: Expr, name: str) -> bool:
     """Whether a callee is the SDK's class `name`, defined in the project (vendored) or imported."""
-    qualname = getattr(callee, "qualname", None)
-    if not isinstance(qualname, str) or not qualname.endswith(f".{name}"):
+    if not isinstance(callee, Glob) or not callee.qualname.endswith(f".{name}"):
         return False
-    for value in project.lookup(qualname):
+    for value in project.lookup(callee.qualname):
         dotted = value.facts.qualname if isinstance(value, ClassRef) else value.name if isinstance(value, External) else ""
         if dotted == f"{TYPES}.{name}" or dotted.endswith(f".{TYPES}.{name}"):
             return True

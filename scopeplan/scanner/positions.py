@@ -125,10 +125,11 @@ def _calls(cst_part, ast_part: list, out: Positions, lines: list[str], line: int
         if _name(call.func) != _ast_name(node.func):
             raise _Mismatch
         out[id(call)] = _where(node, lines)
-        named = {k.arg: k for k in node.keywords if k.arg is not None}
-        for arg in call.args:  # `path="/crm/v2/Leads"` on its own line: where an endpoint is written
-            if arg.keyword is not None and arg.keyword.value in named:
-                out[id(arg)] = _where(named[arg.keyword.value], lines)
+        if node.keywords:  # `path="/crm/v2/Leads"` on its own line: where an endpoint is written
+            named = {k.arg: k for k in node.keywords if k.arg is not None}
+            for arg in call.args:
+                if arg.keyword is not None and arg.keyword.value in named:
+                    out[id(arg)] = _where(named[arg.keyword.value], lines)
 
 
 def _source_order(node, found: list, out: Positions, line: int) -> None:

@@ -187,7 +187,7 @@ class _Walker(Folder):
         name = value.func.value.value
         current = self.scope.env.get(name)
         method = value.func.attr.value
-        if current is None or method in ("count", "index", "copy"):
+        if current is None or isinstance(current, Unknown) or method in ("count", "index", "copy"):
             return
         args = [self.fold(a.value, record=False) for a in value.args]
         if method == "append" and len(args) == 1:
