@@ -319,9 +319,9 @@ class _Run:
         self.progress.add(len(todo))
         stored: set[int] = set()
 
-        def store(index: int, facts: FileFacts) -> None:  # while the workers parse the rest
+        def store(index: int, facts: FileFacts, payload: bytes | None) -> None:  # while the workers parse the rest
             if self.cache is not None and todo[index].key is not None:
-                self.cache.store(todo[index].key, facts)
+                self.cache.store(todo[index].key, facts, payload)
             stored.add(index)
 
         self.pool.on_result = store

@@ -20,6 +20,7 @@ import hashlib
 import hmac
 import importlib.util
 import io
+import itertools
 import os
 import pickle
 import stat
@@ -35,6 +36,8 @@ TAG = (b"Signature: 8a477f597d28d172789f06886806bc55\n"
        b"# This folder is scopeplan's cache; see https://bford.info/cachedir/\n")
 MAX_ENTRY_BYTES = 256_000_000  # a cache file larger than this was not written by scopeplan
 _SCANNER = Path(__file__).resolve().parent
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_TEMPS = itertools.count()  # this process's temporary file names
 _ALLOWED = ("scopeplan.scanner.facts", "scopeplan.scanner.ir", "scopeplan.scanner.prefilter")
 
 
@@ -62,6 +65,7 @@ class Cache:
         self.secret = secret
         self.print = print_
         self.digests: dict[str, str] = {}  # key -> sha256 of the facts' pickle, for the facts loaded or stored
+        self._folders: set[Path] = set()  # folders this run checked (or made) before writing into them
 
     @classmethod
     def open(cls, root: Path, folder: Path | None = None, notices: list[str] | None = None) -> Cache | None:
@@ -98,9 +102,10 @@ class Cache:
         """The FileFacts stored under key, or None when missing, corrupt, foreign or unsigned."""
         return self._read(self._path(key), key, digest=True)
 
-    def store(self, key: str, facts) -> None:
-        """Store facts under key; best effort (a full disk costs speed, never the run)."""
-        self._write(self._path(key), key, facts, digest=True)
+    def store(self, key: str, facts, payload: bytes | None = None) -> None:
+        """Store facts under key (`payload`: their `dumps`, when made already); best effort (a full disk costs
+        speed, never the run)."""
+        self._write(self._path(key), key, facts, digest=True, payload=payload)
 
     def alias(self, old: str, new: str, accept) -> bool:
         """Store the facts kept under `old` under `new` too, as the same bytes (so the same digest), when
@@ -165,12 +170,15 @@ class Cache:
             self.digests[key] = hashlib.sha256(payload).hexdigest()
         return value
 
-    def _write(self, path: Path, key: str, value, digest: bool = False) -> None:
+    def _write(self, path: Path, key: str, value, digest: bool = False, payload: bytes | None = None) -> None:
         try:
-            payload = dumps(value)
+            if payload is None:
+                payload = dumps(value)
             if digest:
                 self.digests[key] = hashlib.sha256(payload).hexdigest()
-            _real_folder(path.parent, create=True)  # never write through a link planted in the folder
+            if path.parent not in self._folders:
+                _real_folder(path.parent, create=True)  # never write through a link planted in the folder
+                self._folders.add(path.parent)
             _atomic_write(path, MAGIC + self._sign(key, payload) + payload)
         except (OSError, pickle.PicklingError, RecursionError):
             pass
@@ -233,9 +241,14 @@ class _Unpickler(pickle.Unpickler):
 
 def _atomic_write(path: Path, data: bytes) -> None:
     """Write to a temporary file in the same folder, then rename: readers see all of it or nothing."""
-    import tempfile  # imported here: a warm run that writes nothing never pays for it
+    temp = path.parent / f".tmp-{os.getpid()}-{next(_TEMPS)}"  # mkstemp's random names cost a third of a write
+    try:
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | getattr(os, "O_CLOEXEC", 0), 0o600)
+    except FileExistsError:  # left by a run that died under the same pid
+        import tempfile
 
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        fd, name = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        temp = Path(name)
     try:
         with os.fdopen(fd, "wb") as out:
             out.write(data)

@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from scopeplan.scanner.cache import dumps, loads
 from scopeplan.scanner.facts import FileFacts
 from scopeplan.scanner.worker import die_with, frames, limit_memory, receive, send
 
@@ -170,7 +171,8 @@ class Pool:
         self.results: list[FileFacts | None] = []
         self.done: Callable[[int], None] | None = None
         self.local = False  # workers cannot start: the rest of this round is parsed here
-        self.on_result: Callable[[int, FileFacts], None] | None = None  # told of each file's facts as they come
+        # told of each file's facts as they come, with the bytes the cache keeps of them when a worker sent them
+        self.on_result: Callable[[int, FileFacts, bytes | None], None] | None = None
         self.want = 1  # workers this round may use
 
     def start(self, count: int = 1) -> None:
@@ -272,11 +274,11 @@ class Pool:
                 self._died(worker)
                 continue
             worker.buffer += chunk
-            for index, facts in frames(worker.buffer):
+            for index, payload in frames(worker.buffer):
                 if index == READY:
                     worker.ready = True
                     continue
-                self._record(index, facts)
+                self._record(index, *_loaded(payload, self.jobs[index][1]))
                 if index in worker.pending:
                     worker.pending.remove(index)
                 worker.since = time.monotonic()
@@ -287,11 +289,11 @@ class Pool:
             if worker.pending and now - worker.since > FILE_SECONDS:
                 self._fail(worker, f"too complex to analyse: took more than {FILE_SECONDS:.0f} s")
 
-    def _record(self, index: int, facts: FileFacts) -> None:
+    def _record(self, index: int, facts: FileFacts, payload: bytes | None = None) -> None:
         if self.results[index] is None:
             self.results[index] = facts
             if self.on_result is not None:
-                self.on_result(index, facts)
+                self.on_result(index, facts, payload)
             if self.done:
                 self.done(1)
 
@@ -346,6 +348,21 @@ class Pool:
             return 0
 
 
+def _loaded(payload: bytes, relative: Path) -> tuple[FileFacts, bytes | None]:
+    """The facts a worker sent (as `cache.dumps` wrote them) and those bytes; an error row if they do not load."""
+    try:
+        facts = loads(payload)
+        if isinstance(facts, FileFacts):
+            return facts, payload
+        why = f"a {type(facts).__name__}"
+    except Exception as exc:  # a bug in scopeplan must cost one file, not the run
+        why = f"{type(exc).__name__}: {exc}"
+    from scopeplan.scanner.files import module_name
+
+    message = f"scopeplan failed on this file (its facts did not load: {why}); please report it"
+    return FileFacts(relative.as_posix(), module_name(relative)[0], error=message), None
+
+
 def _how(status: int) -> str:
     if os.WIFSIGNALED(status):
         number = os.WTERMSIG(status)
@@ -360,8 +377,8 @@ def _how(status: int) -> str:
 
 
 def _serve(parent: int, tasks: int, results: int) -> None:
-    """The worker's loop: load libcst, say so, then chunks of jobs in, one (index, FileFacts) out per
-    file, until EOF."""
+    """The worker's loop: load libcst, say so, then chunks of jobs in, one (index, facts) out per file,
+    until EOF; the facts as the cache stores them, so that the parent keeps those bytes as they are."""
     global _jobs
     die_with(parent)
     import faulthandler
@@ -381,11 +398,12 @@ def _serve(parent: int, tasks: int, results: int) -> None:
         for index, _, _ in chunk:
             facts = _work_one(index)
             try:
-                send(results, (index, facts))
+                payload = dumps(facts)
             except (RecursionError, pickle.PicklingError, MemoryError):
                 data, relative = _jobs[index]
-                send(results, (index, FileFacts(relative.as_posix(), facts.module,
-                                                error="too complex to analyse: its facts nest too deeply")))
+                payload = dumps(FileFacts(relative.as_posix(), facts.module,
+                                          error="too complex to analyse: its facts nest too deeply"))
+            send(results, (index, payload))
 
 
 def _work_one(index: int) -> FileFacts:

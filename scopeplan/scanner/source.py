@@ -28,7 +28,7 @@ def scan_source(data: bytes, relative: Path) -> FileFacts:
         return FileFacts(path, name, error=f"too complex to analyse: {why}")
     python2 = False
     try:
-        module = cst.parse_module(text)
+        module = parse_unvalidated(text)
     except cst.ParserSyntaxError as exc:
         from scopeplan.scanner.py2 import parse_python2  # only a file Python 3 rejects pays for it
 
@@ -48,6 +48,30 @@ def scan_source(data: bytes, relative: Path) -> FileFacts:
     except Exception as exc:  # a bug in scopeplan must cost one file, not the run
         return FileFacts(path, name, error=f"scopeplan failed on this file ({type(exc).__name__}: {exc}); "
                                            "please report it")
+
+
+def parse_unvalidated(text: str):
+    """`libcst.parse_module` without validating every node as it is built.
+
+    The native parser's output is valid by construction; the check each node's `__post_init__` runs is
+    for trees built by hand, and is a sixth of a parse (libcst says as much beside `CSTNode.__post_init__`).
+    Only the parse itself runs without it; where libcst no longer checks there, nothing changes.
+    """
+    import libcst as cst
+    from libcst import CSTNode
+
+    check = CSTNode.__dict__.get("__post_init__")
+    if check is None:
+        return cst.parse_module(text)
+    CSTNode.__post_init__ = _unchecked  # type: ignore[method-assign]
+    try:
+        return cst.parse_module(text)
+    finally:
+        CSTNode.__post_init__ = check  # type: ignore[method-assign]
+
+
+def _unchecked(self) -> None:
+    """A node's `__post_init__` while the parser builds it."""
 
 
 def decode(data: bytes, path: str, name: str) -> str | FileFacts:
