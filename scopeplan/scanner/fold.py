@@ -208,6 +208,7 @@ class Folder:
 
     def comprehension(self, node, record: bool) -> Expr:
         scope = self.scope
+        self.wanted.add(id(self.current))  # its loops' lines are read with the statement's calls
         before, loops = dict(scope.env), scope.loops
         comp = node.for_in
         while comp is not None:

@@ -52,12 +52,12 @@ def _block(statements, nodes: list, out: Positions, lines: list[str], wanted) ->
             smalls = stmt.body
             for small in smalls:
                 if wanted is None or id(stmt) in wanted:
-                    _calls(small, [nodes[i]], out, lines, nodes[i].lineno)
+                    _calls(small, [nodes[i]], out, lines)
                 i += 1
             out[id(stmt)] = _where(nodes[i - len(smalls)], lines)
         elif isinstance(stmt, cst.BaseSmallStatement):  # inside a one-line suite: `if x: y; z`
             if wanted is None or id(stmt) in wanted:
-                _calls(stmt, [nodes[i]], out, lines, nodes[i].lineno)
+                _calls(stmt, [nodes[i]], out, lines)
             i += 1
         else:
             _compound(stmt, nodes[i], out, lines, wanted)
@@ -105,22 +105,26 @@ def _header(stmt, node, out: Positions, lines: list[str]) -> None:
     header_cst = [getattr(stmt, f.name) for f in _fields(stmt) if f.name not in _BLOCKS]
     if isinstance(stmt, cst.Try):
         header_cst += [h.type for h in stmt.handlers if h.type is not None]
-    _calls(header_cst, header_ast, out, lines, node.lineno)
+    _calls(header_cst, header_ast, out, lines)
 
 
 def _suite(body, nodes: list, out: Positions, lines: list[str], wanted) -> None:
     _block(body.body, nodes, out, lines, wanted)
 
 
-def _calls(cst_part, ast_part: list, out: Positions, lines: list[str], line: int) -> None:
-    """Pair the calls of one statement (or header) in source order; comprehensions get the statement's line."""
+def _calls(cst_part, ast_part: list, out: Positions, lines: list[str]) -> None:
+    """Pair the calls, and the comprehensions' `for` clauses, of one statement (or header) in source order."""
     mine: list = []
+    comps: list = []
     for node in cst_part if isinstance(cst_part, list) else [cst_part]:
-        _source_order(node, mine, out, line)
-    theirs = sorted((n for part in ast_part if part is not None for n in ast.walk(part) if isinstance(n, ast.Call)),
+        _source_order(node, mine, comps)
+    nodes = [n for part in ast_part if part is not None for n in ast.walk(part)]
+    theirs = sorted((n for n in nodes if isinstance(n, ast.Call)),
                     key=lambda n: (n.lineno, n.col_offset, -(n.end_lineno or 0), -(n.end_col_offset or 0)))
     if len(mine) != len(theirs):
         raise _Mismatch
+    if comps:
+        _clauses(comps, [n for n in nodes if isinstance(n, ast.comprehension)], out, lines)
     for call, node in zip(mine, theirs):
         if _name(call.func) != _ast_name(node.func):
             raise _Mismatch
@@ -132,26 +136,38 @@ def _calls(cst_part, ast_part: list, out: Positions, lines: list[str], line: int
                     out[id(arg)] = _where(named[arg.keyword.value], lines)
 
 
-def _source_order(node, found: list, out: Positions, line: int) -> None:
+def _clauses(comps: list, theirs: list, out: Positions, lines: list[str]) -> None:
+    """A comprehension's `for` clause is where its target is (`for m in MODULES`: `m`): the stdlib ast does not
+    place the clause itself, and libcst starts it before the blanks and line break ahead of its `for`."""
+    theirs.sort(key=lambda n: (n.target.lineno, n.target.col_offset))
+    if len(comps) != len(theirs):
+        raise _Mismatch
+    for comp, clause in zip(comps, theirs):
+        if type(comp.target).__name__ != type(clause.target).__name__:
+            raise _Mismatch
+        out[id(comp)] = _where(clause.target, lines)
+
+
+def _source_order(node, found: list, comps: list) -> None:
     role = _ROLES.get(type(node))
     if role is None:
         role = _role(type(node))
     if role is _SEQUENCE:
         for item in node:
-            _source_order(item, found, out, line)
+            _source_order(item, found, comps)
         return
     if role is _OTHER:
         return
     if role is _CALL:
         found.append(node)
     elif role is _COMP_FOR:
-        out[id(node)] = (line, 1, line)
+        comps.append(node)
     if role is _IF_EXP:  # `body if test else orelse`: fields are listed test first
         children = (node.body, node.test, node.orelse)
     else:
         children = [getattr(node, name) for name in _content(type(node))]
     for child in children:
-        _source_order(child, found, out, line)
+        _source_order(child, found, comps)
 
 
 _SEQUENCE, _OTHER, _CALL, _COMP_FOR, _IF_EXP, _NODE = range(6)

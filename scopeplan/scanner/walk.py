@@ -398,4 +398,8 @@ def _positions(module: cst.Module, text: str, walker: _Walker) -> dict[int, tupl
     if found is not None and all(n in found for n in needed):
         return found
     ranges = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
-    return {id(node): (r.start.line, r.start.column + 1, r.end.line) for node, r in ranges.items()}
+    out = {id(node): (r.start.line, r.start.column + 1, r.end.line) for node, r in ranges.items()}
+    for node in ranges:
+        if isinstance(node, cst.CompFor):  # a comprehension's clause is where its target is, as positions.py says
+            out[id(node)] = out[id(node.target)]
+    return out
