@@ -316,6 +316,8 @@ class _Run:
             todo.append(source)
         if not todo:
             return
+        if len(todo) > 1:  # the prefilter's rounds are small and often many: a second worker helps the next ones
+            self.pool.start(2)
         self.progress.add(len(todo))
         stored: set[int] = set()
 

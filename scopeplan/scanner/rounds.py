@@ -25,7 +25,6 @@ def select(run, readable: list, keep: tuple[str, ...]) -> None:
     pending = [s for s in readable if not s.summary.seed and s.summary.refs]
     while chosen:
         chosen = [t for s in chosen for t in by_module[s.module]]  # files sharing a module name go together
-        run.pool.start(2)  # the rounds to come are small and often many: a second worker loads libcst meanwhile
         run.parse(chosen)
         for s in chosen:
             producers.add(s.facts, s.summary.refs)
