@@ -208,7 +208,10 @@ class _Begun:
         resolved = root.resolve()  # the package the root is names its modules, even with its __init__.py left out
         self.package = f"package\0{root_package(resolved if resolved.is_dir() else resolved.parent)}\0"
         before = _with(self.vouched(), self.package)
-        if before is None:
+        if before is None:  # a file changed: it will likely be parsed, so a worker loads libcst meanwhile
+            from scopeplan.scanner.parallel import early
+
+            early(conf.workers or 0)
             return
         pointer = cache.load_value(name, before, ())
         if isinstance(pointer, tuple) and len(pointer) == 2 and pointer[0] == before and isinstance(pointer[1], str):
