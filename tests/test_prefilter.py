@@ -206,6 +206,39 @@ def test_prefilter_skips_files_that_cannot_matter(tmp_path, monkeypatch):
     assert "src/shop/jobs/nightly.py" in parsed
 
 
+def test_keyword_and_attribute_names_are_not_followed_as_modules(tmp_path, monkeypatch):
+    """`timeout=` on its own line and `self.session` name no module: a module whose name ends so is not parsed
+    (the resolver looks names up by their tail, so either would have reached `vendor/http/timeout.py`)."""
+    files = {
+        "app/crm.py": f"""\
+            import requests
+
+            class Client:
+                def __init__(self):
+                    self.session = requests.Session()
+
+                def leads(self):
+                    return self.session.get(
+                        "{H}/crm/v2/Leads",
+                        timeout=10,
+                    )
+            """,
+        "vendor/http/timeout.py": "DEFAULT = 3\n",
+        "vendor/http/session.py": "class Session:\n    pass\n",
+    }
+    root = build(tmp_path, files)
+    parsed: list[str] = []
+    real = parallel.parse_all
+
+    def spy(jobs, workers=0, done=None):
+        parsed.extend(str(relative.as_posix()) for _, relative in jobs)
+        return real(jobs, workers, done)
+
+    monkeypatch.setattr(parallel, "parse_all", spy)
+    scan(root, use_cache=False)
+    assert parsed == ["app/crm.py"]
+
+
 def test_a_tree_without_zoho_parses_nothing(tmp_path, monkeypatch):
     noise = {k: v for k, v in TRICKY.items() if k.startswith("src/noise/")}
     root = build(tmp_path, noise)

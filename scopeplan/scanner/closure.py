@@ -18,11 +18,13 @@ if TYPE_CHECKING:
 _SKIP_FIELDS = {
     "Lit": {"text"}, "Unknown": {"name", "origin"}, "SelfAttr": {"name"}, "Attr": {"name"},
     "Param": {"name"}, "Format": {"style"}, "Strip": {"chars", "side"}, "Loop": {"kind"},
-    "Invoke": {"function", "hints"}, "FunctionFacts": {"qualname"}, "ClassFacts": {"qualname", "methods"},
-    "Result": {"name"}, "Guard": {"op"}, "FileFacts": {"path", "module", "error", "problems"},
+    "Invoke": {"function", "hints", "keyword_lines"}, "FunctionFacts": {"qualname"},
+    "ClassFacts": {"qualname", "methods"}, "Result": {"name"}, "Guard": {"op"},
+    "FileFacts": {"path", "module", "error", "problems", "signs"},
 }
-_PAIRS = {("Dict", "items"), ("Format", "kwargs"), ("Invoke", "kwargs"), ("Result", "kwargs"),
-          ("ClassFacts", "attrs"), ("ClassFacts", "instance"), ("FileFacts", "symbols")}
+# `state` pairs are `self.X` names with their values: `self.session`'s name is no global name
+_PAIRS = {("Dict", "items"), ("Format", "kwargs"), ("Invoke", "kwargs"), ("Result", "kwargs"), ("Invoke", "state"),
+          ("Result", "state"), ("ClassFacts", "attrs"), ("ClassFacts", "instance"), ("FileFacts", "symbols")}
 _PLANS: dict[type, tuple[tuple[str, int], ...] | None] = {}
 _FOLLOW, _DATA, _NAMED = 0, 1, 2
 _SCALARS = (int, float, bool, type(None), bytes)
