@@ -139,7 +139,8 @@ def plan(root: Path, conf: Config, only: str | None, spec: str,
     from scopeplan.selection import scan_options
 
     cache, name = begun.cache, begun.name
-    meanwhile(_preload)
+    ready: list[Catalogue] = []
+    meanwhile(lambda: _preload(spec, ready))
     try:
         facts = scan(root, begun.found, **scan_options(conf))
     finally:
@@ -152,16 +153,20 @@ def plan(root: Path, conf: Config, only: str | None, spec: str,
         if after is not None:
             cache.store_value(name, after, (after, made_of))
         return kept
-    result = build(begun.part[1], (begun.found, begun.tests), facts)
+    result = build(begun.part[1] or (ready[0] if ready else None), (begun.found, begun.tests), facts)
     kept = Kept(result, None, result.complete, {}, lambda kept: begun.save(kept, after, made_of))
     begun.save(kept, after, made_of)
     return kept
 
 
-def _preload() -> None:
-    """Import what building a plan needs, while the parse workers work: an import has no other effect."""
-    import scopeplan.catalogue  # noqa: F401
+def _preload(spec: str, ready: list[Catalogue]) -> None:
+    """Import what building a plan needs, and load the bundled catalogue, while the parse workers work:
+    neither has any other effect (a file or live catalogue is loaded where its errors are reported)."""
+    import scopeplan.catalogue
     import scopeplan.plan  # noqa: F401
+
+    if spec == "bundled":
+        ready.append(scopeplan.catalogue.load(spec))
 
 
 def warm(root: Path, conf: Config, only: str | None, spec: str) -> Kept | None:
