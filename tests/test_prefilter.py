@@ -189,8 +189,8 @@ def test_tricky_tree_plan_equal_with_and_without_prefilter(tmp_path, bundled, mo
     assert "src/shop/hinted.py" in {p["file"] for p in report["problems"]}  # an unknown hint: the file was analysed
 
 
-def test_prefilter_skips_files_that_cannot_matter(tmp_path, monkeypatch):
-    root = build(tmp_path)
+def parsed_files(monkeypatch) -> list[str]:
+    """The paths every later scan hands to the parse workers, in order."""
     parsed: list[str] = []
     real = parallel.parse_all
 
@@ -199,6 +199,12 @@ def test_prefilter_skips_files_that_cannot_matter(tmp_path, monkeypatch):
         return real(jobs, workers, done)
 
     monkeypatch.setattr(parallel, "parse_all", spy)
+    return parsed
+
+
+def test_prefilter_skips_files_that_cannot_matter(tmp_path, monkeypatch):
+    root = build(tmp_path)
+    parsed = parsed_files(monkeypatch)
     facts = scan(root, use_cache=False)
     assert len(facts) == len(TRICKY)
     noise = {name for name in TRICKY if name.startswith("src/noise/")}
@@ -227,14 +233,7 @@ def test_keyword_and_attribute_names_are_not_followed_as_modules(tmp_path, monke
         "vendor/http/session.py": "class Session:\n    pass\n",
     }
     root = build(tmp_path, files)
-    parsed: list[str] = []
-    real = parallel.parse_all
-
-    def spy(jobs, workers=0, done=None):
-        parsed.extend(str(relative.as_posix()) for _, relative in jobs)
-        return real(jobs, workers, done)
-
-    monkeypatch.setattr(parallel, "parse_all", spy)
+    parsed = parsed_files(monkeypatch)
     scan(root, use_cache=False)
     assert parsed == ["app/crm.py"]
 
