@@ -26,9 +26,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from scopeplan.scanner.cache import dumps, loads
+from scopeplan.scanner.cache import dumps
 from scopeplan.scanner.facts import FileFacts
-from scopeplan.scanner.worker import die_with, frames, limit_memory, receive, send
+from scopeplan.scanner.worker import die_with, facts_of, frames, limit_memory, receive, send
 
 Job = tuple[bytes, Path]  # a file's bytes and its path relative to the root
 
@@ -278,7 +278,7 @@ class Pool:
                 if index == READY:
                     worker.ready = True
                     continue
-                self._record(index, *_loaded(payload, self.jobs[index][1]))
+                self._record(index, *facts_of(payload, self.jobs[index][1]))
                 if index in worker.pending:
                     worker.pending.remove(index)
                 worker.since = time.monotonic()
@@ -346,21 +346,6 @@ class Pool:
             return os.waitpid(worker.pid, 0)[1]
         except ChildProcessError:
             return 0
-
-
-def _loaded(payload: bytes, relative: Path) -> tuple[FileFacts, bytes | None]:
-    """The facts a worker sent (as `cache.dumps` wrote them) and those bytes; an error row if they do not load."""
-    try:
-        facts = loads(payload)
-        if isinstance(facts, FileFacts):
-            return facts, payload
-        why = f"a {type(facts).__name__}"
-    except Exception as exc:  # a bug in scopeplan must cost one file, not the run
-        why = f"{type(exc).__name__}: {exc}"
-    from scopeplan.scanner.files import module_name
-
-    message = f"scopeplan failed on this file (its facts did not load: {why}); please report it"
-    return FileFacts(relative.as_posix(), module_name(relative)[0], error=message), None
 
 
 def _how(status: int) -> str:

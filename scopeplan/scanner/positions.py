@@ -27,6 +27,22 @@ class _Mismatch(Exception):
     """The two trees disagree: use PositionProvider for this file."""
 
 
+def of(module: cst.Module, text: str, wanted: set[int], needed: list) -> Positions:
+    """Positions of the `needed` nodes (and more): from the stdlib ast when it locates every one of them, else
+    from libcst's PositionProvider (which renders the module again)."""
+    found = locate(module, text, wanted)
+    if found is not None and all(id(node) in found for node in needed):
+        return found
+    from libcst.metadata import MetadataWrapper, PositionProvider
+
+    ranges = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    out = {id(node): (r.start.line, r.start.column + 1, r.end.line) for node, r in ranges.items()}
+    for node in ranges:
+        if isinstance(node, cst.CompFor):  # a comprehension's clause is where its target is, as `_clauses` says
+            out[id(node)] = out[id(node.target)]
+    return out
+
+
 def locate(module: cst.Module, text: str, wanted: set[int] | None = None) -> Positions | None:
     """Positions of every statement, and of the calls and loops in the `wanted` statements (ids; None: all).
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import replace
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
 
 from scopeplan.scanner import hints, positions
 from scopeplan.scanner.facts import ClassFacts, FileFacts, FunctionFacts, Invoke, Loop
@@ -22,7 +21,8 @@ def walk(module: cst.Module, path: str, name: str, text: str, package: bool = Fa
     walker = _Walker(module, name, package)
     walker.modulebody_of(module.body)
     lines = [line.rstrip("\r") for line in text.split("\n")]  # numbered as Python numbers them
-    where = _positions(module, text, walker) if walker.pending or walker.functions else {}
+    needed = [*walker.calls, *walker.line_nodes]
+    where = positions.of(module, text, walker.wanted, needed) if walker.pending or walker.functions else {}
 
     def line_of(index: int) -> int:
         return where.get(id(walker.line_nodes[index]), (0, 0, 0))[0]
@@ -389,17 +389,3 @@ class _Walker(Folder):
                 self.statement(child) if isinstance(child, cst.BaseStatement) else self.small(child)
             else:
                 self.generic(child)
-
-
-def _positions(module: cst.Module, text: str, walker: _Walker) -> dict[int, tuple[int, int, int]]:
-    """Node positions from the stdlib ast (cheap), else from libcst's PositionProvider (re-renders the file)."""
-    found = positions.locate(module, text, walker.wanted)
-    needed = [id(node) for node in walker.calls] + [id(node) for node in walker.line_nodes]
-    if found is not None and all(n in found for n in needed):
-        return found
-    ranges = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
-    out = {id(node): (r.start.line, r.start.column + 1, r.end.line) for node, r in ranges.items()}
-    for node in ranges:
-        if isinstance(node, cst.CompFor):  # a comprehension's clause is where its target is, as positions.py says
-            out[id(node)] = out[id(node.target)]
-    return out

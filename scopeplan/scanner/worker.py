@@ -1,4 +1,5 @@
-"""The plumbing of one forked parse worker: length-prefixed pickles on pipes, and the process's own limits."""
+"""The plumbing of one forked parse worker: length-prefixed pickles on pipes, the facts it sends back, and the
+process's own limits."""
 
 from __future__ import annotations
 
@@ -7,6 +8,11 @@ import pickle
 import signal
 import struct
 import sys
+from pathlib import Path
+
+from scopeplan.scanner.cache import loads
+from scopeplan.scanner.facts import FileFacts
+from scopeplan.scanner.files import module_name
 
 HEADER = struct.Struct("<Q")
 WORKER_MEMORY = 768 * 2**20  # address space a worker may add to what it has once libcst is loaded
@@ -48,6 +54,19 @@ def _read_exactly(fd: int, size: int) -> bytes | None:
             return None
         out += chunk
     return bytes(out)
+
+
+def facts_of(payload: bytes, relative: Path) -> tuple[FileFacts, bytes | None]:
+    """The facts a worker sent (as `cache.dumps` wrote them) and those bytes; an error row if they do not load."""
+    try:
+        facts = loads(payload)
+        if isinstance(facts, FileFacts):
+            return facts, payload
+        why = f"a {type(facts).__name__}"
+    except Exception as exc:  # a bug in scopeplan must cost one file, not the run
+        why = f"{type(exc).__name__}: {exc}"
+    message = f"scopeplan failed on this file (its facts did not load: {why}); please report it"
+    return FileFacts(relative.as_posix(), module_name(relative)[0], error=message), None
 
 
 def die_with(parent: int) -> None:
