@@ -39,3 +39,14 @@ def test_nodes_built_afterwards_are_checked_again(text):
         pass
     with pytest.raises(cst.CSTValidationError):
         cst.Name("")
+
+
+def test_parses_in_threads_leave_the_checks_on():
+    from concurrent.futures import ThreadPoolExecutor
+
+    text = "\n".join(f"def f{i}(a, b=[x for x in y]):\n    return g(a)[b]" for i in range(200)) + "\n"
+    with ThreadPoolExecutor(4) as pool:
+        trees = list(pool.map(parse_unvalidated, [text] * 16))
+    assert all(tree.code == text for tree in trees)
+    with pytest.raises(cst.CSTValidationError):
+        cst.Name("")

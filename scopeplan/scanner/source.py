@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import threading
 import tokenize
 from dataclasses import replace
 from pathlib import Path
@@ -55,19 +56,29 @@ def parse_unvalidated(text: str):
 
     The native parser's output is valid by construction; the check each node's `__post_init__` runs is
     for trees built by hand, and is a sixth of a parse (libcst says as much beside `CSTNode.__post_init__`).
-    Only the parse itself runs without it; where libcst no longer checks there, nothing changes.
+    Only while a parse runs (in any thread) is it off; where libcst no longer checks there, nothing changes.
     """
     import libcst as cst
-    from libcst import CSTNode
 
-    check = CSTNode.__dict__.get("__post_init__")
-    if check is None:
-        return cst.parse_module(text)
-    CSTNode.__post_init__ = _unchecked  # type: ignore[method-assign]
+    global _parsing, _check
+    with _checks:
+        if not _parsing:
+            _check = cst.CSTNode.__dict__.get("__post_init__")
+            if _check is not None:
+                cst.CSTNode.__post_init__ = _unchecked  # type: ignore[method-assign]
+        _parsing += 1
     try:
         return cst.parse_module(text)
     finally:
-        CSTNode.__post_init__ = check  # type: ignore[method-assign]
+        with _checks:
+            _parsing -= 1
+            if not _parsing and _check is not None:
+                cst.CSTNode.__post_init__ = _check  # type: ignore[method-assign]
+
+
+_checks = threading.Lock()  # guards the two below
+_parsing = 0  # parses running now
+_check = None  # libcst's own __post_init__, while they run
 
 
 def _unchecked(self) -> None:
