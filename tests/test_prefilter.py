@@ -212,6 +212,25 @@ def test_prefilter_skips_files_that_cannot_matter(tmp_path, monkeypatch):
     assert "src/shop/jobs/nightly.py" in parsed
 
 
+def test_reexports_plan_equal_with_and_without_prefilter(tmp_path, bundled, monkeypatch):
+    """Names a package's `__init__.py` imports, used under another name, from files that name no Zoho."""
+    from test_scanner import CLIENT
+
+    root = build(tmp_path, {
+        "vendor/crm/client.py": CLIENT,
+        "vendor/crm/__init__.py": "from .client import (\n    Client,  # the one to use\n    fetch,\n)\n"
+                                  "from vendor.crm.client import BASE as API\n",
+        "vendor/__init__.py": "from .crm import fetch as get, Client as Api\n",
+        "app/jobs.py": 'from vendor import get\n\ndef deals():\n    return get("Deals")\n',
+        "app/one.py": 'import requests\nimport vendor.crm as remote\n\ndef f():\n    return requests.get(remote.API + "/Tasks")\n',
+        "app/two.py": 'from vendor import Api\n\ndef f():\n    return Api().get("Leads")\n',
+    })
+    full = render(root, bundled, monkeypatch, prefilter=False, use_cache=False)
+    assert render(root, bundled, monkeypatch, prefilter=True, use_cache=False) == full
+    sites = {(s["file"], s["path"]) for s in __import__("json").loads(full)["call_sites"]}
+    assert {("app/jobs.py", "/crm/v2/Deals"), ("app/one.py", "/crm/v2/Tasks"), ("app/two.py", "/crm/v2/Leads")} <= sites
+
+
 def test_keyword_and_attribute_names_are_not_followed_as_modules(tmp_path, monkeypatch):
     """`timeout=` on its own line and `self.session` name no module: a module whose name ends so is not parsed
     (the resolver looks names up by their tail, so either would have reached `vendor/http/timeout.py`)."""

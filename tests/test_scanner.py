@@ -206,6 +206,51 @@ def test_constants_from_another_module(project):
                             ("POST", "/crm/v2/Deals", "matched", ("ZohoCRM.modules.deals.CREATE",))]
 
 
+CLIENT = f"""import requests
+
+BASE = "{H}/crm/v2"
+
+
+def fetch(module):
+    return requests.get(f"{{BASE}}/{{module}}")
+
+
+class Client:
+    def get(self, module):
+        return fetch(module)
+"""
+
+# A package's `__init__.py` that imports names from its modules offers them as its own (`from crm import fetch`).
+REEXPORTS = [
+    ("function", {"crm/__init__.py": "from .client import fetch\n",
+                  "app.py": 'from crm import fetch\n\ndef sync():\n    return fetch("Deals")\n'},
+     [("GET", "/crm/v2/Deals", "matched", ("ZohoCRM.modules.deals.READ",))]),
+    ("constant", {"crm/__init__.py": "from crm.client import BASE as API\n",
+                  "app.py": 'import requests\nimport crm\n\ndef sync():\n    return requests.get(crm.API + "/Deals")\n'},
+     [("GET", "/crm/v2/Deals", "matched", ("ZohoCRM.modules.deals.READ",))]),
+    ("class-from-a-parenthesised-list", {
+        "crm/__init__.py": "from .client import (\n    Client,  # the one to use\n    fetch,\n)\n",
+        "app.py": "from crm import Client\n\ndef sync():\n    return Client().get('Leads')\n"},
+     [("GET", "/crm/v2/Leads", "matched", (LEADS,))]),
+    ("through-two-packages", {
+        "crm/__init__.py": "from .client import fetch\n", "app/__init__.py": "from crm import fetch as get\n",
+        "app/jobs.py": 'from app import get\n\ndef sync():\n    return get("Deals")\n'},
+     [("GET", "/crm/v2/Deals", "matched", ("ZohoCRM.modules.deals.READ",))]),
+]
+
+
+@pytest.mark.parametrize("files, expected", [c[1:] for c in REEXPORTS], ids=[c[0] for c in REEXPORTS])
+def test_names_a_package_imports_are_its_own(project, files, expected):
+    assert [r for r in rows(project({"crm/client.py": CLIENT, **files})) if r[2] == "matched"] == expected
+
+
+def test_a_later_assignment_hides_an_imported_name(project):
+    found = rows(project({"crm/client.py": CLIENT,
+                          "crm/__init__.py": 'from .client import BASE\nBASE = "https://example.com/api"\n',
+                          "app.py": 'import requests\nimport crm\n\ndef f():\n    requests.get(crm.BASE + "/Deals")\n'}))
+    assert [r for r in found if r[1].endswith("/Deals")] == []
+
+
 def test_site_location_is_the_call_start(project):
     result = project({"app/mod.py": f'import requests\n\ndef f():\n    x = 1\n    return requests.get(\n        "{H}/crm/v2/Leads")\n'})
     loc = result.resolutions[0].site.location

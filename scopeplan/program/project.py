@@ -38,6 +38,7 @@ class Project(Evaluator):
         self.files = [f for f in files if f.error is None]
         self.modules = {f.module: f for f in self.files}
         self.symbols = {f.module: dict(f.symbols) for f in self.files}
+        self.imported = {f.module: dict(f.imports) for f in self.files if f.imports}  # re-exports, by module
         self.classes: dict[str, ClassFacts] = {c.qualname: c for f in self.files for c in f.classes}
         self.functions: dict[str, FunctionFacts] = {fn.qualname: fn for f in self.files for fn in f.functions}
         self._suffix: dict[str, str | None] = {}
@@ -96,6 +97,9 @@ class Project(Evaluator):
         symbols = self.symbols.get(module, {})
         if name in symbols:
             return self.evaluate(symbols[name], EMPTY, depth + 1)
+        bound = self.imported.get(module, {}).get(name)
+        if bound is not None:  # `from .client import fetch` in `crm/__init__.py`: `crm.fetch` is that function
+            return self.evaluate(bound, EMPTY, depth + 1)
         inner = self.module(dotted)
         if inner:
             return [Module(inner)]

@@ -24,7 +24,8 @@ _SKIP_FIELDS = {
 }
 # `state` pairs are `self.X` names with their values: `self.session`'s name is no global name
 _PAIRS = {("Dict", "items"), ("Format", "kwargs"), ("Invoke", "kwargs"), ("Result", "kwargs"), ("Invoke", "state"),
-          ("Result", "state"), ("ClassFacts", "attrs"), ("ClassFacts", "instance"), ("FileFacts", "symbols")}
+          ("Result", "state"), ("ClassFacts", "attrs"), ("ClassFacts", "instance"), ("FileFacts", "symbols"),
+          ("FileFacts", "imports")}
 _PLANS: dict[type, tuple[tuple[str, int], ...] | None] = {}
 _FOLLOW, _DATA, _NAMED = 0, 1, 2
 _SCALARS = (int, float, bool, type(None), bytes)
@@ -73,7 +74,8 @@ def references(value, refs: set[str], strings: set[str]) -> None:
                 strings.add(v)
 
 
-_KNOWN = {"path", "module", "symbols", "classes", "functions", "invokes", "error", "problems"}
+_KNOWN = {"path", "module", "symbols", "imports", "classes", "functions", "invokes", "error", "problems", "signs",
+          "python2"}
 
 
 def _callee_name(callee) -> str | None:
@@ -91,7 +93,7 @@ def members_of(facts) -> dict[str, list]:
     out: dict[str, list] = defaultdict(list)
     module = facts.module
     prefix = len(module) + 1
-    for name, value in facts.symbols:
+    for name, value in (*facts.symbols, *facts.imports):  # a name the module imports is one of its members too
         out[name].append(value)
     for cls in facts.classes:
         out[cls.qualname[prefix:].split(".")[0]].append(cls)

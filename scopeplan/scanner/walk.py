@@ -46,6 +46,8 @@ def walk(module: cst.Module, path: str, name: str, text: str, package: bool = Fa
         path=path,
         module=name,
         symbols=tuple(sorted(walker.module_env.items())),
+        imports=tuple(sorted((local, Glob(dotted)) for local, dotted in walker.exported.items()
+                             if local not in walker.module_env)),
         classes=tuple(walker.classes),
         functions=functions,
         invokes=tuple(invokes),
@@ -78,6 +80,7 @@ class _Walker(Folder):
         self.name = name
         self.package = name if package else name.rpartition(".")[0]
         self.imports: dict[str, str] = {}
+        self.exported: dict[str, str] = {}  # the imports at module level, which other modules may import again
         self.star_imports: list[str] = []
         self.module_names: set[str] = set()
         self.module_env: dict[str, Expr] = {}
@@ -96,6 +99,7 @@ class _Walker(Folder):
     def modulebody_of(self, body) -> None:
         for stmt in body:  # names defined anywhere at top level resolve as module globals
             self._declare(stmt)
+        self.exported = dict(self.imports)  # what the module's own imports bind: `from .client import Client`
         self.block(body)
 
     def _declare(self, stmt) -> None:
