@@ -54,6 +54,7 @@ class Project(Evaluator):
         self._named: dict[str, list[str]] | None = None  # method name -> the classes defining it
         self._by_names: dict[str, list[Target]] = {}  # method name -> what a call of it on an untyped object reaches
         self._mro: dict[str, list[ClassFacts]] = {}
+        self._method_prefix: dict[str, str] = {}  # class -> "module:Class." its methods are named by ("": none)
         self._subclasses: dict[str, list[str]] | None = None  # class -> its project subclasses
 
     def module(self, name: str) -> str | None:
@@ -279,11 +280,11 @@ class Project(Evaluator):
         return dict(index)
 
     def _method(self, cls: str, name: str) -> FunctionFacts | None:
-        for module in _prefixes(cls):
-            if module in self.modules:
-                local = cls[len(module) + 1:]
-                return self.functions.get(f"{module}:{local}.{name}")
-        return None
+        prefix = self._method_prefix.get(cls)
+        if prefix is None:
+            module = next((m for m in _prefixes(cls) if m in self.modules), None)
+            prefix = self._method_prefix[cls] = "" if module is None else f"{module}:{cls[len(module) + 1:]}."
+        return self.functions.get(prefix + name) if prefix else None
 
     # -- calls between project functions --------------------------------------------------------------
 

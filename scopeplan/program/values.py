@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Union
+from typing import Any, Union
 
 from scopeplan.program.strings import Text
 from scopeplan.scanner.facts import ClassFacts, FunctionFacts
@@ -23,13 +23,15 @@ class Ctx:
     """Values bound to parameters when following a call, and the class `self` stands for.
 
     Two contexts are equal when they bind the same expressions (by identity: they come from the facts)
-    in equal contexts; the hash is computed once, as contexts nest and serve as memo keys.
+    in equal contexts; the hash is computed once, as contexts nest and serve as memo keys. A context found
+    equal to another keeps it as its representative, so that the next comparison of either (as a memo key,
+    or nested in another context) is one identity test instead of a walk down both.
     """
 
     bindings: tuple[Binding, ...] = ()
     self_cls: str | None = None
     state: tuple[Binding, ...] = ()  # `self.X` as the calling method set it: ((class, attribute), value)
-    lookup: dict[str, int] = field(default_factory=dict, compare=False, hash=False)
+    lookup: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)  # "hash", "same"
 
     def __hash__(self) -> int:
         cached = self.lookup.get("hash")
@@ -44,7 +46,13 @@ class Ctx:
             return True
         if not isinstance(other, Ctx) or hash(self) != hash(other) or self.self_cls != other.self_cls:
             return False
-        return _same(self.bindings, other.bindings) and _same(self.state, other.state)
+        mine, theirs = self.lookup.get("same", self), other.lookup.get("same", other)
+        if mine is theirs:
+            return True
+        if not (_same(self.bindings, other.bindings) and _same(self.state, other.state)):
+            return False
+        theirs.lookup["same"] = other.lookup["same"] = mine  # equality is transitive: one representative
+        return True
 
     def attribute(self, name: str) -> tuple[Expr, Ctx] | None:
         """What the calling method last set `self.name` to, if it did."""
