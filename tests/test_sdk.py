@@ -215,3 +215,30 @@ def test_note_parent_module(project, bundled, source, expected):
         assert "ZohoCRM.modules.{module}." in written[0].reason
     for scope in expected[1]:  # what is certain is in the scope set, matched or not
         assert scope in result.scope_names
+
+
+VENDORED = {  # the SDK's sources inside the scanned tree, as `pip install --target` or a vendored copy leaves them
+    "libs/zohocrmsdk/__init__.py": "",
+    "libs/zohocrmsdk/src/com/zoho/crm/api/record/__init__.py":
+        "from .record_operations import RecordOperations, GetRecordsParam\n",
+    "libs/zohocrmsdk/src/com/zoho/crm/api/record/record_operations.py": (
+        "class RecordOperations(object):\n    def __init__(self, module_api_name):\n"
+        "        self.__module_api_name = module_api_name\n\n"
+        "    def get_records(self, param_instance=None, header_instance=None):\n        return None\n\n"
+        "    def delete_record(self, id, param_instance=None, header_instance=None):\n        return None\n\n\n"
+        "class GetRecordsParam(object):\n    pass\n"),
+}
+
+
+def test_an_sdk_scanned_with_the_project_is_still_the_sdk(project, bundled, tmp_path):
+    """Its classes resolve to the project's copy; they are read as the SDK's, as if installed."""
+    app = {"libs/app.py": REC + 'def leads():\n    return RecordOperations("Leads").get_records()\n'
+                                'def drop(i):\n    return RecordOperations(module_api_name="Deals").delete_record(i)\n'}
+    expected = call(3, "GET", "/crm/v8/Leads") + meta(3) + call(5, "DELETE", "/crm/v8/Deals/{i}") + meta(5)
+    assert sites(project({**VENDORED, **app}, bundled)) == sorted(expected)
+
+
+def test_a_class_of_that_name_elsewhere_in_the_project_is_not_the_sdk(project, bundled):
+    own = {"libs/mylib/record.py": VENDORED["libs/zohocrmsdk/src/com/zoho/crm/api/record/record_operations.py"],
+           "libs/app.py": 'from mylib.record import RecordOperations\nRecordOperations("Leads").get_records()\n'}
+    assert sites(project(own, bundled)) == []

@@ -10,6 +10,8 @@ through that root, the newest (highest API version) on a tie. A package fits a c
 and the method, they take the arguments given, and every placeholder of the path gets one: that is how
 `RecordOperations().get_record(3, "Leads")` (5.0) differs from `RecordOperations("Leads").get_record(3)` (8.0).
 A call the chosen package does not fit takes the newest package that fits it, else the newest that has it.
+An SDK whose sources are scanned with the project (installed with `pip install --target`, vendored) is read
+the same way: its classes are the project's, named from the SDK's import root on (`_vendored`).
 
 The calls the SDK makes on its own are added with `implicit=True`: metadata before a record-ish method
 (facts §1.5), and the current user and org when a token is generated in 6.0 to 8.0 (at
@@ -33,7 +35,8 @@ from typing import Any
 from scopeplan.model import CallSite, Hole, Location, TraceStep, Url
 from scopeplan.scanner.facts import FileFacts, Invoke
 from scopeplan.scanner.ir import Attr, Expr, Glob, Param, Unknown
-from scopeplan.program.project import EMPTY, Ctx, External, ExternalInstance, Project, Text, Value, method_name
+from scopeplan.program.project import (
+    EMPTY, ClassRef, Ctx, External, ExternalInstance, Instance, Project, Text, Value, method_name)
 
 # The SDK's Constants.DEFAULT_MODULE_NAME_VS_API_NAME (util/constants.py; facts §1.5). Before a request that
 # prefetches metadata, Utility.set_handler_api_path rewrites path segments to this casing.
@@ -175,7 +178,7 @@ def sdk_calls(project: Project, invoke: Invoke, ctx: Ctx = EMPTY) -> list[SdkCal
     else:
         return []
     out = []
-    for value in receivers:
+    for value in map(_vendored, receivers):
         if not isinstance(value, (ExternalInstance, External)):
             continue
         found = _sdk_class(value.name)
@@ -187,6 +190,34 @@ def sdk_calls(project: Project, invoke: Invoke, ctx: Ctx = EMPTY) -> list[SdkCal
         elif isinstance(value, ExternalInstance):  # an instance the code constructed: `RecordOperations("Leads")`
             out.append(SdkCall(*found, method, value, invoke.args, invoke.kwargs))
     return out
+
+
+def _vendored(value: Value) -> Value:
+    """The SDK when its sources are scanned with the project (`pip install --target libs`, a vendored copy): its
+    classes and their instances are read as the imported ones are (by their name from the SDK's import root
+    on: `libs.zohocrmsdk.src...` is `zohocrmsdk.src...`), the constructor's bound arguments as its keywords."""
+    if not isinstance(value, (ClassRef, Instance)):
+        return value
+    name = _sdk_name(value.facts.qualname)
+    if name is None:
+        return value
+    if isinstance(value, ClassRef):
+        return External(name)
+    given = [(param, bound) for (function, param), bound in value.ctx.bindings if function.endswith(".__init__")]
+    where = {id(ctx): ctx for _, (_, ctx) in given}
+    if len(where) > 1:  # arguments from two calls: not the one construction the SDK's table reads
+        return value
+    return ExternalInstance(name, (), tuple((param, expr) for param, (expr, _) in given), next(iter(where.values()), EMPTY))
+
+
+def _sdk_name(qualname: str) -> str | None:
+    """A project class's name as the SDK's, when its module path runs through an SDK operations module."""
+    parts = qualname.split(".")
+    for i, part in enumerate(parts[:-1]):
+        if _newest_first(part):
+            name = ".".join(parts[i:])
+            return name if _sdk_class(name) is not None else None
+    return None
 
 
 def is_sdk_call(project: Project, invoke: Invoke) -> bool:
