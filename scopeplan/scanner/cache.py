@@ -20,7 +20,6 @@ import hashlib
 import hmac
 import importlib.util
 import io
-import itertools
 import os
 import pickle
 import stat
@@ -36,8 +35,6 @@ TAG = (b"Signature: 8a477f597d28d172789f06886806bc55\n"
        b"# This folder is scopeplan's cache; see https://bford.info/cachedir/\n")
 MAX_ENTRY_BYTES = 256_000_000  # a cache file larger than this was not written by scopeplan
 _SCANNER = Path(__file__).resolve().parent
-_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
-_TEMPS = itertools.count()  # this process's temporary file names
 _ALLOWED = ("scopeplan.scanner.facts", "scopeplan.scanner.ir", "scopeplan.scanner.prefilter")
 
 
@@ -110,26 +107,14 @@ class Cache:
     def alias(self, old: str, new: str, accept) -> bool:
         """Store the facts kept under `old` under `new` too, as the same bytes (so the same digest), when
         `accept(facts)` says they hold for `new`; False when there are none or they are not accepted."""
-        blob = read_regular(self._path(old), MAX_ENTRY_BYTES)
-        if blob is None or not blob.startswith(MAGIC):
-            return False
-        head = len(MAGIC)
-        sign, payload = blob[head:head + 32], blob[head + 32:]
-        if not hmac.compare_digest(sign, self._sign(old, payload)):
+        payload = self._payload(self._path(old), old)
+        if payload is None:
             return False
         try:
             facts = loads(payload)
         except Exception:  # as in _read: a signed entry that does not load is rebuilt
             return False
-        if not accept(facts):
-            return False
-        try:
-            _real_folder(self._path(new).parent, create=True)  # never write through a link planted in the folder
-            _atomic_write(self._path(new), MAGIC + self._sign(new, payload) + payload)
-        except OSError:
-            return False
-        self.digests[new] = hashlib.sha256(payload).hexdigest()
-        return True
+        return accept(facts) and self._write(self._path(new), new, None, digest=True, payload=payload)
 
     def has_manifest(self) -> bool:
         """Whether a run left a manifest here (not whether it is valid: `manifest` says)."""
@@ -155,12 +140,8 @@ class Cache:
         return self.folder / "facts" / key[:2] / key
 
     def _read(self, path: Path, key: str, allowed: tuple[str, ...] = _ALLOWED, digest: bool = False):
-        blob = read_regular(path, MAX_ENTRY_BYTES)
-        if blob is None:
-            return None
-        head = len(MAGIC)
-        sign, payload = blob[head:head + 32], blob[head + 32:]
-        if not blob.startswith(MAGIC) or not hmac.compare_digest(sign, self._sign(key, payload)):
+        payload = self._payload(path, key)
+        if payload is None:
             return None
         try:
             value = loads(payload, allowed)
@@ -170,7 +151,17 @@ class Cache:
             self.digests[key] = hashlib.sha256(payload).hexdigest()
         return value
 
-    def _write(self, path: Path, key: str, value, digest: bool = False, payload: bytes | None = None) -> None:
+    def _payload(self, path: Path, key: str) -> bytes | None:
+        """The pickle stored at path, when the entry is ours and signed for key."""
+        blob = read_regular(path, MAX_ENTRY_BYTES)
+        if blob is None or not blob.startswith(MAGIC):
+            return None
+        head = len(MAGIC)
+        sign, payload = blob[head:head + 32], blob[head + 32:]
+        return payload if hmac.compare_digest(sign, self._sign(key, payload)) else None
+
+    def _write(self, path: Path, key: str, value, digest: bool = False, payload: bytes | None = None) -> bool:
+        """Whether the entry was written (best effort: a full disk costs speed, never the run)."""
         try:
             if payload is None:
                 payload = dumps(value)
@@ -181,7 +172,8 @@ class Cache:
                 self._folders.add(path.parent)
             _atomic_write(path, MAGIC + self._sign(key, payload) + payload)
         except (OSError, pickle.PicklingError, RecursionError):
-            pass
+            return False
+        return True
 
     def _sign(self, key: str, payload: bytes) -> bytes:
         return hmac.new(self.secret, key.encode() + b"\0" + payload, hashlib.sha256).digest()
@@ -241,14 +233,9 @@ class _Unpickler(pickle.Unpickler):
 
 def _atomic_write(path: Path, data: bytes) -> None:
     """Write to a temporary file in the same folder, then rename: readers see all of it or nothing."""
-    temp = path.parent / f".tmp-{os.getpid()}-{next(_TEMPS)}"  # mkstemp's random names cost a third of a write
-    try:
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | getattr(os, "O_CLOEXEC", 0), 0o600)
-    except FileExistsError:  # left by a run that died under the same pid
-        import tempfile
+    import tempfile  # imported here: a warm run that writes nothing never pays for it
 
-        fd, name = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-        temp = Path(name)
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
     try:
         with os.fdopen(fd, "wb") as out:
             out.write(data)

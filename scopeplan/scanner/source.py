@@ -55,7 +55,8 @@ def parse_unvalidated(text: str):
     """`libcst.parse_module` without validating every node as it is built.
 
     The native parser's output is valid by construction; the check each node's `__post_init__` runs is
-    for trees built by hand, and is a sixth of a parse (libcst says as much beside `CSTNode.__post_init__`).
+    for trees built by hand (libcst's own comment there suggests not validating parsed trees), and is a
+    sixth of a parse (measured over the SDK's 1,755 files: 5.6 s checked, 4.6 s not).
     Only while a parse runs (in any thread) is it off; where libcst no longer checks there, nothing changes.
     """
     import libcst as cst
