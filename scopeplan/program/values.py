@@ -31,20 +31,24 @@ class Ctx:
     bindings: tuple[Binding, ...] = ()
     self_cls: str | None = None
     state: tuple[Binding, ...] = ()  # `self.X` as the calling method set it: ((class, attribute), value)
-    lookup: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)  # "hash", "same"
+    lookup: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)  # "same"
+    digest: int = field(init=False, repr=False, compare=False, hash=False)  # the hash, made once: contexts nest
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "digest", hash(
+            (self.self_cls, tuple((key, id(expr), ctx.digest) for key, (expr, ctx) in self.bindings),
+             tuple((key, id(expr), ctx.digest) for key, (expr, ctx) in self.state))))
 
     def __hash__(self) -> int:
-        cached = self.lookup.get("hash")
-        if cached is None:
-            cached = self.lookup["hash"] = hash(
-                (self.self_cls, tuple((key, id(expr), hash(ctx)) for key, (expr, ctx) in self.bindings),
-                 tuple((key, id(expr), hash(ctx)) for key, (expr, ctx) in self.state)))
-        return cached
+        return self.digest
+
+    def __reduce__(self) -> tuple[object, ...]:  # a hash is per process: a copy makes its own
+        return Ctx, (self.bindings, self.self_cls, self.state)
 
     def __eq__(self, other: object) -> bool:
         if self is other:
             return True
-        if not isinstance(other, Ctx) or hash(self) != hash(other) or self.self_cls != other.self_cls:
+        if not isinstance(other, Ctx) or self.digest != other.digest or self.self_cls != other.self_cls:
             return False
         mine, theirs = self.lookup.get("same", self), other.lookup.get("same", other)
         if mine is theirs:
