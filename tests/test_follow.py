@@ -296,3 +296,45 @@ def test_what_counts_as_a_test_file(relative, test):
     from scopeplan.selection import is_test
 
     assert is_test(relative) is test
+
+
+CLIMBS = [  # a method's incomplete site: is it completed at the callers (does anything there decide it)?
+    ("hole-from-the-environment", "os.environ['ZOHO_MODULE']", False),  # no caller can change it
+    ("hole-from-a-class-attribute", "self.MODULE", True),  # a subclass may set it
+    ("hole-from-state-the-caller-sets", "self.module", True),  # `c.module = "Leads"` before the call
+    ("self-passed-on", "name_of(self)", True),  # what the helper reads of `self` is the object's
+]
+
+
+@pytest.mark.parametrize("hole,climbed", [c[1:] for c in CLIMBS], ids=[c[0] for c in CLIMBS])
+def test_callers_are_asked_only_when_the_site_reads_the_object(project, monkeypatch, hole, climbed):
+    from scopeplan.sites import follow
+
+    asked: list[str] = []
+    climb = follow._climb
+
+    def counting(project, callers, complete, function, *rest, **kw):
+        if rest[4]:  # the level: 0 is the HTTP call itself
+            asked.append(function)
+        return climb(project, callers, complete, function, *rest, **kw)
+
+    monkeypatch.setattr(follow, "_climb", counting)
+    result = project({"app/api.py": f'''
+import os
+import requests
+
+def name_of(client):
+    return client.MODULE
+
+class Client:
+    MODULE = None
+
+    def fetch(self):
+        return requests.get("{H}/crm/v2/" + {hole})
+
+def run_{len(hole)}():
+    c = Client()
+    c.module = "Leads"
+    c.fetch()
+'''})
+    assert [r.status for r in result.resolutions] and ("app.api:run_%d" % len(hole) in asked) == climbed

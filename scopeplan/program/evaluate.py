@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 MAX_DEPTH = 40
 MAX_WORK = 20_000  # evaluation steps for one top-level question
-Note = tuple[str, object]  # ("unbound" | "defaulted" | "expanded", what)
+Note = tuple[str, object]  # ("unbound" | "defaulted" | "expanded" | "read_on" | ..., what)
 
 
 class Evaluator:
@@ -43,6 +43,7 @@ class Evaluator:
     expanded: set[int]
     optional: set[str]
     keyed: set[tuple[str, str]]
+    read_on: set[str]
 
     def __init__(self) -> None:
         self.unbound = set()  # parameters met without a value, by the last evaluation
@@ -50,6 +51,7 @@ class Evaluator:
         self.expanded = set()  # ids of the loop iterables whose items the last evaluation expanded
         self.optional = set()  # values a truth test (`if self.org_id:`) could not decide: both branches taken
         self.keyed = set()  # parameters used as the key of a literal table, where any entry was taken
+        self.read_on = set()  # classes whose members (or whose `self`) the last evaluation read
         self._memo: dict[tuple[int, Ctx], tuple[Expr, Values, tuple[Note, ...]]] = {}
         self._active: set[tuple[int, Ctx]] = set()
         self._frames: list[list[Note]] = []
@@ -130,6 +132,7 @@ class Evaluator:
         if isinstance(expr, Glob):
             return self.lookup(expr.qualname, d)
         if isinstance(expr, SelfAttr):
+            self._note("read_on", expr.cls)
             if not expr.name:
                 cls = self.classes.get(ctx.self_cls or expr.cls)
                 return [Instance(cls, ctx)] if cls else [hole("self")]

@@ -177,6 +177,7 @@ class Project(Evaluator):
 
         `after` skips the classes up to and including it: what `super()` inside that class sees.
         """
+        self._note("read_on", qualname)  # a subclass or a caller's object may answer otherwise
         start = ctx.self_cls or qualname
         chain = self.mro(start)
         if qualname not in {c.qualname for c in chain}:
@@ -259,7 +260,7 @@ class Project(Evaluator):
     def _index_constructions(self) -> dict[str, list[Construction]]:
         """Every constructor call by the `__init__` it runs, built once, outside any evaluation in progress:
         its evaluations count no work against the question being asked, note nothing, and are forgotten."""
-        saved = (self._frames, self._work, set(self.unbound), set(self.defaulted), set(self.expanded))
+        saved = (self._frames, self._work, set(self.unbound), set(self.defaulted), set(self.expanded), set(self.read_on))
         self._frames, self._building = [], True
         index: dict[str, list[Construction]] = defaultdict(list)
         try:
@@ -274,7 +275,7 @@ class Project(Evaluator):
                                     index[target.function.qualname].append((facts, invoke, target))
         finally:
             self._frames, self._work = saved[0], saved[1]
-            self.unbound, self.defaulted, self.expanded = saved[2], saved[3], saved[4]
+            self.unbound, self.defaulted, self.expanded, self.read_on = saved[2], saved[3], saved[4], saved[5]
             self._building = False
             self._memo.clear()  # answers given while the index was missing are not the final ones
         return dict(index)

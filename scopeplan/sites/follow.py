@@ -85,6 +85,7 @@ def _climb(project: Project, callers: Callers, complete: Callable[[CallSite], bo
     project.unbound.clear()
     project.defaulted.clear()
     project.keyed.clear()
+    project.read_on.clear()
     found = make(EMPTY, at_facts, at, trace)
     needed = {name for f, name in project.unbound if f == function}
     # an entry of a literal table chosen by a parameter (`ENDPOINTS[name].path`): each entry alone is a
@@ -98,8 +99,8 @@ def _climb(project: Project, callers: Callers, complete: Callable[[CallSite], bo
         if own is not None and own.cls is not None and len(found) > 1:
             return _narrowed(project, callers, complete, function, make, found, trace, level, seen)
         return found  # an id only known at run time does not change the endpoint: stay at the HTTP call
-    if found and own is not None and own.cls is not None:
-        needed.add("self")  # a subclass may give `self.MODULE` its value: ask the callers
+    if found and own is not None and own.cls is not None and _reads_self(project, own.cls):
+        needed.add("self")  # a subclass, or the state a caller set, may give `self.MODULE` its value: ask the callers
     # a function calling itself (a retry after a 401) is not a caller: it passes on what it was given
     above = [c for c in callers.get(function, []) if c[1].function != function]
     if not (needed or defaulted) or not above or level >= MAX_LEVELS or function in seen:
@@ -113,6 +114,13 @@ def _climb(project: Project, callers: Callers, complete: Callable[[CallSite], bo
                           facts, invoke, (TraceStep(facts.path, invoke.line), *trace), level + 1, seen | {function},
                           found, _verb_default(own, defaulted) and not _passes(target, invoke, defaulted)))
     return list(dict.fromkeys(out))
+
+
+def _reads_self(project: Project, cls: str) -> bool:
+    """Whether the last evaluation read a member of `cls` or of a base (or `self` itself): only then can the
+    class of the object, or the state its caller set, change the sites (a class it cannot see: assume so)."""
+    chain = project.mro(cls)
+    return not chain or any(c.qualname in project.read_on for c in chain)
 
 
 def _verb_default(function: FunctionFacts | None, defaulted: set[str]) -> bool:
