@@ -16,6 +16,11 @@ def run() -> None:
 
         if answer(sys.argv[2:]):
             return
+    import gc
+
+    from scopeplan import GC_THRESHOLDS
+
+    gc.set_threshold(*GC_THRESHOLDS)
     from scopeplan.cli import main
 
     main()

@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from scopeplan import GC_THRESHOLDS
 from scopeplan.scanner.cache import dumps
 from scopeplan.scanner.facts import FileFacts
 from scopeplan.scanner.worker import die_with, facts_of, frames, limit_memory, receive, send
@@ -38,8 +39,6 @@ CHUNKS_PER_WORKER = 12  # small enough to balance the load, large enough to keep
 FILE_SECONDS = 120.0  # one file's parse and fold; the budget keeps ordinary files far below it
 READY = -1  # the index of a worker's first message: libcst is loaded, it waits for work
 
-GC_THRESHOLDS = (10_000, 10, 10)  # a parse makes a million small objects, few of them cyclic garbage: the
-# default (700, 10, 10) collects every few hundred and spends a tenth of the parse on it
 _jobs: dict[int, Job] = {}  # in a worker: the chunk it is on, by index
 _open: list[Pool] = []  # the pool `kept` opened, which parse_all uses
 _early: list[Pool] = []  # a pool `early` started, until `kept` takes it
