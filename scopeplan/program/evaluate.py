@@ -54,7 +54,7 @@ class Evaluator:
         self.read_on = set()  # classes whose members (or whose `self`) the last evaluation read
         self._memo: dict[tuple[int, Ctx], tuple[Expr, Values, tuple[Note, ...]]] = {}
         self._active: set[tuple[int, Ctx]] = set()
-        self._frames: list[list[Note]] = []
+        self._frames: list[set[Note]] = []  # the notes of each evaluation in progress, each once
         self._work = 0
 
     # what the index provides
@@ -99,14 +99,14 @@ class Evaluator:
         if depth > MAX_DEPTH or key in self._active or self._work > MAX_WORK:
             return [Text((Hole(spelling(expr), "the value is defined too indirectly (or recursively) to follow"),))]
         self._active.add(key)
-        self._frames.append([])
+        self._frames.append(set())
         try:
             values = self._evaluate(expr, ctx, depth)
         finally:
             self._active.discard(key)
             notes = self._frames.pop()
         if self._frames:
-            self._frames[-1].extend(notes)
+            self._frames[-1].update(notes)
         if len(values) > MAX_ALTERNATIVES:
             values = [Text((Hole(spelling(expr), f"it has more than {MAX_ALTERNATIVES} possible values"),))]
         if self._work <= MAX_WORK:  # a truncated answer is not worth remembering
@@ -117,7 +117,7 @@ class Evaluator:
         """Remember that an evaluation met an unbound parameter, a default, or expanded a loop."""
         getattr(self, kind).add(item)
         if self._frames:
-            self._frames[-1].append((kind, item))
+            self._frames[-1].add((kind, item))
 
     # -- expressions --------------------------------------------------------------------------------
 
