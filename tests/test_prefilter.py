@@ -231,6 +231,26 @@ def test_reexports_plan_equal_with_and_without_prefilter(tmp_path, bundled, monk
     assert {("app/jobs.py", "/crm/v2/Deals"), ("app/one.py", "/crm/v2/Tasks"), ("app/two.py", "/crm/v2/Leads")} <= sites
 
 
+def test_star_reexports_plan_equal_with_and_without_prefilter(tmp_path, bundled, monkeypatch):
+    """`from .client import *` in a package's `__init__.py`, then the names used from files that name no Zoho."""
+    from test_scanner import CLIENT
+
+    root = build(tmp_path, {
+        "vendor/crm/client.py": CLIENT,
+        "vendor/crm/__init__.py": "from .client import *\n",
+        "vendor/__init__.py": "from vendor.crm import *\n",
+        "app/jobs.py": 'from vendor import fetch\n\ndef deals():\n    return fetch("Deals")\n',
+        "app/two.py": 'import vendor.crm\n\ndef f():\n    return vendor.crm.Client().get("Leads")\n',
+        "app/noise.py": 'from vendor import VERSION\n\ndef f():\n    return VERSION\n',
+    })
+    full = render(root, bundled, monkeypatch, prefilter=False, use_cache=False)
+    parsed = parsed_files(monkeypatch)
+    assert render(root, bundled, monkeypatch, prefilter=True, use_cache=False) == full
+    sites = {(s["file"], s["path"]) for s in __import__("json").loads(full)["call_sites"]}
+    assert {("app/jobs.py", "/crm/v2/Deals"), ("app/two.py", "/crm/v2/Leads")} <= sites
+    assert "app/noise.py" not in parsed  # it uses no name the stars bring
+
+
 def test_keyword_and_attribute_names_are_not_followed_as_modules(tmp_path, monkeypatch):
     """`timeout=` on its own line and `self.session` name no module: a module whose name ends so is not parsed
     (the resolver looks names up by their tail, so either would have reached `vendor/http/timeout.py`)."""

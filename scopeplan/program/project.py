@@ -21,7 +21,7 @@ from scopeplan.program.values import (
     Value, Values,
 )
 from scopeplan.scanner.facts import ClassFacts, FileFacts, FunctionFacts, Invoke
-from scopeplan.scanner.ir import Attr, Expr, GetAttr, Glob, Index, Param, Result, SelfAttr
+from scopeplan.scanner.ir import Attr, Expr, GetAttr, Glob, Index, Lit, Param, Result, SelfAttr, Seq
 
 Construction = tuple[FileFacts, Invoke, Target]  # a call `Cls(...)`, where, and the `__init__` it reaches
 
@@ -39,6 +39,7 @@ class Project(Evaluator):
         self.modules = {f.module: f for f in self.files}
         self.symbols = {f.module: dict(f.symbols) for f in self.files}
         self.imported = {f.module: dict(f.imports) for f in self.files if f.imports}  # re-exports, by module
+        self.stars = {f.module: f.star_imports for f in self.files if f.star_imports}  # `from .client import *`
         self.classes: dict[str, ClassFacts] = {c.qualname: c for f in self.files for c in f.classes}
         self.functions: dict[str, FunctionFacts] = {fn.qualname: fn for f in self.files for fn in f.functions}
         self._suffix: dict[str, str | None] = {}
@@ -89,6 +90,18 @@ class Project(Evaluator):
         return values
 
     def _member(self, module: str, name: str, depth: int) -> Values:
+        found = self._defined(module, name, depth, frozenset())
+        if found is not None:
+            return found
+        dotted = f"{module}.{name}"
+        inner = self.module(dotted)
+        if inner:
+            return [Module(inner)]
+        return [Text((Hole(name, f"`{dotted}` is not defined in the project"),))]
+
+    def _defined(self, module: str, name: str, depth: int, seen: frozenset[str]) -> Values | None:
+        """What the top level of `module` binds `name` to: a class, a function, a constant, an import, or a
+        name `from M import *` takes from M (the last M that exports it); None when nothing binds it."""
         dotted = f"{module}.{name}"
         if dotted in self.classes:
             return [ClassRef(self.classes[dotted])]
@@ -101,10 +114,25 @@ class Project(Evaluator):
         bound = self.imported.get(module, {}).get(name)
         if bound is not None:  # `from .client import fetch` in `crm/__init__.py`: `crm.fetch` is that function
             return self.evaluate(bound, EMPTY, depth + 1)
-        inner = self.module(dotted)
-        if inner:
-            return [Module(inner)]
-        return [Text((Hole(name, f"`{dotted}` is not defined in the project"),))]
+        stars = self.stars.get(module, ())
+        outside = [star for star in stars if self.module(star) is None]
+        for star in reversed(stars):  # `from .client import *`: a later one binds over an earlier one
+            source = self.module(star)
+            if source is not None and source not in seen and source != module and self._exports(source, name):
+                found = self._defined(source, name, depth + 1, seen | {module})
+                if found is not None:
+                    return found
+        if len(outside) == 1 and not name.startswith("_"):  # `from zcrmsdk import *`: that library's name
+            return [External(f"{outside[0]}.{name}")]
+        return None
+
+    def _exports(self, module: str, name: str) -> bool:
+        """Whether `from module import *` binds `name`: listed in its `__all__` when that is a literal list,
+        else any name not starting with `_`."""
+        listed = self.symbols.get(module, {}).get("__all__")
+        if isinstance(listed, Seq) and all(isinstance(item, Lit) for item in listed.items):
+            return name in {item.text for item in listed.items if isinstance(item, Lit)}
+        return not name.startswith("_")
 
     def attribute(self, value: Value, name: str, depth: int) -> Values:
         """`value.name`."""

@@ -75,7 +75,7 @@ def references(value, refs: set[str], strings: set[str]) -> None:
 
 
 _KNOWN = {"path", "module", "symbols", "imports", "classes", "functions", "invokes", "error", "problems", "signs",
-          "python2"}
+          "python2", "star_imports"}
 
 
 def _callee_name(callee) -> str | None:
@@ -187,7 +187,9 @@ class Closure:
             if member is None:
                 self.whole.add(name)
             for facts in facts_of_module:
-                parts.extend([facts] if member is None else self._owned(facts).get(member, ()))
+                owned = [facts] if member is None else self._owned(facts).get(member)
+                # a name the module does not bind itself may be one `from M import *` brought: M's, by name
+                parts.extend(owned or [f"{star}.{member}" for star in facts.star_imports])
         return parts
 
     def _owned(self, facts) -> dict[str, list]:

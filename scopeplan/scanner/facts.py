@@ -74,3 +74,4 @@ class FileFacts:
     problems: tuple[str, ...] = ()  # e.g. unknown hint comments: reported, the file is still analysed
     signs: tuple[str, ...] = ()  # what in the file names Zoho CRM: "imports zcrmsdk (line 3)", "names /crm/v2/..."
     imports: tuple[tuple[str, Expr], ...] = ()  # names its top-level imports bind, as Globs: a package's re-exports
+    star_imports: tuple[str, ...] = ()  # the modules `from M import *` takes every public name of, in order

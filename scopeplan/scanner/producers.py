@@ -30,6 +30,7 @@ class Producers:
         self.names: set[str] | None = None  # names a call that may matter ends with (None: any call)
         self._new: list[tuple[object, tuple[str, ...]]] = []
         self._spelt: dict[str, list[tuple[list[bytes], str]]] = {}  # name -> (steps, module) it starts
+        self.stars: dict[str, list[str]] = {}  # module -> the modules `from M import *` re-exports there
 
     def add(self, facts, refs: tuple[str, ...] = ()) -> None:
         """A newly parsed file, with the names its imports bind; read at the next `settle`."""
@@ -53,6 +54,10 @@ class Producers:
                 _merge(table, member, direct, refs)
             for ref in imported:  # `from .client import Client` makes `Client` a member here too
                 _merge(table, ref.rpartition(".")[2], False, {ref})
+            stars = [hit[0] for star in facts.star_imports
+                     if (hit := self.modules.lookup(star)) is not None and not hit[1] and hit[0] != facts.module]
+            if stars:
+                self.stars[facts.module] = stars
         self._new = []
         changed = True
         while changed:
@@ -62,6 +67,13 @@ class Producers:
                 for member, (direct, refs) in table.items():
                     if member not in relevant and (direct or any(map(self._uses_relevant, refs))):
                         relevant.add(member)
+                        changed = True
+            for module, stars in self.stars.items():  # `from .client import *`: its relevant public names too
+                relevant = self.relevant[module]
+                for star in stars:
+                    new = {m for m in self.relevant.get(star, ()) if not m.startswith("_")} - relevant
+                    if new:
+                        relevant |= new
                         changed = True
         self.names = set(call_names()) or None
         self._spelt = {}

@@ -48,6 +48,7 @@ def walk(module: cst.Module, path: str, name: str, text: str, package: bool = Fa
         symbols=tuple(sorted(walker.module_env.items())),
         imports=tuple(sorted((local, Glob(dotted)) for local, dotted in walker.exported.items()
                              if local not in walker.module_env)),
+        star_imports=tuple(walker.star_imports),
         classes=tuple(walker.classes),
         functions=functions,
         invokes=tuple(invokes),
