@@ -165,3 +165,10 @@ def test_a_vendored_copy_of_the_sdk_is_read_at_the_project_s_calls_only():
     files = {"zcrmsdk/__init__.py": "", "zcrmsdk/Operations.py": VENDORED_OPERATIONS,
              "app.py": 'from zcrmsdk.Operations import ZCRMModule\nZCRMModule.get_instance("Leads").get_records()\n'}
     assert _sites(files) == [(2, "GET", "https://www.zohoapis.com/crm/v2/Leads")]
+
+
+def test_a_package_that_stars_the_sdk_offers_its_names():
+    """`from zcrmsdk import *` in a package's `__init__.py`: `from crm import ZCRMModule` is the SDK's class."""
+    files = {"crm/__init__.py": "from zcrmsdk import *\n",
+             "app.py": 'from crm import ZCRMModule\nZCRMModule.get_instance("Leads").get_records()\n'}
+    assert _sites(files) == [(2, "GET", "https://www.zohoapis.com/crm/v2/Leads")]
