@@ -244,11 +244,29 @@ def test_star_reexports_plan_equal_with_and_without_prefilter(tmp_path, bundled,
         "app/noise.py": 'from vendor import VERSION\n\ndef f():\n    return VERSION\n',
     })
     full = render(root, bundled, monkeypatch, prefilter=False, use_cache=False)
-    parsed = parsed_files(monkeypatch)
     assert render(root, bundled, monkeypatch, prefilter=True, use_cache=False) == full
     sites = {(s["file"], s["path"]) for s in __import__("json").loads(full)["call_sites"]}
     assert {("app/jobs.py", "/crm/v2/Deals"), ("app/two.py", "/crm/v2/Leads")} <= sites
-    assert "app/noise.py" not in parsed  # it uses no name the stars bring
+    parsed = parsed_files(monkeypatch)
+    scan(root, use_cache=False)
+    assert "app/jobs.py" in parsed and "app/noise.py" not in parsed  # noise uses no name the stars bring
+
+
+def test_a_package_starring_an_http_library_is_followed_by_the_prefilter(tmp_path, bundled, monkeypatch):
+    """`from requests import *` in `vendor/__init__.py`: a wrapper calling `vendor.get` is found (through the
+    closure: the seed calling the wrapper reads it), a file taking only a private name of `vendor` is not."""
+    root = build(tmp_path, {
+        "vendor/__init__.py": "from requests import *\n",
+        "app/wrap.py": "from vendor import get\n\ndef fetch(url):\n    return get(url)\n",
+        "app/sync.py": f'from app.wrap import fetch\n\ndef leads():\n    return fetch("{H}/crm/v2/Leads")\n',
+        "app/noise.py": "from vendor import _private\n\ndef f():\n    return _private\n",
+    })
+    full = render(root, bundled, monkeypatch, prefilter=False, use_cache=False)
+    assert render(root, bundled, monkeypatch, prefilter=True, use_cache=False) == full
+    assert ("app/sync.py", "/crm/v2/Leads") in {(s["file"], s["path"]) for s in __import__("json").loads(full)["call_sites"]}
+    parsed = parsed_files(monkeypatch)
+    scan(root, use_cache=False)
+    assert "app/wrap.py" in parsed and "app/noise.py" not in parsed
 
 
 def test_keyword_and_attribute_names_are_not_followed_as_modules(tmp_path, monkeypatch):
