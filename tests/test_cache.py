@@ -101,8 +101,17 @@ def test_no_cache_reads_and_writes_nothing(tmp_path, parsed):
     assert first == second and not (root / ".scopeplan_cache").exists()
 
 
-def _entries(folder: Path) -> list[Path]:
-    return [p for p in folder.rglob("*") if p.is_file() and p.parent.parent.name == "facts"]
+def _records(root: Path) -> list[tuple[Path, int, int]]:
+    """(pack, offset, length) of every record the index names, in key order."""
+    cache = cache_module.Cache.open(root)
+    index = cache._read_index()
+    return [(cache.folder / "packs" / index[key][0], index[key][1], index[key][2]) for key in sorted(index)]
+
+
+def _overwrite(pack: Path, offset: int, data: bytes) -> None:
+    with open(pack, "r+b") as out:
+        out.seek(offset)
+        out.write(data)
 
 
 @pytest.mark.parametrize("damage", ["truncate", "garbage", "foreign-key", "other-secret"])
@@ -110,19 +119,22 @@ def test_a_bad_entry_is_ignored_and_rebuilt(tmp_path, parsed, damage):
     root = build(tmp_path / "tree")
     _age(root)
     cold, first = parsed(root)
-    entries = _entries(root / ".scopeplan_cache")
-    assert len(entries) == len(first) > 1
-    blobs = [entry.read_bytes() for entry in entries]
-    for i, (entry, blob) in enumerate(zip(entries, blobs)):
-        if damage == "truncate":
-            entry.write_bytes(blob[: len(blob) // 2])
-        elif damage == "garbage":
-            entry.write_bytes(os.urandom(len(blob)))
-        elif damage == "foreign-key":  # a valid entry of another file, under this file's key
-            entry.write_bytes(blobs[(i + 1) % len(blobs)])
-        else:  # written by someone without this user's secret (a cache committed to the repository)
-            payload = blob[len(cache_module.MAGIC) + 32:]
-            entry.write_bytes(cache_module.MAGIC + b"\0" * 32 + payload)
+    records = _records(root)
+    assert len(records) == len(first) > 1 and len({pack for pack, _, _ in records}) == 1  # one pack per run
+    pack = records[0][0]
+    blobs = [pack.read_bytes()[offset:offset + length] for _, offset, length in records]
+    if damage == "truncate":
+        pack.write_bytes(pack.read_bytes()[: records[0][1] + records[0][2] // 2])
+    elif damage == "foreign-key":  # the index points each file's key at another file's valid record
+        cache = cache_module.Cache.open(root)
+        index = cache._read_index()
+        keys = sorted(index)
+        cache._write(cache.folder / "index", "index", {k: index[keys[(i + 1) % len(keys)]] for i, k in enumerate(keys)})
+    for (_, offset, length), blob in zip(records, blobs):
+        if damage == "garbage":
+            _overwrite(pack, offset, os.urandom(length))
+        elif damage == "other-secret":  # written by someone without this user's secret (a cache committed)
+            _overwrite(pack, offset + blob.index(b"\0") + 1, b"\0" * 32)
     warm, again = parsed(root)
     assert warm == cold and sorted(again) == sorted(first)
     assert parsed(root)[1] == []  # rebuilt
@@ -137,8 +149,10 @@ def test_an_entry_naming_another_class_is_refused(tmp_path):
     folder = tmp_path / "cache"
     cache = cache_module.Cache.open(tmp_path, folder)
     key = cache.key("a.py", b"x = 1\n")
-    cache._write(cache._path(key), key, _Boom())  # correctly signed, but not scopeplan's facts
+    cache.store(key, _Boom())  # correctly signed, but not scopeplan's facts
     assert cache.load(key) is None
+    cache.flush()
+    assert cache_module.Cache.open(tmp_path, folder).load(key) is None
     assert not (Path.cwd() / "PWNED").exists() and not (tmp_path / "PWNED").exists()
 
 
@@ -164,7 +178,7 @@ def test_older_scanners_folders_are_removed(tmp_path):
     root = build(tmp_path / "tree")
     scan(root)  # scopeplan creates (and tags) the folder
     stale = root / ".scopeplan_cache" / ("0" * 24)
-    (stale / "facts").mkdir(parents=True)
+    (stale / "packs").mkdir(parents=True)
     scan(root)
     assert not stale.exists()
     assert (root / ".scopeplan_cache" / cache_module.fingerprint()).is_dir()
@@ -242,3 +256,188 @@ def test_a_file_edited_within_the_racy_window_is_read_again(tmp_path, reads, mon
     facts = scan(root)
     assert "paths.py" in reads
     assert facts == scan(root, use_cache=False)
+
+
+# -- packs: what a flush writes, and what a damaged or shared pack gives back -------------------------
+
+def _facts(i: int):
+    from scopeplan.scanner.facts import FileFacts
+
+    return FileFacts(f"m{i}.py", f"m{i}", signs=(f"names /crm/v8/x{i} " + "x" * 200,))
+
+
+def _filled(tmp_path: Path, count: int = 5, flush: bool = True):
+    """A cache holding `count` entries (keys by index), flushed unless told otherwise."""
+    cache = cache_module.Cache.open(tmp_path, tmp_path / "cache")
+    keys = [cache.key(f"m{i}.py", str(i).encode()) for i in range(count)]
+    for i, key in enumerate(keys):
+        cache.store(key, _facts(i))
+    if flush:
+        cache.flush()
+    return cache, keys
+
+
+def _reopen(tmp_path: Path):
+    return cache_module.Cache.open(tmp_path, tmp_path / "cache")
+
+
+def _packs(cache) -> list[Path]:
+    folder = cache.folder / "packs"
+    return sorted(folder.iterdir()) if folder.is_dir() else []
+
+
+def test_stored_facts_load_before_and_after_the_flush(tmp_path):
+    cache, keys = _filled(tmp_path, flush=False)
+    assert [cache.load(k) for k in keys] == [_facts(i) for i in range(len(keys))]
+    assert _packs(cache) == [] and not (cache.folder / "index").exists()  # nothing written before the flush
+    digests = dict(cache.digests)
+    cache.flush()
+    again = _reopen(tmp_path)
+    assert [again.load(k) for k in keys] == [_facts(i) for i in range(len(keys))]
+    assert again.digests == digests
+
+
+def test_a_run_storing_many_entries_writes_one_pack(tmp_path):
+    cache, keys = _filled(tmp_path, count=300)
+    written = sorted(p.relative_to(cache.folder).as_posix() for p in cache.folder.rglob("*") if p.is_file())
+    assert len(written) == 2 and written[0] == "index" and written[1].startswith("packs/")
+    cache.flush()  # nothing stored since: nothing written
+    assert len(_packs(cache)) == 1
+
+
+def test_a_cache_that_loads_no_facts_never_reads_the_index(tmp_path, monkeypatch):
+    _filled(tmp_path)
+
+    def refuse(self):
+        raise AssertionError("the index was read")
+
+    monkeypatch.setattr(cache_module.Cache, "_read_index", refuse)
+    cache = _reopen(tmp_path)
+    cache.manifest(), cache.load_value("plan", "k", ()), cache.flush()
+
+
+def _fifo(pack: Path, victim: Path) -> None:
+    pack.unlink()
+    os.mkfifo(pack)
+
+
+def _symlink(pack: Path, victim: Path) -> None:
+    (victim / pack.name).write_bytes(pack.read_bytes())  # a valid pack, but reached through a link
+    pack.unlink()
+    pack.symlink_to(victim / pack.name)
+
+
+def _folder_link(pack: Path, victim: Path) -> None:
+    (victim / pack.name).write_bytes(pack.read_bytes())
+    pack.unlink()
+    pack.parent.rmdir()
+    pack.parent.symlink_to(victim, target_is_directory=True)
+
+
+def _resign(pack: Path, victim: Path) -> None:
+    data = bytearray(pack.read_bytes())
+    data[data.index(0, len(cache_module.packs.PACK_MAGIC)) + 1] ^= 1  # first record: key NUL signature payload
+    pack.write_bytes(bytes(data))
+
+
+DAMAGES = [  # (id, what is done to the flushed pack, the keys that must miss: all, the first or last record's)
+    ("bad-signature", _resign, "first"),
+    ("truncated", lambda pack, victim: pack.write_bytes(pack.read_bytes()[:-10]), "last"),
+    ("emptied", lambda pack, victim: pack.write_bytes(b""), "all"),
+    ("missing", lambda pack, victim: pack.unlink(), "all"),
+    ("symlink", _symlink, "all"),
+    ("fifo", _fifo, "all"),
+    ("packs-folder-link", _folder_link, "all"),
+]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="links and FIFOs")
+@pytest.mark.parametrize("damage, misses", [(d[1], d[2]) for d in DAMAGES], ids=[d[0] for d in DAMAGES])
+def test_a_damaged_pack_is_a_miss_never_an_error(tmp_path, damage, misses):
+    cache, keys = _filled(tmp_path)
+    (pack,) = _packs(cache)
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    damage(pack, victim)
+    before = sorted(p.name for p in victim.iterdir())
+    again = _reopen(tmp_path)
+    found = [again.load(k) for k in keys]  # a FIFO would hang a blocking open
+    order = sorted(range(len(keys)), key=lambda i: keys[i])  # records are in key order in the pack
+    missing = {"all": set(range(len(keys))), "first": {order[0]}, "last": {order[-1]}}[misses]
+    assert found == [None if i in missing else _facts(i) for i in range(len(keys))]
+    for i in missing:
+        again.store(keys[i], _facts(i))
+    again.flush()  # rebuilt (or, through a link, left alone)
+    assert sorted(p.name for p in victim.iterdir()) == before
+    if damage is not _folder_link:
+        assert [_reopen(tmp_path).load(k) for k in keys] == [_facts(i) for i in range(len(keys))]
+
+
+@pytest.mark.parametrize("compacting", [False, True], ids=["appending", "compacting"])
+def test_a_concurrent_flush_never_makes_entries_wrong(tmp_path, monkeypatch, compacting):
+    if compacting:
+        monkeypatch.setattr(cache_module, "MAX_PACKS", 1)  # every flush compacts
+    first, keys = _filled(tmp_path, count=6)
+    assert first.load(keys[0]) == _facts(0)  # first has read the index and opened its pack
+    second = _reopen(tmp_path)
+    others = [second.key(f"n{i}.py", b"") for i in range(4)]
+    for i, key in enumerate(others):
+        second.store(key, _facts(100 + i))
+    second.flush()
+    assert [first.load(k) for k in keys] in ([_facts(i) for i in range(6)], [None] * 6)
+    extra = first.key("late.py", b"")
+    first.store(extra, _facts(200))
+    first.flush()  # merged with what second wrote meanwhile
+    expected = {**{k: _facts(i) for i, k in enumerate(keys)}, **{k: _facts(100 + i) for i, k in enumerate(others)},
+                extra: _facts(200)}
+    third = _reopen(tmp_path)
+    assert {k: third.load(k) for k in expected} == expected
+    assert len(_packs(third)) == (1 if compacting else 3)
+
+
+def test_a_lost_index_update_costs_hits_never_answers(tmp_path, monkeypatch):
+    monkeypatch.setattr(cache_module, "MAX_PACKS", 1)
+    first, keys = _filled(tmp_path, count=6)
+    stale = (first.folder / "index").read_bytes()
+    second = _reopen(tmp_path)
+    others = [second.key(f"n{i}.py", b"") for i in range(4)]
+    for i, key in enumerate(others):
+        second.store(key, _facts(100 + i))
+    second.flush()  # compacts: the first pack is gone
+    (first.folder / "index").write_bytes(stale)  # as if a run that read the index before wrote it after
+    third = _reopen(tmp_path)
+    assert [third.load(k) for k in keys + others] == [None] * 10  # the stale index names a removed pack
+
+
+def _flushes(cache, keys, rounds):
+    for round_ in range(rounds):
+        cache.store(keys[round_ % len(keys)], _facts(round_))
+        cache.flush()
+
+
+COMPACTIONS = [  # (id, keys stored, flushes: one entry each, packs left)
+    ("few-packs", 8, 8, 8),
+    ("many-packs", 9, 9, 1),
+    ("mostly-dead", 1, 3, 1),  # the same key stored again and again: two thirds of the bytes are dead
+]
+
+
+@pytest.mark.parametrize("count, rounds, left", [c[1:] for c in COMPACTIONS], ids=[c[0] for c in COMPACTIONS])
+def test_compaction_keeps_what_the_index_names_and_removes_the_rest(tmp_path, count, rounds, left):
+    cache = cache_module.Cache.open(tmp_path, tmp_path / "cache")
+    keys = [cache.key(f"m{i}.py", b"") for i in range(count)]
+    folder = cache.folder / "packs"
+    folder.mkdir()
+    old, young = folder / ("a" * 32), folder / ("b" * 32)  # unindexed packs: a dead run's, a running one's
+    for orphan in (old, young):
+        orphan.write_bytes(b"x")
+    os.utime(old, (0, 0))
+    _flushes(cache, keys, rounds)
+    index = _reopen(tmp_path)._read_index()
+    named = {entry[0] for entry in index.values()}
+    remaining = {p.name for p in _packs(cache)} - {young.name}
+    assert len(named) == left and remaining == named | ({old.name} if left == rounds else set())
+    assert young.exists()
+    latest = {keys[r % count]: _facts(r) for r in range(rounds)}
+    again = _reopen(tmp_path)
+    assert {k: again.load(k) for k in latest} == latest

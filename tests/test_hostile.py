@@ -82,11 +82,12 @@ def test_links_planted_inside_a_tagged_cache_are_not_followed(tmp_path):
     scan(root)  # a real cache, tagged
     here = root / ".scopeplan_cache" / cache_module.fingerprint()
     victim, before = _victim(tmp_path)
-    for shard in (here / "facts").iterdir():
-        for entry in shard.iterdir():
-            entry.unlink()
-        shard.rmdir()
-        shard.symlink_to(victim, target_is_directory=True)  # the next write would land in victim
+    for pack in (here / "packs").iterdir():
+        pack.unlink()
+    (here / "packs").rmdir()
+    (here / "packs").symlink_to(victim, target_is_directory=True)  # the next pack would land in victim
+    (here / "index").unlink()
+    os.symlink("/dev/zero", here / "index")  # a read that would never end
     (root / ".scopeplan_cache" / ("c" * 24)).symlink_to(victim / ("a" * 24), target_is_directory=True)
     (here / "manifest").unlink()
     os.symlink("/dev/zero", here / "manifest")  # a read that would never end

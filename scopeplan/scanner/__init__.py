@@ -96,6 +96,8 @@ def scan(root: Path, paths: list[Path] | None = None, *, workers: int = 0, use_c
                 run.parse([s for s in sources if s.facts is None])
         finally:
             run.progress.close()
+            if cache is not None:  # what parsing stored, as one pack, also when the scan fails: the manifest names it
+                cache.flush()
     if cache is not None:
         run.save_manifest(sources, complete=paths is None)
     out = Scanned(s.facts if s.facts is not None else FileFacts(s.relative, s.module) for s in sources)

@@ -3,7 +3,9 @@
 Layout (`.scopeplan_cache/` at the scanned root; git and backup tools skip it by itself):
 
     .gitignore, CACHEDIR.TAG
-    <fingerprint>/facts/ab/<key>   one file's FileFacts; key = sha256(fingerprint, path, content)
+    <fingerprint>/packs/<name>     the facts a run stored, in one file per run (packs.py); name = digest of it
+    <fingerprint>/index            key -> (pack, offset, length) of each file's FileFacts; key = sha256(fingerprint,
+                                   path, content)
     <fingerprint>/manifest         path -> (stat, key, prefilter summary), to skip reading unchanged files
     <fingerprint>/values/<name>    one value kept whole (the last plan of a set of options: plancache.py)
 
@@ -11,7 +13,10 @@ The fingerprint covers scopeplan's version, Python, libcst and the scanner's own
 scanner that changes never reads facts an older one wrote; folders of other fingerprints are removed.
 Entries are pickles of scopeplan's own dataclasses, signed with a per-user secret kept in the user's
 cache directory: an entry someone else wrote (a cache committed to a scanned repository) fails the
-check and is rebuilt, and unpickling only ever creates scopeplan's facts classes.
+check and is rebuilt, and unpickling only ever creates scopeplan's facts classes. Facts are stored in
+memory until `flush` writes them as one pack (creating files is what costs on slow file systems) and
+merges their places into the index; the index only says where to look: a record is used when it names
+its key and its signature holds, so a lost or stale index entry costs a parse, never a wrong answer.
 """
 
 from __future__ import annotations
@@ -28,12 +33,15 @@ from pathlib import Path
 
 import scopeplan
 from scopeplan.safeio import read_open
+from scopeplan.scanner import packs
 
 FOLDER = ".scopeplan_cache"
 MAGIC = b"scopeplan-cache/1\n"
 TAG = (b"Signature: 8a477f597d28d172789f06886806bc55\n"
        b"# This folder is scopeplan's cache; see https://bford.info/cachedir/\n")
 MAX_ENTRY_BYTES = 256_000_000  # a cache file larger than this was not written by scopeplan
+MAX_PACKS = 8  # more packs than this in the index, and a flush compacts them into one
+ORPHAN_NS = 60 * 1_000_000_000  # an unindexed pack this old is no concurrent run's, still to be indexed
 _SCANNER = Path(__file__).resolve().parent
 _ALLOWED = ("scopeplan.scanner.facts", "scopeplan.scanner.ir", "scopeplan.scanner.prefilter")
 
@@ -63,6 +71,16 @@ class Cache:
         self.print = print_
         self.digests: dict[str, str] = {}  # key -> sha256 of the facts' pickle, for the facts loaded or stored
         self._folders: set[Path] = set()  # folders this run checked (or made) before writing into them
+        self._stored: dict[str, bytes] = {}  # key -> pickle of the facts stored since the last flush
+        self._index: dict[str, packs.Location] | None = None  # read on the first lookup of facts
+        self._open: dict[str, tuple[int, int] | None] = {}  # pack name -> (descriptor, size); None: unusable
+        self._packs_checked = False  # whether packs/ was found to be a real folder, before reading from it
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:  # at interpreter exit `os` may be gone: the descriptors go with the process
+            pass
 
     @classmethod
     def open(cls, root: Path, folder: Path | None = None, notices: list[str] | None = None) -> Cache | None:
@@ -81,8 +99,7 @@ class Cache:
             secret = _secret()
             print_ = fingerprint()
             here = base / print_
-            for part in (here, here / "facts"):
-                _real_folder(part, create=True)
+            _real_folder(here, create=True)
             _prune(base, keep=print_)
             return cls(here, secret, print_)
         except OSError:
@@ -97,24 +114,46 @@ class Cache:
 
     def load(self, key: str):
         """The FileFacts stored under key, or None when missing, corrupt, foreign or unsigned."""
-        return self._read(self._path(key), key, digest=True)
+        return self._value(self._facts(key), key, _ALLOWED, digest=True)
 
     def store(self, key: str, facts, payload: bytes | None = None) -> None:
-        """Store facts under key (`payload`: their `dumps`, when made already); best effort (a full disk costs
-        speed, never the run)."""
-        self._write(self._path(key), key, facts, digest=True, payload=payload)
+        """Store facts under key (`payload`: their `dumps`, when made already) until `flush`; best effort (facts
+        that do not pickle cost speed, never the run)."""
+        self._keep(key, facts, payload)
 
     def alias(self, old: str, new: str, accept) -> bool:
         """Store the facts kept under `old` under `new` too, as the same bytes (so the same digest), when
         `accept(facts)` says they hold for `new`; False when there are none or they are not accepted."""
-        payload = self._payload(self._path(old), old)
+        payload = self._facts(old)
         if payload is None:
             return False
         try:
             facts = loads(payload)
-        except Exception:  # as in _read: a signed entry that does not load is rebuilt
+        except Exception:  # as in _value: a signed entry that does not load is rebuilt
             return False
-        return accept(facts) and self._write(self._path(new), new, None, digest=True, payload=payload)
+        return accept(facts) and self._keep(new, None, payload)
+
+    def flush(self) -> None:
+        """Write the facts stored since the last flush as one pack and merge their places into the index on
+        disk (compacting the packs when they are many or mostly dead); best effort: a full disk costs speed."""
+        self.close()
+        if not self._stored:
+            return
+        stored, self._stored = self._stored, {}
+        try:
+            self._index = self._flush(stored)
+        except OSError:
+            self._index = None  # read again at the next lookup: what is on disk is what counts
+
+    def close(self) -> None:
+        """Close the packs opened for reading (a later lookup opens them again)."""
+        opened, self._open = self._open, {}
+        for found in opened.values():
+            if found is not None:
+                try:
+                    os.close(found[0])
+                except OSError:
+                    pass
 
     def has_manifest(self) -> bool:
         """Whether a run left a manifest here (not whether it is valid: `manifest` says)."""
@@ -136,11 +175,10 @@ class Cache:
         """Keep a value of frozen dataclasses as `name`, signed for `key`, replacing the last; best effort."""
         self._write(self.folder / "values" / name, key, value)
 
-    def _path(self, key: str) -> Path:
-        return self.folder / "facts" / key[:2] / key
+    def _read(self, path: Path, key: str, allowed: tuple[str, ...] = _ALLOWED):
+        return self._value(self._payload(path, key), key, allowed)
 
-    def _read(self, path: Path, key: str, allowed: tuple[str, ...] = _ALLOWED, digest: bool = False):
-        payload = self._payload(path, key)
+    def _value(self, payload: bytes | None, key: str, allowed: tuple[str, ...], digest: bool = False):
         if payload is None:
             return None
         try:
@@ -160,13 +198,10 @@ class Cache:
         sign, payload = blob[head:head + 32], blob[head + 32:]
         return payload if hmac.compare_digest(sign, self._sign(key, payload)) else None
 
-    def _write(self, path: Path, key: str, value, digest: bool = False, payload: bytes | None = None) -> bool:
+    def _write(self, path: Path, key: str, value) -> bool:
         """Whether the entry was written (best effort: a full disk costs speed, never the run)."""
         try:
-            if payload is None:
-                payload = dumps(value)
-            if digest:
-                self.digests[key] = hashlib.sha256(payload).hexdigest()
+            payload = dumps(value)
             if path.parent not in self._folders:
                 _real_folder(path.parent, create=True)  # never write through a link planted in the folder
                 self._folders.add(path.parent)
@@ -177,6 +212,101 @@ class Cache:
 
     def _sign(self, key: str, payload: bytes) -> bytes:
         return hmac.new(self.secret, key.encode() + b"\0" + payload, hashlib.sha256).digest()
+
+    def _keep(self, key: str, facts: object, payload: bytes | None) -> bool:
+        """Keep facts (or their pickle) under key until `flush`; False when they do not pickle."""
+        try:
+            if payload is None:
+                payload = dumps(facts)
+        except (pickle.PicklingError, RecursionError, TypeError, AttributeError):
+            return False
+        self.digests[key] = hashlib.sha256(payload).hexdigest()
+        self._stored[key] = payload
+        return True
+
+    def _facts(self, key: str) -> bytes | None:
+        """The pickle of the facts stored under key: kept since the last flush, else found by the index."""
+        payload = self._stored.get(key)
+        if payload is not None:
+            return payload
+        if self._index is None:
+            self._index = self._read_index()
+        entry = self._index.get(key)
+        if entry is None or not packs.located(entry, MAX_ENTRY_BYTES):
+            return None
+        name, offset, length = entry
+        if name not in self._open:
+            self._open[name] = self._open_pack(name)
+        found = self._open[name]
+        blob = None if found is None else packs.read_at(found[0], found[1], offset, length)
+        return None if blob is None else self._check(blob, key)
+
+    def _check(self, blob: bytes, key: str) -> bytes | None:
+        """The payload of a pack's record when it names key and is signed for it."""
+        parts = packs.split(blob, key)
+        if parts is None:
+            return None
+        sign, payload = parts
+        return payload if hmac.compare_digest(sign, self._sign(key, payload)) else None
+
+    def _open_pack(self, name: str) -> tuple[int, int] | None:
+        if not self._packs_checked:
+            try:
+                _real_folder(self.folder / "packs")  # never read through a link planted for packs/
+            except OSError:
+                return None
+            self._packs_checked = True
+        return packs.open_pack(self.folder / "packs" / name)
+
+    def _read_index(self) -> dict[str, packs.Location]:
+        """The index on disk (key -> location), or an empty one when it is missing, foreign or malformed."""
+        found = self._read(self.folder / "index", "index", ())
+        return found if isinstance(found, dict) else {}
+
+    def _flush(self, stored: dict[str, bytes]) -> dict[str, packs.Location]:
+        """Write `stored` (key -> pickle) as a pack, then the index on disk merged with their places: the index."""
+        folder = self.folder / "packs"
+        _real_folder(folder, create=True)  # never write through a link planted in the folder
+        records = {key: packs.record(key, self._sign(key, payload), payload) for key, payload in stored.items()}
+        on_disk = packs.listing(folder)
+        before = self._read_index()
+        index = {key: entry for key, entry in before.items()
+                 if key not in records and packs.located(entry, MAX_ENTRY_BYTES) and entry[0] in on_disk}
+        live = sum(entry[2] for entry in index.values()) + sum(map(len, records.values()))
+        total = sum(size for size, _ in on_disk.values()) + sum(map(len, records.values()))
+        named = {entry[0] for entry in index.values()}
+        compact = len(named) + 1 > MAX_PACKS or total > 2 * live
+        if compact:  # carry the live records over into the new pack: the old ones go once the index is written
+            records = {**self._carry(folder, index), **records}
+            index = {}
+        name, content, places = packs.build(records)
+        _atomic_write(folder / name, content)
+        index.update(places)
+        if not self._write(self.folder / "index", "index", index):
+            raise OSError("the index could not be written")
+        if compact:
+            old = {entry[0] for entry in before.values() if packs.located(entry, MAX_ENTRY_BYTES)}
+            _remove_packs(folder, on_disk, keep=name, stale=old)
+        return index
+
+    def _carry(self, folder: Path, index: dict[str, packs.Location]) -> dict[str, bytes]:
+        """key -> record of the index's entries whose records still check, read back from their packs."""
+        by_pack: dict[str, list[tuple[int, int, str]]] = {}
+        for key, (name, offset, length) in index.items():
+            by_pack.setdefault(name, []).append((offset, length, key))
+        carried: dict[str, bytes] = {}
+        for name, entries in sorted(by_pack.items()):
+            found = packs.open_pack(folder / name)
+            if found is None:
+                continue
+            try:
+                for offset, length, key in sorted(entries):
+                    blob = packs.read_at(found[0], found[1], offset, length)
+                    if blob is not None and self._check(blob, key) is not None:
+                        carried[key] = blob
+            finally:
+                os.close(found[0])
+        return carried
 
 
 def dumps(value) -> bytes:
@@ -246,6 +376,21 @@ def _atomic_write(path: Path, data: bytes) -> None:
         except OSError:
             pass
         raise
+
+
+def _remove_packs(folder: Path, listed: dict[str, tuple[int, int]], keep: str, stale: set[str]) -> None:
+    """Remove the packs of `listed` (found in `folder`, a real folder) that the index named before a
+    compaction (`stale`), or that no index names and are old (a run died before indexing them); a young
+    unnamed pack may be a concurrent run's, about to be indexed. Unlinking never follows a link."""
+    import time
+
+    now = time.time_ns()
+    for name, (_, mtime) in listed.items():
+        if name != keep and (name in stale or now - mtime > ORPHAN_NS):
+            try:
+                os.unlink(folder / name)
+            except OSError:
+                pass
 
 
 def _prepare(base: Path) -> str | None:
