@@ -441,3 +441,22 @@ def test_compaction_keeps_what_the_index_names_and_removes_the_rest(tmp_path, co
     latest = {keys[r % count]: _facts(r) for r in range(rounds)}
     again = _reopen(tmp_path)
     assert {k: again.load(k) for k in latest} == latest
+
+
+def test_what_a_failing_scan_parsed_is_flushed(tmp_path, monkeypatch):
+    import scopeplan.scanner as scanner
+
+    root = build(tmp_path / "tree")
+    real = scanner._Run.select
+
+    def fails(self, sources, keep=()):
+        self.parse(sources[:1])  # parsed and stored, then the scan fails
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(scanner._Run, "select", fails)
+    with pytest.raises(RuntimeError):
+        scan(root)
+    monkeypatch.setattr(scanner._Run, "select", real)
+    cache = cache_module.Cache.open(root)
+    assert len(cache._read_index()) == 1 and len(_packs(cache)) == 1
+    assert not (cache.folder / "manifest").exists()  # the manifest is only written by a scan that ends
