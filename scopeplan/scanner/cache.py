@@ -277,7 +277,7 @@ class Cache:
         named = {entry[0] for entry in index.values()}
         compact = len(named) + 1 > MAX_PACKS or total > 2 * live
         if compact:  # carry the live records over into the new pack: the old ones go once the index is written
-            records = {**self._carry(folder, index), **records}
+            records = {**packs.carry(folder, index, lambda blob, key: self._check(blob, key) is not None), **records}
             index = {}
         name, content, places = packs.build(records)
         _atomic_write(folder / name, content)
@@ -286,27 +286,8 @@ class Cache:
             raise OSError("the index could not be written")
         if compact:
             old = {entry[0] for entry in before.values() if packs.located(entry, MAX_ENTRY_BYTES)}
-            _remove_packs(folder, on_disk, keep=name, stale=old)
+            packs.remove(folder, on_disk, keep=name, stale=old, orphan_ns=ORPHAN_NS)
         return index
-
-    def _carry(self, folder: Path, index: dict[str, packs.Location]) -> dict[str, bytes]:
-        """key -> record of the index's entries whose records still check, read back from their packs."""
-        by_pack: dict[str, list[tuple[int, int, str]]] = {}
-        for key, (name, offset, length) in index.items():
-            by_pack.setdefault(name, []).append((offset, length, key))
-        carried: dict[str, bytes] = {}
-        for name, entries in sorted(by_pack.items()):
-            found = packs.open_pack(folder / name)
-            if found is None:
-                continue
-            try:
-                for offset, length, key in sorted(entries):
-                    blob = packs.read_at(found[0], found[1], offset, length)
-                    if blob is not None and self._check(blob, key) is not None:
-                        carried[key] = blob
-            finally:
-                os.close(found[0])
-        return carried
 
 
 def dumps(value) -> bytes:
@@ -376,21 +357,6 @@ def _atomic_write(path: Path, data: bytes) -> None:
         except OSError:
             pass
         raise
-
-
-def _remove_packs(folder: Path, listed: dict[str, tuple[int, int]], keep: str, stale: set[str]) -> None:
-    """Remove the packs of `listed` (found in `folder`, a real folder) that the index named before a
-    compaction (`stale`), or that no index names and are old (a run died before indexing them); a young
-    unnamed pack may be a concurrent run's, about to be indexed. Unlinking never follows a link."""
-    import time
-
-    now = time.time_ns()
-    for name, (_, mtime) in listed.items():
-        if name != keep and (name in stale or now - mtime > ORPHAN_NS):
-            try:
-                os.unlink(folder / name)
-            except OSError:
-                pass
 
 
 def _prepare(base: Path) -> str | None:

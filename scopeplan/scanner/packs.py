@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
+from collections.abc import Callable
 from pathlib import Path
 
 PACK_MAGIC = b"scopeplan-pack/1\n"
@@ -104,3 +105,38 @@ def listing(folder: Path) -> dict[str, tuple[int, int]]:
                 if stat.S_ISREG(st.st_mode):
                     found[entry.name] = (st.st_size, st.st_mtime_ns)
     return found
+
+
+def carry(folder: Path, index: dict[str, Location], check: Callable[[bytes, str], bool]) -> dict[str, bytes]:
+    """key -> record of the `index` entries whose records `check` accepts, read back from their packs."""
+    by_pack: dict[str, list[tuple[int, int, str]]] = {}
+    for key, (name, offset, length) in index.items():
+        by_pack.setdefault(name, []).append((offset, length, key))
+    carried: dict[str, bytes] = {}
+    for name, entries in sorted(by_pack.items()):
+        found = open_pack(folder / name)
+        if found is None:
+            continue
+        try:
+            for offset, length, key in sorted(entries):
+                blob = read_at(found[0], found[1], offset, length)
+                if blob is not None and check(blob, key):
+                    carried[key] = blob
+        finally:
+            os.close(found[0])
+    return carried
+
+
+def remove(folder: Path, listed: dict[str, tuple[int, int]], keep: str, stale: set[str], orphan_ns: int) -> None:
+    """Remove the packs of `listed` (found in `folder`, a real folder) that the index named before a
+    compaction (`stale`), or that no index names and are older than `orphan_ns` (a run died before indexing
+    them); a young unnamed pack may be a concurrent run's, about to be indexed. Unlinking never follows a link."""
+    import time
+
+    now = time.time_ns()
+    for name, (_, mtime) in listed.items():
+        if name != keep and (name in stale or now - mtime > orphan_ns):
+            try:
+                os.unlink(folder / name)
+            except OSError:
+                pass
