@@ -392,21 +392,28 @@ def test_a_concurrent_flush_never_makes_entries_wrong(tmp_path, monkeypatch, com
                 extra: _facts(200)}
     third = _reopen(tmp_path)
     assert {k: third.load(k) for k in expected} == expected
-    assert len(_packs(third)) == (1 if compacting else 3)
+    assert {p.name for p in _packs(third)} == {entry[0] for entry in third._read_index().values()}
+    assert len(_packs(third)) == (2 if compacting else 3)  # compacting keeps the largest pack as it is
 
 
 def test_a_lost_index_update_costs_hits_never_answers(tmp_path, monkeypatch):
-    monkeypatch.setattr(cache_module, "MAX_PACKS", 1)
+    monkeypatch.setattr(cache_module, "MAX_PACKS", 2)
     first, keys = _filled(tmp_path, count=6)
+    late = first.key("late.py", b"")
+    first.store(late, _facts(6))
+    first.flush()  # a second, smaller pack
     stale = (first.folder / "index").read_bytes()
     second = _reopen(tmp_path)
     others = [second.key(f"n{i}.py", b"") for i in range(4)]
     for i, key in enumerate(others):
         second.store(key, _facts(100 + i))
-    second.flush()  # compacts: the first pack is gone
+    second.flush()  # three packs: the small one is merged into second's, and removed
     (first.folder / "index").write_bytes(stale)  # as if a run that read the index before wrote it after
     third = _reopen(tmp_path)
-    assert [third.load(k) for k in keys + others] == [None] * 10  # the stale index names a removed pack
+    expected = [_facts(i) for i in range(7)] + [_facts(100 + i) for i in range(4)]
+    found = [third.load(k) for k in keys + [late] + others]
+    assert all(got is None or got == want for got, want in zip(found, expected))
+    assert found[:6] == expected[:6] and found[6:] == [None] * 5  # lost: the removed pack's, and second's
 
 
 def _flushes(cache, keys, rounds):
@@ -417,7 +424,7 @@ def _flushes(cache, keys, rounds):
 
 COMPACTIONS = [  # (id, keys stored, flushes: one entry each, packs left)
     ("few-packs", 8, 8, 8),
-    ("many-packs", 9, 9, 1),
+    ("many-packs", 9, 9, 2),  # the largest stays, the others are merged with the new entries
     ("mostly-dead", 1, 3, 1),  # the same key stored again and again: two thirds of the bytes are dead
 ]
 
@@ -460,3 +467,18 @@ def test_what_a_failing_scan_parsed_is_flushed(tmp_path, monkeypatch):
     cache = cache_module.Cache.open(root)
     assert len(cache._read_index()) == 1 and len(_packs(cache)) == 1
     assert not (cache.folder / "manifest").exists()  # the manifest is only written by a scan that ends
+
+
+def test_merging_many_packs_leaves_the_largest_as_it_is(tmp_path):
+    cache, keys = _filled(tmp_path, count=50)
+    (big,) = _packs(cache)
+    before = big.stat()
+    small = [cache.key(f"s{i}.py", b"") for i in range(cache_module.MAX_PACKS)]
+    for i, key in enumerate(small):
+        cache.store(key, _facts(100 + i))
+        cache.flush()
+    left = _packs(cache)
+    assert len(left) == 2 and big in left and big.stat().st_ino == before.st_ino
+    again = _reopen(tmp_path)
+    assert [again.load(k) for k in keys + small] == [_facts(i) for i in range(50)] + [
+        _facts(100 + i) for i in range(len(small))]

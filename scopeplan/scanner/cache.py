@@ -40,7 +40,7 @@ MAGIC = b"scopeplan-cache/1\n"
 TAG = (b"Signature: 8a477f597d28d172789f06886806bc55\n"
        b"# This folder is scopeplan's cache; see https://bford.info/cachedir/\n")
 MAX_ENTRY_BYTES = 256_000_000  # a cache file larger than this was not written by scopeplan
-MAX_PACKS = 8  # more packs than this in the index, and a flush compacts them into one
+MAX_PACKS = 8  # more packs than this in the index, and a flush merges all but the largest into one
 ORPHAN_NS = 60 * 1_000_000_000  # an unindexed pack this old is no concurrent run's, still to be indexed
 _SCANNER = Path(__file__).resolve().parent
 _ALLOWED = ("scopeplan.scanner.facts", "scopeplan.scanner.ir", "scopeplan.scanner.prefilter")
@@ -276,9 +276,13 @@ class Cache:
         total = sum(size for size, _ in on_disk.values()) + sum(map(len, records.values()))
         named = {entry[0] for entry in index.values()}
         compact = len(named) + 1 > MAX_PACKS or total > 2 * live
+        kept: set[str] = set()
         if compact:  # carry the live records over into the new pack: the old ones go once the index is written
-            records = {**packs.carry(folder, index, lambda blob, key: self._check(blob, key) is not None), **records}
-            index = {}
+            if total <= 2 * live:  # only many packs: the largest (the first run's, usually) stays as it is
+                kept = {max(named, key=lambda pack: (on_disk[pack][0], pack))}
+            moved = {key: entry for key, entry in index.items() if entry[0] not in kept}
+            records = {**packs.carry(folder, moved, lambda blob, key: self._check(blob, key) is not None), **records}
+            index = {key: entry for key, entry in index.items() if entry[0] in kept}
         name, content, places = packs.build(records)
         _atomic_write(folder / name, content)
         index.update(places)
@@ -286,7 +290,7 @@ class Cache:
             raise OSError("the index could not be written")
         if compact:
             old = {entry[0] for entry in before.values() if packs.located(entry, MAX_ENTRY_BYTES)}
-            packs.remove(folder, on_disk, keep=name, stale=old, orphan_ns=ORPHAN_NS)
+            packs.remove(folder, on_disk, keep=kept | {name}, stale=old, orphan_ns=ORPHAN_NS)
         return index
 
 

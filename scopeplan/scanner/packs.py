@@ -127,7 +127,7 @@ def carry(folder: Path, index: dict[str, Location], check: Callable[[bytes, str]
     return carried
 
 
-def remove(folder: Path, listed: dict[str, tuple[int, int]], keep: str, stale: set[str], orphan_ns: int) -> None:
+def remove(folder: Path, listed: dict[str, tuple[int, int]], keep: set[str], stale: set[str], orphan_ns: int) -> None:
     """Remove the packs of `listed` (found in `folder`, a real folder) that the index named before a
     compaction (`stale`), or that no index names and are older than `orphan_ns` (a run died before indexing
     them); a young unnamed pack may be a concurrent run's, about to be indexed. Unlinking never follows a link."""
@@ -135,7 +135,7 @@ def remove(folder: Path, listed: dict[str, tuple[int, int]], keep: str, stale: s
 
     now = time.time_ns()
     for name, (_, mtime) in listed.items():
-        if name != keep and (name in stale or now - mtime > orphan_ns):
+        if name not in keep and (name in stale or now - mtime > orphan_ns):
             try:
                 os.unlink(folder / name)
             except OSError:
