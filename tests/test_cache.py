@@ -313,7 +313,9 @@ def test_a_cache_that_loads_no_facts_never_reads_the_index(tmp_path, monkeypatch
 
     monkeypatch.setattr(cache_module.Cache, "_read_index", refuse)
     cache = _reopen(tmp_path)
-    cache.manifest(), cache.load_value("plan", "k", ()), cache.flush()
+    cache.manifest()
+    cache.load_value("plan", "k", ())
+    cache.flush()
 
 
 def _fifo(pack: Path, victim: Path) -> None:
