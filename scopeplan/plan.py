@@ -17,6 +17,7 @@ from scopeplan.matcher import Matcher
 from scopeplan.model import Catalogue, FileError, Hole, Plan, Resolution, Url
 from scopeplan.scanner import Scanned, scan
 from scopeplan.scanner.files import Discovered, root_package
+from scopeplan.scanner.ir import Glob
 from scopeplan.selection import scan_options, selected as _selected
 from scopeplan import advice, credits, granted, jobs
 from scopeplan.sites import choose
@@ -66,9 +67,10 @@ def plan(root: Path, catalogue: Catalogue, compact: bool = False, config: Config
         return r.status == "unmatched" and "{" not in (r.path or "")
 
     resolutions = []
+    imported = _imported(project)
     for site in call_sites(project, complete, dict(config.modules)):
         resolution = judge(site)
-        if resolution is not None and _about_zoho(resolution):
+        if resolution is not None and _about_zoho(resolution, imported):
             resolutions.append(_with_candidates(matcher, resolution))
     everywhere = _one_each(choose.open_wrappers(choose.assume(sorted(set(resolutions), key=_order))))
     inside = _under(only)
@@ -277,15 +279,30 @@ def _module_table() -> dict[str, str]:
 _ZOHO = re.compile(r"(?i)zoho|(?<![a-z0-9])crm(?![a-z0-9])")  # the prefilter's seeds use the same sign
 
 
-def _about_zoho(r: Resolution) -> bool:
+def _imported(project: Project) -> dict[str, list[str]]:
+    """file -> the dotted names its top-level imports bind, less the scanned package's own name (its files'
+    paths are relative to it too: `zohocrm/client.py` scanned as the root `zohocrm` is `client.py`)."""
+    own = f"{project.package}." if project.package else None
+    out: dict[str, list[str]] = {}
+    for f in project.files:
+        names = [g.qualname for _, g in f.imports if isinstance(g, Glob)]
+        if names:
+            out[f.path] = [n[len(own):] if own and n.startswith(own) else n for n in names]
+    return out
+
+
+def _about_zoho(r: Resolution, imported: dict[str, list[str]]) -> bool:
     """An unresolved call counts only with some sign of Zoho: a Zoho host or /crm/ path, or zoho/crm in its
-    file, function, library or the names its URL comes from. `requests.get(url)` in a Django view with no
-    such sign is as likely any other service: reporting it would bury the calls that matter."""
+    file, function, library, the names its URL comes from, or what the files it is traced through import
+    (`from app.crm.config import base_url`: the URL's unknown start may well be that module's). `requests.get(url)`
+    in a Django view with no such sign is as likely any other service: reporting it would bury the calls that
+    matter."""
     if r.status != "unresolved":
         return True
     site = r.site
-    words = [site.location.file, site.function, site.library, r.path or "", r.reason or "",
-             *(t.file for t in site.trace)]
+    files = [site.location.file, *(t.file for t in site.trace)]
+    words = [*files, site.function, site.library, r.path or "", r.reason or "",
+             *(name for file in files for name in imported.get(file, ()))]
     if isinstance(site.url, Url):
         words.extend(p if isinstance(p, str) else f"{p.name} {p.origin}" for p in site.url.parts)
     return any(_ZOHO.search(w) for w in words)

@@ -293,3 +293,30 @@ def test_an_unknown_url_with_no_sign_of_zoho_is_not_a_crm_call(project):
     assert rows(project({"app/webhooks.py": "import requests\ndef ping(url):\n    return requests.get(url)\n"})) == []
     assert [r.status for r in project({"app/zoho_sync.py": "import requests\ndef ping(url):\n"
                                                            "    return requests.get(url)\n"}).resolutions] == ["unresolved"]
+
+
+SYNC = "import requests\nfrom {module} import base_url\n\ndef push(record):\n    return requests.post(base_url() + '/Leads', json=record)\n"
+HELPER = "import os\n\ndef base_url():\n    return os.environ['API_BASE']\n"
+IMPORTED_SIGNS = [  # an unknown URL start taken from a module named for the CRM is worth reporting; else it is not
+    ("helper-in-a-crm-package", {"app/crm/config.py": HELPER, "app/sync.py": SYNC.format(module="app.crm.config")},
+     ["unresolved"]),
+    ("helper-elsewhere", {"app/util/config.py": HELPER, "app/sync.py": SYNC.format(module="app.util.config")}, []),
+]
+
+
+@pytest.mark.parametrize("files, statuses", [c[1:] for c in IMPORTED_SIGNS], ids=[c[0] for c in IMPORTED_SIGNS])
+def test_what_a_file_imports_is_a_sign_of_zoho(project, files, statuses):
+    assert [r.status for r in project(files).resolutions] == statuses
+
+
+def test_the_scanned_packages_own_name_is_no_sign(tmp_path, small_catalogue):
+    """Scanning `zohocrm/` itself: `from zohocrm.exceptions import E` names the package, not what a call reaches."""
+    from scopeplan.plan import plan
+
+    root = tmp_path / "zohocrm"
+    for name, source in {"__init__.py": "", "exceptions.py": "class E(Exception):\n    pass\n",
+                         "client.py": "import requests\nfrom zohocrm.exceptions import E\n\n"
+                                      "def _put(endpoint):\n    return requests.put(endpoint)\n"}.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(source)
+    assert plan(root, small_catalogue).resolutions == ()
