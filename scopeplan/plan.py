@@ -345,7 +345,7 @@ def _silent(project: Project, resolutions: list[Resolution]) -> tuple[FileError,
                  for f in project.files if f.signs)
 
 
-_HOLES = re.compile(r"`?\{[^{}]*\}`?(?: \([^)]*\))?")
+_HOLES = re.compile(r"`?\{[^{}]*\}`?(?: \((?:[^()]|\([^()]*\))*\))?")  # a hole and its origin: `{x}` (... `f()` ...)
 
 
 def _one_each(resolutions: list[Resolution]) -> list[Resolution]:

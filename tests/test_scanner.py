@@ -320,3 +320,33 @@ def test_the_scanned_packages_own_name_is_no_sign(tmp_path, small_catalogue):
         (root / name).parent.mkdir(parents=True, exist_ok=True)
         (root / name).write_text(source)
     assert plan(root, small_catalogue).resolutions == ()
+
+
+ITEM_HOLES = [  # `x[key]` of something that is no literal table: the hole says where the value comes from
+    ("environment", 'os.environ["API_BASE"]', "`API_BASE` (the environment variable `API_BASE`, only known at run time)"),
+    ("parameter", 'cfg["base"]', "`cfg['base']` (a parameter of `app.zoho_sync:push`)"),
+    ("library-result", 'json.loads(text)["base"]', "`base` (an item of what `json.loads()` returns, only known at run time)"),
+    ("library-name", 'json.decoder["base"]', "`base` (`json.decoder[...]` comes from outside the project)"),
+]
+
+
+@pytest.mark.parametrize("item, origin", [c[1:] for c in ITEM_HOLES], ids=[c[0] for c in ITEM_HOLES])
+def test_an_item_of_an_unknown_value_says_where_it_comes_from(project, item, origin):
+    source = f"import json\nimport os\nimport requests\n\ndef push(cfg, text):\n    return requests.post({item} + '/Leads')\n"
+    (r,) = project({"app/zoho_sync.py": source}).resolutions
+    assert r.status == "unresolved" and r.reason == f"the start of the url comes from {origin}"
+
+
+HOLE_REASONS = [  # what is left of a reason once each hole and its origin are taken out: findings are one call by it
+    ("plain", "`{x}` (the constant `None`) decides", "{} decides"),
+    ("a-call-in-the-origin", "`{x}` (an item of what `r.json()` returns, only known at run time) decides", "{} decides"),
+    ("nested", "`{a}` (`self.a` depends on which subclass of `C` the object is (21 set it)), `{b}` (x) decides",
+     "{}, {} decides"),
+]
+
+
+@pytest.mark.parametrize("reason, left", [c[1:] for c in HOLE_REASONS], ids=[c[0] for c in HOLE_REASONS])
+def test_variants_differing_only_in_where_a_hole_comes_from_are_one_finding(reason, left):
+    from scopeplan.plan import _HOLES
+
+    assert _HOLES.sub("{}", reason) == left

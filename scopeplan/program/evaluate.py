@@ -374,7 +374,7 @@ class Evaluator:
                     out.extend(self.evaluate(value.items[at], value.ctx, depth) if at is not None
                                else [hole(spelling(expr))])
             else:
-                out.append(Text((Hole(spelling(expr), "an item of a value scopeplan cannot follow"),)))
+                out.extend(_item_of(value, keys, expr))
         return unique(out)
 
     def format(self, expr: Format, ctx: Ctx, depth: int) -> list[Text]:
@@ -401,3 +401,26 @@ class Evaluator:
                 else:
                     out.append(Text((Hole(spelling(expr), "a join of values only known at run time"),)))
         return unique(out)
+
+
+def _item_of(value: Value, keys: list[Text], expr: Index) -> list[Text]:
+    """`value[key]` of a value that is no table the code spells out, as a hole that says where it comes from: the
+    environment (`os.environ["API_BASE"]`), a library, or the hole `value` is itself (a parameter's origin)."""
+    names = [literal(key) for key in keys]
+    shown = [n for n in names if n] or [spelling(expr)]
+    if isinstance(value, External) and value.name == "os.environ":
+        return [Text((Hole(name, f"the environment variable `{name}`, only known at run time"),)) for name in shown]
+    if isinstance(value, External):
+        return [Text((Hole(name, f"`{value.name}[...]` comes from outside the project"),)) for name in shown]
+    if isinstance(value, ExternalInstance):
+        return [Text((Hole(name, f"an item of what `{value.name}()` returns, only known at run time"),)) for name in shown]
+    if isinstance(value, Text) and len(value.parts) == 1 and isinstance(value.parts[0], Hole):
+        base = value.parts[0]
+        return [Text((Hole(base.name + _subscript(name) if name != spelling(expr) else base.name, base.origin),))
+                for name in shown]
+    return [Text((Hole(spelling(expr), "an item of a value scopeplan cannot follow"),))]
+
+
+def _subscript(key: str) -> str:
+    """How a literal key is written after a value: `[0]`, `['id']`."""
+    return f"[{key}]" if key.lstrip("-").isdigit() else f"[{key!r}]"
