@@ -167,7 +167,7 @@ def read(path: str | Path) -> bytes | str:
     `x.py` is an error row, never a hang.
     """
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0))
     except PermissionError:
         return "cannot read the file: permission denied"
     except IsADirectoryError:

@@ -67,7 +67,7 @@ def open_pack(path: Path) -> tuple[int, int] | None:
     Opened non-blocking and checked with fstat, so a FIFO or a device planted in the folder cannot hang.
     """
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0))
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0))
     except OSError:
         return None
     try:
@@ -86,7 +86,11 @@ def read_at(fd: int, size: int, offset: int, length: int) -> bytes | None:
     if offset + length > size:
         return None
     try:
-        blob = os.pread(fd, length, offset)
+        if hasattr(os, "pread"):
+            blob = os.pread(fd, length, offset)
+        else:  # Windows: no pread; one reader per descriptor, so seeking is as safe
+            os.lseek(fd, offset, os.SEEK_SET)
+            blob = os.read(fd, length)
     except OSError:
         return None
     return blob if len(blob) == length else None
