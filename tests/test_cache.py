@@ -492,3 +492,26 @@ def test_merging_many_packs_leaves_the_largest_as_it_is(tmp_path):
     again = _reopen(tmp_path)
     assert [again.load(k) for k in keys + small] == [_facts(i) for i in range(50)] + [
         _facts(100 + i) for i in range(len(small))]
+
+
+def test_the_cache_keeps_this_runs_and_the_last_runs_facts_not_every_edit(tmp_path, parsed):
+    """Edit one Zoho file twenty times: the index names only the versions the last two runs saw, so the packs
+    stay the size of a few versions; setting the file back to its last version is still no parse."""
+    root = build(tmp_path / "tree", {"app/zoho_sync.py": "import requests\n", "app/other.py": "import requests\n"})
+    target = root / "app/zoho_sync.py"
+
+    def version(n: int) -> str:
+        return f"import requests\n\ndef f():\n    return requests.get('https://www.zohoapis.com/crm/v8/Leads/{n}')\n"
+
+    for n in range(20):
+        target.write_text(version(n))
+        _age(root)
+        parsed(root)
+    cache = cache_module.Cache.open(root)
+    index = cache._read_index()
+    assert 2 <= len(index) <= 3  # the other file, this version and the last one
+    sizes = sum(p.stat().st_size for p in _packs(cache))
+    assert sizes < 4 * sum(entry[2] for entry in index.values())  # compaction dropped what it forgot
+    target.write_text(version(18))
+    _age(root)
+    assert parsed(root)[1] == []  # the last run's version: loaded, not parsed

@@ -88,6 +88,7 @@ def scan(root: Path, paths: list[Path] | None = None, *, workers: int = 0, use_c
 
     with kept(workers) as pool:
         run = _Run(base, cache, pool, Progress("parsing", enabled=progress))
+        sources: list[_Source] = []
         try:
             sources = run.read_all(files, prefilter, notices)
             if prefilter:
@@ -97,7 +98,7 @@ def scan(root: Path, paths: list[Path] | None = None, *, workers: int = 0, use_c
         finally:
             run.progress.close()
             if cache is not None:  # what parsing stored, as one pack, also when the scan fails: the manifest names it
-                cache.flush()
+                cache.flush(_worth_keeping(sources, run.manifest) if sources else None)
     if cache is not None:
         run.save_manifest(sources, complete=paths is None)
     out = Scanned(s.facts if s.facts is not None else FileFacts(s.relative, s.module) for s in sources)
@@ -177,6 +178,16 @@ def vouched(root: Path, files: list, cache) -> str | None:
     for notice in notices:
         digest.update(f"notice\0{notice}\0".encode("utf-8", "surrogateescape"))
     return digest.hexdigest()
+
+
+def _worth_keeping(sources: list[_Source], manifest: dict) -> set[str]:
+    """The facts keys this run's files have, and the last run's (a file set back to its last version, a
+    branch checked out again, is not parsed again)."""
+    keys = {s.key for s in sources if s.key} | {s.same for s in sources if s.same}
+    for entry in manifest.get("files", {}).values():
+        if isinstance(entry, tuple) and len(entry) > 1 and isinstance(entry[1], str):
+            keys.add(entry[1])
+    return keys
 
 
 def _settled(stat: tuple, checked: int | None) -> bool:

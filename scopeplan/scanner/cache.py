@@ -133,15 +133,17 @@ class Cache:
             return False
         return accept(facts) and self._keep(new, None, payload)
 
-    def flush(self) -> None:
+    def flush(self, keep: set[str] | None = None) -> None:
         """Write the facts stored since the last flush as one pack and merge their places into the index on
-        disk (compacting the packs when they are many or mostly dead); best effort: a full disk costs speed."""
+        disk (compacting the packs when they are many or mostly dead); best effort: a full disk costs speed.
+        `keep`: the keys still worth keeping (this run's files and the last run's); the index forgets the
+        others, whose records a later compaction drops: the cache does not grow with every edit ever made."""
         self.close()
         if not self._stored:
             return
         stored, self._stored = self._stored, {}
         try:
-            self._index = self._flush(stored)
+            self._index = self._flush(stored, keep)
         except OSError:
             self._index = None  # read again at the next lookup: what is on disk is what counts
 
@@ -263,7 +265,7 @@ class Cache:
         found = self._read(self.folder / "index", "index", ())
         return found if isinstance(found, dict) else {}
 
-    def _flush(self, stored: dict[str, bytes]) -> dict[str, packs.Location]:
+    def _flush(self, stored: dict[str, bytes], keep: set[str] | None) -> dict[str, packs.Location]:
         """Write `stored` (key -> pickle) as a pack, then the index on disk merged with their places: the index."""
         folder = self.folder / "packs"
         _real_folder(folder, create=True)  # never write through a link planted in the folder
@@ -271,7 +273,8 @@ class Cache:
         on_disk = packs.listing(folder)
         before = self._read_index()
         index = {key: entry for key, entry in before.items()
-                 if key not in records and packs.located(entry, MAX_ENTRY_BYTES) and entry[0] in on_disk}
+                 if key not in records and packs.located(entry, MAX_ENTRY_BYTES) and entry[0] in on_disk
+                 and (keep is None or key in keep)}
         live = sum(entry[2] for entry in index.values()) + sum(map(len, records.values()))
         total = sum(size for size, _ in on_disk.values()) + sum(map(len, records.values()))
         named = {entry[0] for entry in index.values()}
