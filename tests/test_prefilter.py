@@ -212,6 +212,13 @@ def test_prefilter_skips_files_that_cannot_matter(tmp_path, monkeypatch):
     assert "src/shop/jobs/nightly.py" in parsed
 
 
+def equal_sites(root: Path, cat, monkeypatch) -> set[tuple[str, str]]:
+    """(file, path) of each call site, once the plans with and without the prefilter are found equal."""
+    full = render(root, cat, monkeypatch, prefilter=False, use_cache=False)
+    assert render(root, cat, monkeypatch, prefilter=True, use_cache=False) == full
+    return {(s["file"], s["path"]) for s in __import__("json").loads(full)["call_sites"]}
+
+
 def test_reexports_plan_equal_with_and_without_prefilter(tmp_path, bundled, monkeypatch):
     """Names a package's `__init__.py` imports, used under another name, from files that name no Zoho."""
     from test_scanner import CLIENT
@@ -225,9 +232,7 @@ def test_reexports_plan_equal_with_and_without_prefilter(tmp_path, bundled, monk
         "app/one.py": 'import requests\nimport vendor.crm as remote\n\ndef f():\n    return requests.get(remote.API + "/Tasks")\n',
         "app/two.py": 'from vendor import Api\n\ndef f():\n    return Api().get("Leads")\n',
     })
-    full = render(root, bundled, monkeypatch, prefilter=False, use_cache=False)
-    assert render(root, bundled, monkeypatch, prefilter=True, use_cache=False) == full
-    sites = {(s["file"], s["path"]) for s in __import__("json").loads(full)["call_sites"]}
+    sites = equal_sites(root, bundled, monkeypatch)
     assert {("app/jobs.py", "/crm/v2/Deals"), ("app/one.py", "/crm/v2/Tasks"), ("app/two.py", "/crm/v2/Leads")} <= sites
 
 
@@ -243,9 +248,7 @@ def test_star_reexports_plan_equal_with_and_without_prefilter(tmp_path, bundled,
         "app/two.py": 'import vendor.crm\n\ndef f():\n    return vendor.crm.Client().get("Leads")\n',
         "app/noise.py": 'from vendor import VERSION\n\ndef f():\n    return VERSION\n',
     })
-    full = render(root, bundled, monkeypatch, prefilter=False, use_cache=False)
-    assert render(root, bundled, monkeypatch, prefilter=True, use_cache=False) == full
-    sites = {(s["file"], s["path"]) for s in __import__("json").loads(full)["call_sites"]}
+    sites = equal_sites(root, bundled, monkeypatch)
     assert {("app/jobs.py", "/crm/v2/Deals"), ("app/two.py", "/crm/v2/Leads")} <= sites
     parsed = parsed_files(monkeypatch)
     scan(root, use_cache=False)
@@ -261,9 +264,7 @@ def test_a_package_starring_an_http_library_is_followed_by_the_prefilter(tmp_pat
         "app/sync.py": f'from app.wrap import fetch\n\ndef leads():\n    return fetch("{H}/crm/v2/Leads")\n',
         "app/noise.py": "from vendor import _private\n\ndef f():\n    return _private\n",
     })
-    full = render(root, bundled, monkeypatch, prefilter=False, use_cache=False)
-    assert render(root, bundled, monkeypatch, prefilter=True, use_cache=False) == full
-    assert ("app/sync.py", "/crm/v2/Leads") in {(s["file"], s["path"]) for s in __import__("json").loads(full)["call_sites"]}
+    assert ("app/sync.py", "/crm/v2/Leads") in equal_sites(root, bundled, monkeypatch)
     parsed = parsed_files(monkeypatch)
     scan(root, use_cache=False)
     assert "app/wrap.py" in parsed and "app/noise.py" not in parsed

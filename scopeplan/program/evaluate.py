@@ -413,7 +413,8 @@ def _item_of(value: Value, keys: list[Text], expr: Index) -> list[Text]:
     if isinstance(value, External):
         return [Text((Hole(name, f"`{value.name}[...]` comes from outside the project"),)) for name in shown]
     if isinstance(value, ExternalInstance):
-        return [Text((Hole(name, f"an item of what `{value.name}()` returns, only known at run time"),)) for name in shown]
+        what = f"an item of what `{value.name}()` returns, only known at run time"
+        return [Text((Hole(name, what),)) for name in shown]
     if isinstance(value, Text) and len(value.parts) == 1 and isinstance(value.parts[0], Hole):
         base = value.parts[0]
         return [Text((Hole(base.name + _subscript(name) if name != spelling(expr) else base.name, base.origin),))

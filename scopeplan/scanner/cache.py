@@ -414,14 +414,11 @@ def read_regular(path: Path, limit: int) -> bytes | None:
     Opened non-blocking and checked with fstat, so a FIFO, a device or `/dev/zero` planted in the
     folder can neither hang nor flood the run.
     """
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0))
-    except OSError:
+    found = packs.open_regular(path, limit)
+    if found is None:
         return None
+    fd = found[0]
     try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode) or st.st_size > limit:
-            return None
         return read_open(fd, limit)
     except OSError:
         return None

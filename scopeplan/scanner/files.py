@@ -160,6 +160,9 @@ def _unusable(entry: os.DirEntry, real_root: str) -> str | None:
     return None
 
 
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
 def read(path: str | Path) -> bytes | str:
     """The file's bytes, or a message saying why it cannot be scanned.
 
@@ -167,7 +170,7 @@ def read(path: str | Path) -> bytes | str:
     `x.py` is an error row, never a hang.
     """
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0))
+        fd = os.open(path, _READ_FLAGS)
     except PermissionError:
         return "cannot read the file: permission denied"
     except IsADirectoryError:

@@ -61,13 +61,17 @@ def build(records: dict[str, bytes]) -> tuple[str, bytes, dict[str, Location]]:
     return name, content, {key: (name, start, length) for key, (start, length) in spans.items()}
 
 
-def open_pack(path: Path) -> tuple[int, int] | None:
-    """(descriptor, size) of a regular file of at most `MAX_PACK_BYTES`, never through a link; None otherwise.
+_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0) | getattr(os, "O_NOFOLLOW", 0) | (
+    getattr(os, "O_CLOEXEC", 0))
+
+
+def open_regular(path: Path, limit: int) -> tuple[int, int] | None:
+    """(descriptor, size) of a regular file of at most `limit` bytes, never through a link; None otherwise.
 
     Opened non-blocking and checked with fstat, so a FIFO or a device planted in the folder cannot hang.
     """
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0))
+        fd = os.open(path, _FLAGS)
     except OSError:
         return None
     try:
@@ -75,10 +79,15 @@ def open_pack(path: Path) -> tuple[int, int] | None:
     except OSError:
         os.close(fd)
         return None
-    if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_PACK_BYTES:
+    if not stat.S_ISREG(st.st_mode) or st.st_size > limit:
         os.close(fd)
         return None
     return fd, st.st_size
+
+
+def open_pack(path: Path) -> tuple[int, int] | None:
+    """A pack opened for reading (see `open_regular`)."""
+    return open_regular(path, MAX_PACK_BYTES)
 
 
 def read_at(fd: int, size: int, offset: int, length: int) -> bytes | None:
