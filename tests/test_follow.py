@@ -337,4 +337,5 @@ def run_{len(hole)}():
     c.module = "Leads"
     c.fetch()
 '''})
-    assert [r.status for r in result.resolutions] and ("app.api:run_%d" % len(hole) in asked) == climbed
+    assert result.resolutions
+    assert (f"app.api:run_{len(hole)}" in asked) == climbed

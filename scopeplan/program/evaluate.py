@@ -132,8 +132,8 @@ class Evaluator:
         if isinstance(expr, Glob):
             return self.lookup(expr.qualname, d)
         if isinstance(expr, SelfAttr):
-            self._note("read_on", expr.cls)
-            if not expr.name:
+            if not expr.name:  # `self` itself (a named member is noted by class_member)
+                self._note("read_on", expr.cls)
                 cls = self.classes.get(ctx.self_cls or expr.cls)
                 return [Instance(cls, ctx)] if cls else [hole("self")]
             found = self.class_member(expr.cls, expr.name, ctx, d)
@@ -406,8 +406,8 @@ class Evaluator:
 def _item_of(value: Value, keys: list[Text], expr: Index) -> list[Text]:
     """`value[key]` of a value that is no table the code spells out, as a hole that says where it comes from: the
     environment (`os.environ["API_BASE"]`), a library, or the hole `value` is itself (a parameter's origin)."""
-    names = [literal(key) for key in keys]
-    shown = [n for n in names if n] or [spelling(expr)]
+    known = [name for name in map(literal, keys) if name]
+    shown = known or [spelling(expr)]
     if isinstance(value, External) and value.name == "os.environ":
         return [Text((Hole(name, f"the environment variable `{name}`, only known at run time"),)) for name in shown]
     if isinstance(value, External):
@@ -417,8 +417,7 @@ def _item_of(value: Value, keys: list[Text], expr: Index) -> list[Text]:
         return [Text((Hole(name, what),)) for name in shown]
     if isinstance(value, Text) and len(value.parts) == 1 and isinstance(value.parts[0], Hole):
         base = value.parts[0]
-        return [Text((Hole(base.name + _subscript(name) if name != spelling(expr) else base.name, base.origin),))
-                for name in shown]
+        return [Text((Hole(base.name + _subscript(name), base.origin),)) for name in known] or [value]
     return [Text((Hole(spelling(expr), "an item of a value scopeplan cannot follow"),))]
 
 

@@ -114,10 +114,9 @@ class Project(Evaluator):
         bound = self.imported.get(module, {}).get(name)
         if bound is not None:  # `from .client import fetch` in `crm/__init__.py`: `crm.fetch` is that function
             return self.evaluate(bound, EMPTY, depth + 1)
-        stars = self.stars.get(module, ())
-        outside = [star for star in stars if self.module(star) is None]
-        for star in reversed(stars):  # `from .client import *`: a later one binds over an earlier one
-            source = self.module(star)
+        stars = [(star, self.module(star)) for star in self.stars.get(module, ())]
+        outside = [star for star, source in stars if source is None]
+        for star, source in reversed(stars):  # `from .client import *`: a later one binds over an earlier one
             if source is not None and source not in seen and source != module and self._exports(source, name):
                 found = self._defined(source, name, depth + 1, seen | {module})
                 if found is not None:
@@ -288,7 +287,8 @@ class Project(Evaluator):
     def _index_constructions(self) -> dict[str, list[Construction]]:
         """Every constructor call by the `__init__` it runs, built once, outside any evaluation in progress:
         its evaluations count no work against the question being asked, note nothing, and are forgotten."""
-        saved = (self._frames, self._work, set(self.unbound), set(self.defaulted), set(self.expanded), set(self.read_on))
+        saved = (self._frames, self._work, set(self.unbound), set(self.defaulted), set(self.expanded),
+                 set(self.read_on))
         self._frames, self._building = [], True
         index: dict[str, list[Construction]] = defaultdict(list)
         try:

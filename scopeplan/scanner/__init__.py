@@ -183,11 +183,8 @@ def vouched(root: Path, files: list, cache) -> str | None:
 def _worth_keeping(sources: list[_Source], manifest: dict) -> set[str]:
     """The facts keys this run's files have, and the last run's (a file set back to its last version, a
     branch checked out again, is not parsed again)."""
-    keys = {s.key for s in sources if s.key} | {s.same for s in sources if s.same}
-    for entry in manifest.get("files", {}).values():
-        if isinstance(entry, tuple) and len(entry) > 1 and isinstance(entry[1], str):
-            keys.add(entry[1])
-    return keys
+    last = {entry[1] for entry in manifest.get("files", {}).values()}  # a valid manifest (`valid_manifest`)
+    return {s.key for s in sources if s.key} | {s.same for s in sources if s.same} | last
 
 
 def _settled(stat: tuple, checked: int | None) -> bool:
