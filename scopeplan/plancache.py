@@ -19,7 +19,8 @@ import hashlib
 import sys
 from collections.abc import Callable
 from dataclasses import replace
-from functools import lru_cache
+from functools import lru_cache, partial
+from importlib import import_module
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -140,7 +141,7 @@ def plan(root: Path, conf: Config, only: str | None, spec: str,
 
     cache, name = begun.cache, begun.name
     ready: list[Catalogue] = []
-    meanwhile(lambda: _preload(spec, ready))
+    meanwhile(*_preload(spec, ready))
     try:
         facts = scan(root, begun.found, **scan_options(conf))
     finally:
@@ -159,14 +160,21 @@ def plan(root: Path, conf: Config, only: str | None, spec: str,
     return kept
 
 
-def _preload(spec: str, ready: list[Catalogue]) -> None:
-    """Import what building a plan needs, and load the bundled catalogue, while the parse workers work:
-    neither has any other effect (a file or live catalogue is loaded where its errors are reported)."""
-    import scopeplan.catalogue
-    import scopeplan.plan  # noqa: F401
-
+def _preload(spec: str, ready: list[Catalogue]) -> list[Callable[[], object]]:
+    """Steps that import what building a plan needs, and load the bundled catalogue, while the parse workers
+    work: none has any other effect (a file or live catalogue is loaded where its errors are reported).
+    Imports leaves first, a module or two a step, so that no step keeps a worker waiting for long; the order
+    changes only when the time is spent."""
+    steps: list[Callable[[], object]] = [partial(import_module, name) for name in _PLAN_MODULES]
     if spec == "bundled":
-        ready.append(scopeplan.catalogue.load(spec))
+        steps.append(lambda: ready.append(import_module("scopeplan.catalogue").load(spec)))
+    return steps
+
+
+_PLAN_MODULES = ("scopeplan.model", "scopeplan.program.values", "scopeplan.models.zoho_sdk", "scopeplan.models.http",
+                 "scopeplan.scanner.prefilter", "scopeplan.scanner.rounds", "scopeplan.matcher", "scopeplan.advice",
+                 "scopeplan.granted", "scopeplan.jobs", "scopeplan.sites.follow", "scopeplan.plan",
+                 "scopeplan.catalogue")
 
 
 def warm(root: Path, conf: Config, only: str | None, spec: str) -> Kept | None:

@@ -57,6 +57,25 @@ def test_chunks_cover_every_file_once_largest_first():
     assert [len(jobs[i][0]) for i in flat] == sorted((len(d) for d, _ in jobs), reverse=True)
 
 
+def test_meanwhile_steps_run_in_order_once_while_the_workers_parse(tmp_path, always_parallel):
+    jobs = _jobs(build(tmp_path))
+    done: list[str] = []
+    with parallel.kept(1) as pool:
+        parallel.meanwhile(*(lambda name=name: done.append(name) for name in "abc"))
+        parallel.meanwhile(lambda: done.append("first"), first=True)
+        assert pool.parse(jobs) == [scan_source(data, relative) for data, relative in jobs]
+        assert done == ["first", "a", "b", "c"]
+        pool.parse(jobs)
+        assert done == ["first", "a", "b", "c"]  # each once
+        parallel.meanwhile(lambda: done.append("left"))
+    assert parallel._idle == [] and "left" not in done  # what no parse waited for is dropped with the pool
+
+
+def test_the_warm_up_scans_a_file_that_exercises_the_walk():
+    facts = scan_source(parallel._WARM_UP, Path("warm_up.py"))
+    assert facts.error is None and facts.functions  # a warm-up that failed would warm nothing up
+
+
 def test_a_worker_that_dies_costs_only_its_file(tmp_path, always_parallel, monkeypatch):
     jobs = _jobs(build(tmp_path, {k: v for k, v in TRICKY.items() if k.startswith("src/shop/")}))
     expected = parallel.parse_all(jobs, workers=1)

@@ -297,6 +297,10 @@ class _Run:
                 chosen = set(last[1])
                 self.parse([s for s in readable if s.relative in chosen])
                 return
+        from scopeplan.scanner.parallel import meanwhile
+
+        meanwhile(_import_rounds, first=True)  # ~50 ms, needed next: while the workers parse the seeds
+        self.parse([s for s in readable if s.summary.seed])
         from scopeplan.scanner.rounds import select
 
         select(self, readable, keep)
@@ -326,8 +330,6 @@ class _Run:
             todo.append(source)
         if not todo:
             return
-        if len(todo) > 1:  # the prefilter's rounds are small and often many: a second worker helps the next ones
-            self.pool.start(2)
         self.progress.add(len(todo))
         stored: set[int] = set()
 
@@ -376,6 +378,10 @@ class _Run:
             data = read(s.path)
             if isinstance(data, bytes) and self.cache.key(s.relative, data) == s.key:
                 s.checked = now
+
+
+def _import_rounds() -> None:
+    import scopeplan.scanner.rounds  # noqa: F401
 
 
 def _tree(sources: list[_Source], keep: tuple[str, ...], same: bool) -> str:

@@ -104,10 +104,15 @@ def discard() -> None:
         _early.pop().close()
 
 
-def meanwhile(work: Callable[[], None]) -> None:
-    """Have `work` done the next time this process would wait for the workers (once); work with no effect
-    but time, such as importing what comes after the scan."""
-    _idle.append(work)
+def meanwhile(*steps: Callable[[], None], first: bool = False) -> None:
+    """Have the `steps` done, in order, while this process waits for the workers (each once); work with no
+    effect but time, such as importing what comes after the scan. A step runs only when no worker has
+    anything to say, so each should be short: the parent hands out the next chunk after it. `first`: before
+    the steps already waiting."""
+    if first:
+        _idle[:0] = steps
+    else:
+        _idle.extend(steps)
 
 
 def _in_process(jobs: list[Job], done) -> list[FileFacts]:
@@ -137,14 +142,32 @@ def _chunks(jobs: list[Job], count: int) -> list[list[int]]:
 
 
 def _warm() -> None:
-    """Import libcst and the walk, and parse once: what a worker does before it says it is ready."""
+    """Import libcst and the walk, and scan a small file once: what a worker does before it says it is ready,
+    while its parent is still reading the tree (a first scan costs a few small ones: imports, compiled
+    patterns, per-type tables)."""
     import ctypes  # noqa: F401  (the workers' parent-death signal)
 
-    import libcst
+    from scopeplan.scanner.source import scan_source
 
-    from scopeplan.scanner import source, walk  # noqa: F401
+    scan_source(_WARM_UP, Path("warm_up.py"))
 
-    libcst.parse_module(b"pass\n")
+
+_WARM_UP = b"""import requests
+from .auth import token
+
+BASE = "https://example.com/api"
+
+
+class Client(requests.Session):
+    def get_item(self, kind, key=None, **params):
+        for attempt in range(3):
+            try:
+                with self.get(f"{BASE}/{kind}/{key}", headers={"Authorization": token()}, params=params) as r:
+                    return [row["id"] for row in r.json().get("data", []) if row]
+            except (KeyError, ValueError):
+                continue
+        return None if key else {"kind": kind}
+"""
 
 
 class _Worker:
@@ -198,8 +221,9 @@ class Pool:
                     self._parse_here()
                     break
                 self._hand_out()
-                if _idle and any(w.pending for w in self.workers.values()):
-                    _idle.pop(0)()
+                if _idle and not select.select(list(self.workers), [], [], 0)[0]:
+                    _idle.pop(0)()  # the workers are busy (or still loading libcst): this wait is free
+                    continue
                 self._step()
         except BaseException:
             self.close()  # a worker's state is unknown after an interruption
