@@ -196,7 +196,7 @@ class _Begun:
 
     def __init__(self, root: Path, conf: Config, only: str | None, spec: str):
         from scopeplan.scanner import cache as caching
-        from scopeplan.scanner import discover
+        from scopeplan.scanner import discover, recently_changed
         from scopeplan.scanner.files import root_package
         from scopeplan.selection import selected
 
@@ -206,8 +206,8 @@ class _Begun:
         self.part = part = catalogue_part(spec, conf.cache_max_age_days) if cache is not None else None
         if cache is None or part is None:
             return
-        if not cache.has_manifest():  # a first run: it will parse, so a worker loads libcst during discovery
-            from scopeplan.scanner.parallel import early
+        if not cache.has_manifest() or recently_changed(base, cache):  # a first run, or one after an edit: it
+            from scopeplan.scanner.parallel import early  # will parse, so a worker loads libcst during discovery
 
             early(conf.workers or 0)
         options = repr((replace(conf, workers=0), only, root.as_posix(), str(root.resolve()), spec, part[0]))

@@ -515,3 +515,11 @@ def test_the_cache_keeps_this_runs_and_the_last_runs_facts_not_every_edit(tmp_pa
     target.write_text(version(18))
     _age(root)
     assert parsed(root)[1] == []  # the last run's version: loaded, not parsed
+
+
+def test_a_manifest_another_run_replaced_is_read_again(tmp_path):
+    first, second = cache_module.Cache.open(tmp_path), cache_module.Cache.open(tmp_path)
+    assert first.manifest() == {}
+    second.save_manifest({"files": {}, "selection": None})
+    assert first.manifest() == {"files": {}, "selection": None}  # not the empty one it read before
+    assert first.manifest() is first.manifest()  # unchanged since: not read again

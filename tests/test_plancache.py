@@ -118,6 +118,28 @@ def test_an_edit_within_the_racy_window_is_seen(tmp_path, runs, monkeypatch):
     assert again.output == runs("scan", root, "--format", "json", "--no-cache").output
 
 
+def test_an_edit_after_an_edit_is_guessed_before_discovery(tmp_path, runs):
+    """`recently_changed`: the files the manifest saw change last are stat-ed first, so a run after another
+    edit of them starts its worker before discovery; nothing changed, or a file edited long ago: no guess."""
+    from scopeplan.scanner.cache import Cache
+
+    root = build(tmp_path / "tree")
+    runs("scan", root, "--format", "json")
+    runs("scan", root, "--format", "json")  # settled: the manifest vouches for every file
+    assert not scanner.recently_changed(root, Cache.open(root))
+    edited, other = root / "src/shop/paths.py", root / "src/shop/__init__.py"
+    edited.write_text(edited.read_text() + "\nA = 1\n")
+    time.sleep(0.05)  # past the racy window: the run records this stat as the latest the manifest saw
+    runs("scan", root, "--format", "json")
+    edited.write_text(edited.read_text() + "\nB = 2\n")
+    assert scanner.recently_changed(root, Cache.open(root))
+    assert scanner.recently_changed(root, Cache.open(root), count=1)
+    runs("scan", root, "--format", "json")
+    other.write_text(other.read_text() + "\nC = 3\n")  # changed, but not among the latest: left to discovery
+    assert not scanner.recently_changed(root, Cache.open(root), count=1)
+    assert scanner.recently_changed(root, Cache.open(root), count=10_000)
+
+
 def test_options_configuration_and_scopeplan_itself_are_part_of_the_key(tmp_path, runs, monkeypatch):
     root = _copy(SAMPLES[0], tmp_path / "project")
     runs("scan", root, "--format", "json")

@@ -11,6 +11,7 @@ and module name, so that the rest of the pipeline sees the same modules with or 
 from __future__ import annotations
 
 import hashlib
+import heapq
 import os
 import sys
 import time
@@ -178,6 +179,22 @@ def vouched(root: Path, files: list, cache) -> str | None:
     for notice in notices:
         digest.update(f"notice\0{notice}\0".encode("utf-8", "surrogateescape"))
     return digest.hexdigest()
+
+
+def recently_changed(root: Path, cache, count: int = 8) -> bool:
+    """Whether one of the `count` files whose last change the manifest saw last has changed since: a guess,
+    before discovery and at a few stats' cost, that this run will parse (an edit tends to follow an edit).
+    False without a manifest; a wrong guess costs a worker started for nothing, or started later."""
+    known = _valid_manifest(cache.manifest()).get("files")
+    if not known:
+        return False
+    base = root if root.is_dir() else root.parent
+    latest = heapq.nlargest(count, known.items(), key=lambda item: max(item[1][0][1], item[1][0][2]))
+    for relative, entry in latest:
+        stat = _stat(os.path.join(base, relative))
+        if stat != entry[0] or not _settled(stat, entry[3]):
+            return True
+    return False
 
 
 def _worth_keeping(sources: list[_Source], manifest: dict) -> set[str]:

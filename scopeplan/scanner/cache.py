@@ -75,6 +75,7 @@ class Cache:
         self._index: dict[str, packs.Location] | None = None  # read on the first lookup of facts
         self._open: dict[str, tuple[int, int] | None] = {}  # pack name -> (descriptor, size); None: unusable
         self._packs_checked = False  # whether packs/ was found to be a real folder, before reading from it
+        self._manifest: tuple[tuple | None, dict] | None = None  # (the file's inode, size, mtime; the manifest)
 
     def __del__(self) -> None:
         try:
@@ -162,9 +163,17 @@ class Cache:
         return (self.folder / "manifest").is_file()
 
     def manifest(self) -> dict:
-        """The manifest the last run left, or an empty one."""
-        found = self._read(self.folder / "manifest", "manifest")
-        return found if isinstance(found, dict) else {}
+        """The manifest the last run left, or an empty one; read again only when the file was replaced since
+        (the same dict until then)."""
+        try:
+            st = os.stat(self.folder / "manifest")
+            seen: tuple | None = (st.st_ino, st.st_size, st.st_mtime_ns)
+        except OSError:
+            seen = None
+        if self._manifest is None or self._manifest[0] != seen:
+            found = self._read(self.folder / "manifest", "manifest") if seen is not None else None
+            self._manifest = (seen, found if isinstance(found, dict) else {})
+        return self._manifest[1]
 
     def save_manifest(self, manifest: dict) -> None:
         self._write(self.folder / "manifest", "manifest", manifest)

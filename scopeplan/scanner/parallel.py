@@ -25,11 +25,14 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from scopeplan import GC_THRESHOLDS
 from scopeplan.scanner.cache import dumps
-from scopeplan.scanner.facts import FileFacts
 from scopeplan.scanner.worker import die_with, facts_of, frames, limit_memory, receive, send
+
+if TYPE_CHECKING:  # imported where a row is made: `early` forks a worker before the facts' module loads
+    from scopeplan.scanner.facts import FileFacts
 
 Job = tuple[bytes, Path]  # a file's bytes and its path relative to the root
 
@@ -341,6 +344,7 @@ class Pool:
         """The file the worker was on gets the error row; the rest of its chunk goes back in the queue."""
         culprit, rest = worker.pending[0], worker.pending[1:]
         data, relative = self.jobs[culprit]
+        from scopeplan.scanner.facts import FileFacts
         from scopeplan.scanner.files import module_name
 
         self._record(culprit, FileFacts(relative.as_posix(), module_name(relative)[0], error=message))
@@ -408,6 +412,8 @@ def _serve(parent: int, tasks: int, results: int) -> None:
             try:
                 payload = dumps(facts)
             except (RecursionError, pickle.PicklingError, MemoryError):
+                from scopeplan.scanner.facts import FileFacts
+
                 data, relative = _jobs[index]
                 payload = dumps(FileFacts(relative.as_posix(), facts.module,
                                           error="too complex to analyse: its facts nest too deeply"))

@@ -9,10 +9,13 @@ import signal
 import struct
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from scopeplan.scanner.cache import loads
-from scopeplan.scanner.facts import FileFacts
 from scopeplan.scanner.files import module_name
+
+if TYPE_CHECKING:  # the facts' module loads with the first facts: `early` forks before it is imported
+    from scopeplan.scanner.facts import FileFacts
 
 HEADER = struct.Struct("<Q")
 WORKER_MEMORY = 768 * 2**20  # address space a worker may add to what it has once libcst is loaded
@@ -58,6 +61,8 @@ def _read_exactly(fd: int, size: int) -> bytes | None:
 
 def facts_of(payload: bytes, relative: Path) -> tuple[FileFacts, bytes | None]:
     """The facts a worker sent (as `cache.dumps` wrote them) and those bytes; an error row if they do not load."""
+    from scopeplan.scanner.facts import FileFacts
+
     try:
         facts = loads(payload)
         if isinstance(facts, FileFacts):
