@@ -40,6 +40,7 @@ Job = tuple[bytes, Path]  # a file's bytes and its path relative to the root
 MIN_PARALLEL_BYTES = 96_000
 CHUNKS_PER_WORKER = 12  # small enough to balance the load, large enough to keep IPC rare
 FILE_SECONDS = 120.0  # one file's parse and fold; the budget keeps ordinary files far below it
+WARM_UP_WAIT = 0.005  # seconds a ready worker waits for work before it warms up
 READY = -1  # the index of a worker's first message: libcst is loaded, it waits for work
 
 _jobs: dict[int, Job] = {}  # in a worker: the chunk it is on, by index
@@ -145,14 +146,24 @@ def _chunks(jobs: list[Job], count: int) -> list[list[int]]:
 
 
 def _warm() -> None:
-    """Import libcst and the walk, and scan a small file once: what a worker does before it says it is ready,
-    while its parent is still reading the tree (a first scan costs a few small ones: imports, compiled
-    patterns, per-type tables)."""
+    """Import libcst and the walk, and parse once: what a worker does before it says it is ready."""
     import ctypes  # noqa: F401  (the workers' parent-death signal)
 
-    from scopeplan.scanner.source import scan_source
+    import libcst
 
-    scan_source(_WARM_UP, Path("warm_up.py"))
+    from scopeplan.scanner import source, walk  # noqa: F401
+
+    libcst.parse_module(b"pass\n")
+
+
+def _warm_up(tasks: int) -> None:
+    """Scan a small file once, unless work comes within a few milliseconds of saying ready (a parent that was
+    waiting for this worker): a first scan costs a few small ones (imports, compiled patterns, per-type
+    tables), paid here while the parent still reads the tree."""
+    if not select.select([tasks], [], [], WARM_UP_WAIT)[0]:
+        from scopeplan.scanner.source import scan_source
+
+        scan_source(_WARM_UP, Path("warm_up.py"))
 
 
 _WARM_UP = b"""import requests
@@ -402,6 +413,7 @@ def _serve(parent: int, tasks: int, results: int) -> None:
     gc.freeze()  # what the worker loaded is never garbage: no collection walks (and copies) it
     gc.set_threshold(*GC_THRESHOLDS)
     send(results, (READY, None))
+    _warm_up(tasks)
     while True:
         chunk = receive(tasks)
         if chunk is None:
