@@ -46,7 +46,7 @@ READY = -1  # the index of a worker's first message: libcst is loaded, it waits 
 _jobs: dict[int, Job] = {}  # in a worker: the chunk it is on, by index
 _open: list[Pool] = []  # the pool `kept` opened, which parse_all uses
 _early: list[Pool] = []  # a pool `early` started, until `kept` takes it
-_idle: list[Callable[[], None]] = []  # work for this process while the first chunks are parsed (`meanwhile`)
+_idle: list[Callable[[], object]] = []  # work for this process while the first chunks are parsed (`meanwhile`)
 
 
 def cores() -> int:
@@ -108,7 +108,7 @@ def discard() -> None:
         _early.pop().close()
 
 
-def meanwhile(*steps: Callable[[], None], first: bool = False) -> None:
+def meanwhile(*steps: Callable[[], object], first: bool = False) -> None:
     """Have the `steps` done, in order, while this process waits for the workers (each once); work with no
     effect but time, such as importing what comes after the scan. A step runs only when no worker has
     anything to say, so each should be short: the parent hands out the next chunk after it. `first`: before
