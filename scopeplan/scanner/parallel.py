@@ -224,7 +224,9 @@ class Pool:
         total = sum(len(data) for data, _ in jobs)
         want = 1 if self.size <= 1 or len(jobs) < 2 or total < MIN_PARALLEL_BYTES else self.size
         self.jobs, self.done = jobs, done
-        self.queue = _chunks(jobs, want * CHUNKS_PER_WORKER)
+        # a round too small to share goes out whole, one chunk per worker running: its worker then goes on while
+        # this process does a `meanwhile` step, instead of waiting for the next chunk
+        self.queue = _chunks(jobs, want * CHUNKS_PER_WORKER if want > 1 else max(len(self.workers), 1))
         self.results = [None] * len(jobs)
         self.local = False
         self.want = min(want, len(self.queue))
