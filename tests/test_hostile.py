@@ -101,6 +101,7 @@ def test_a_signed_but_malformed_manifest_is_rebuilt(tmp_path):
     cache = cache_module.Cache.open(root)
     for bad in ({"started": "yesterday", "files": {}}, {"files": {"app/good.py": ("x", 1)}},
                 {"files": {"app/good.py": ((1, 2, 3, "4"), "k", None, 0)}}, {"files": {}, "selection": 5},
+                {"files": {}, "recent": "app/good.py"}, {"files": {}, "recent": (1,)},
                 ["not", "a", "dict"], {"files": "nope"}):
         cache.save_manifest(bad)  # correctly signed with this user's secret
         assert scan(root) == expected

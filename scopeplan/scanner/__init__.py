@@ -11,7 +11,6 @@ and module name, so that the rest of the pipeline sees the same modules with or 
 from __future__ import annotations
 
 import hashlib
-import heapq
 import os
 import sys
 import time
@@ -23,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from scopeplan.scanner.files import FINE_NS, discover, module_name, read, settled
 from scopeplan.scanner.tail import code_end
-from scopeplan.scanner.manifest import pack as _pack, unpack as _unpack, valid_manifest as _valid_manifest
+from scopeplan.scanner.manifest import pack as _pack, unpack as _unpack, valid_entry, valid_manifest as _valid_manifest
 
 if TYPE_CHECKING:
     from scopeplan.scanner.facts import FileFacts
@@ -181,20 +180,33 @@ def vouched(root: Path, files: list, cache) -> str | None:
     return digest.hexdigest()
 
 
-def recently_changed(root: Path, cache, count: int = 8) -> bool:
-    """Whether one of the `count` files whose last change the manifest saw last has changed since: a guess,
-    before discovery and at a few stats' cost, that this run will parse (an edit tends to follow an edit).
-    False without a manifest; a wrong guess costs a worker started for nothing, or started later."""
-    known = _valid_manifest(cache.manifest()).get("files")
-    if not known:
+def recently_changed(root: Path, cache) -> bool:
+    """Whether one of the files the manifest saw change last (`_recent`) has changed since: a guess, before
+    discovery and at a few stats' cost, that this run will parse (an edit tends to follow an edit). False
+    without a manifest; a wrong guess costs a worker started for nothing, or started later."""
+    manifest = cache.manifest()  # only its few recent entries are checked here (`vouched` checks the whole)
+    known, recent = manifest.get("files"), manifest.get("recent")
+    if not isinstance(known, dict) or not isinstance(recent, tuple):
         return False
     base = root if root.is_dir() else root.parent
-    latest = heapq.nlargest(count, known.items(), key=lambda item: max(item[1][0][1], item[1][0][2]))
-    for relative, entry in latest:
+    for relative in recent:
+        entry = known.get(relative) if isinstance(relative, str) else None
+        if not valid_entry(entry):
+            return True  # a file gone from the manifest, or a malformed one: this run will not be the last one
         stat = _stat(os.path.join(base, relative))
         if stat != entry[0] or not _settled(stat, entry[3]):
             return True
     return False
+
+
+RECENT_FILES = 8  # how many of the files whose stat changed last the manifest names (`recently_changed`)
+
+
+def _recent(files: dict) -> tuple[str, ...]:
+    """The files of a manifest whose stat changed last (mtime or ctime), RECENT_FILES of them."""
+    import heapq  # imported here: a warm run saves no manifest
+
+    return tuple(heapq.nlargest(RECENT_FILES, files, key=lambda name: max(files[name][0][1], files[name][0][2])))
 
 
 def _worth_keeping(sources: list[_Source], manifest: dict) -> set[str]:
@@ -376,7 +388,7 @@ class _Run:
         if self.tree is not None:
             selection = (self.tree, tuple(s.relative for s in sources if s.facts is not None and s.key is not None))
         if files != old or selection != self.manifest.get("selection"):
-            self.cache.save_manifest({"files": files, "selection": selection})
+            self.cache.save_manifest({"files": files, "selection": selection, "recent": _recent(files)})
 
     def _settle(self, sources: list[_Source]) -> None:
         """Files changed just before this run (a fresh checkout or copy) are checked once more now that

@@ -24,6 +24,9 @@ def valid_manifest(manifest) -> dict:
                                       and isinstance(selection[0], str) and isinstance(selection[1], tuple)
                                       and all(isinstance(p, str) for p in selection[1])):
         return {}
+    recent = manifest.get("recent", ())
+    if not (isinstance(recent, tuple) and all(isinstance(p, str) for p in recent)):
+        return {}
     return manifest
 
 
