@@ -171,10 +171,11 @@ def _preload(spec: str, ready: list[Catalogue]) -> list[Callable[[], object]]:
     return steps
 
 
+# the prefilter's rounds the scan imports itself, first (`scanner._import_rounds`); the leaves they share with the
+# plan stay listed for a run whose selection is kept, which imports no rounds
 _PLAN_MODULES = ("scopeplan.model", "scopeplan.program.values", "scopeplan.models.zoho_sdk", "scopeplan.models.http",
-                 "scopeplan.scanner.prefilter", "scopeplan.scanner.rounds", "scopeplan.matcher", "scopeplan.advice",
-                 "scopeplan.granted", "scopeplan.jobs", "scopeplan.sites.follow", "scopeplan.plan",
-                 "scopeplan.catalogue")
+                 "scopeplan.matcher", "scopeplan.advice", "scopeplan.granted", "scopeplan.jobs", "scopeplan.sites.follow",
+                 "scopeplan.plan", "scopeplan.catalogue")
 
 
 def warm(root: Path, conf: Config, only: str | None, spec: str) -> Kept | None:

@@ -160,7 +160,8 @@ def _unusable(entry: os.DirEntry, real_root: str) -> str | None:
     return None
 
 
-_READ_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
+# how scanned files and the cache's files are opened: never blocking (a FIFO), never translating bytes (Windows)
+READ_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
 def read(path: str | Path) -> bytes | str:
@@ -170,7 +171,7 @@ def read(path: str | Path) -> bytes | str:
     `x.py` is an error row, never a hang.
     """
     try:
-        fd = os.open(path, _READ_FLAGS)
+        fd = os.open(path, READ_FLAGS)
     except PermissionError:
         return "cannot read the file: permission denied"
     except IsADirectoryError:

@@ -13,6 +13,8 @@ import stat
 from collections.abc import Callable
 from pathlib import Path
 
+from scopeplan.scanner.files import READ_FLAGS
+
 PACK_MAGIC = b"scopeplan-pack/1\n"
 MAX_PACK_BYTES = 1 << 36  # a pack larger than this was not written by scopeplan
 NAME_LENGTH = 32
@@ -61,8 +63,7 @@ def build(records: dict[str, bytes]) -> tuple[str, bytes, dict[str, Location]]:
     return name, content, {key: (name, start, length) for key, (start, length) in spans.items()}
 
 
-_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0) | getattr(os, "O_NOFOLLOW", 0) | (
-    getattr(os, "O_CLOEXEC", 0))
+_FLAGS = READ_FLAGS | getattr(os, "O_NOFOLLOW", 0)  # a scanned file's flags, and never through a link
 
 
 def open_regular(path: Path, limit: int) -> tuple[int, int] | None:
