@@ -24,7 +24,10 @@ def always_parallel(monkeypatch):
     monkeypatch.setattr(parallel, "MIN_PARALLEL_BYTES", 0)
 
 
-def test_parse_all_is_the_same_on_one_and_on_several_workers(tmp_path, always_parallel):
+@pytest.mark.parametrize("constructors_from", [0, 10**12], ids=["rebuilt constructors", "libcst's constructors"])
+def test_parse_all_is_the_same_on_one_and_on_several_workers(tmp_path, always_parallel, monkeypatch,
+                                                             constructors_from):
+    monkeypatch.setattr(parallel, "FAST_CONSTRUCTORS_BYTES", constructors_from)  # the workers' (constructors.py)
     jobs = _jobs(build(tmp_path))
     one = parallel.parse_all(jobs, workers=1)
     assert parallel.parse_all(jobs, workers=2) == one

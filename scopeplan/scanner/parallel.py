@@ -40,6 +40,7 @@ Job = tuple[bytes, Path]  # a file's bytes and its path relative to the root
 MIN_PARALLEL_BYTES = 96_000
 CHUNKS_PER_WORKER = 12  # small enough to balance the load, large enough to keep IPC rare
 FILE_SECONDS = 120.0  # one file's parse and fold; the budget keeps ordinary files far below it
+FAST_CONSTRUCTORS_BYTES = 100_000  # a chunk this large repays `constructors.install` (8 ms, 0.08 ms per kB)
 WARM_UP_WAIT = 0.005  # seconds a ready worker waits for work before it warms up
 READY = -1  # the index of a worker's first message: libcst is loaded, it waits for work
 
@@ -421,6 +422,10 @@ def _serve(parent: int, tasks: int, results: int) -> None:
         if chunk is None:
             return
         _jobs = {index: (data, relative) for index, data, relative in chunk}
+        if sum(len(data) for _, data, _ in chunk) >= FAST_CONSTRUCTORS_BYTES:
+            from scopeplan.scanner.constructors import install
+
+            install()  # once: 8 ms, which a chunk this size repays
         for index, _, _ in chunk:
             facts = _work_one(index)
             try:
