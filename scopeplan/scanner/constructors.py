@@ -47,7 +47,8 @@ def _node_classes(root: type) -> list[type]:
     todo: list[type] = [root]
     seen: set[type] = set()
     while todo:
-        for sub in todo.pop().__subclasses__():
+        subclasses: list[type] = todo.pop().__subclasses__()
+        for sub in subclasses:
             if sub not in seen:
                 seen.add(sub)
                 todo.append(sub)
