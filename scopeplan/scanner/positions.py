@@ -10,6 +10,7 @@ to PositionProvider: a wrong line is worse than a slow one.
 from __future__ import annotations
 
 import ast
+import dataclasses
 
 import libcst as cst
 
@@ -64,14 +65,15 @@ def locate(module: cst.Module, text: str, wanted: set[int] | None = None) -> Pos
 def _block(statements, nodes: list, out: Positions, lines: list[str], wanted) -> None:
     i = 0
     for stmt in statements:
-        if isinstance(stmt, cst.SimpleStatementLine):
+        kind = type(stmt)  # compared by identity first: isinstance on libcst's abstract classes is slow
+        if kind is cst.SimpleStatementLine:
             smalls = stmt.body
             for small in smalls:
                 if wanted is None or id(stmt) in wanted:
                     _calls(small, [nodes[i]], out, lines)
                 i += 1
             out[id(stmt)] = _where(nodes[i - len(smalls)], lines)
-        elif isinstance(stmt, cst.BaseSmallStatement):  # inside a one-line suite: `if x: y; z`
+        elif kind not in _COMPOUND and isinstance(stmt, cst.BaseSmallStatement):  # inside a one-line suite: `if x: y; z`
             if wanted is None or id(stmt) in wanted:
                 _calls(stmt, [nodes[i]], out, lines)
             i += 1
@@ -91,8 +93,9 @@ def _compound(stmt, node, out: Positions, lines: list[str], wanted, header: bool
     if header:
         _header(stmt, node, out, lines)
     _suite(stmt.body, node.body, out, lines, wanted)
-    if isinstance(stmt, cst.If):
-        if isinstance(stmt.orelse, cst.If):
+    kind = type(stmt)
+    if kind is cst.If:
+        if type(stmt.orelse) is cst.If:
             if len(node.orelse) != 1:
                 raise _Mismatch
             _compound(stmt.orelse, node.orelse[0], out, lines, wanted, header)
@@ -100,9 +103,9 @@ def _compound(stmt, node, out: Positions, lines: list[str], wanted, header: bool
             _suite(stmt.orelse.body, node.orelse, out, lines, wanted)
         elif node.orelse:
             raise _Mismatch
-    elif isinstance(stmt, (cst.For, cst.While)) and stmt.orelse is not None:
+    elif (kind is cst.For or kind is cst.While) and stmt.orelse is not None:
         _suite(stmt.orelse.body, node.orelse, out, lines, wanted)
-    elif isinstance(stmt, cst.Try):
+    elif kind is cst.Try:
         if len(stmt.handlers) != len(node.handlers):
             raise _Mismatch
         for handler, h in zip(stmt.handlers, node.handlers):
@@ -118,7 +121,7 @@ def _header(stmt, node, out: Positions, lines: list[str]) -> None:
                   for child in (value if isinstance(value, list) else [value]) if isinstance(child, ast.AST)]
     if isinstance(node, ast.Try):
         header_ast += [h.type for h in node.handlers if h.type is not None]
-    header_cst = [getattr(stmt, f.name) for f in _fields(stmt) if f.name not in _BLOCKS]
+    header_cst = [getattr(stmt, name) for name in _content(type(stmt)) if name not in _BLOCKS]
     if isinstance(stmt, cst.Try):
         header_cst += [h.type for h in stmt.handlers if h.type is not None]
     _calls(header_cst, header_ast, out, lines)
@@ -204,28 +207,25 @@ def _role(kind: type) -> int:
     elif issubclass(kind, cst.IfExp):
         role = _IF_EXP
     else:
-        role = _NODE
+        role = _NODE if _content(kind) else _OTHER  # a name, a number: nothing inside
     _ROLES[kind] = role
     return role
-
-
-def _fields(node):
-    return node.__dataclass_fields__.values()
 
 
 _CONTENT: dict[type, tuple[str, ...]] = {}
 
 
 def _content(kind: type) -> tuple[str, ...]:
-    """A node type's fields that can hold expressions: whitespace, commas and brackets cannot hold a call."""
+    """A node type's fields that can hold expressions: whitespace, commas and brackets cannot hold a call, nor
+    can text (a name's or a number's `value`), nor the `__slots__` that libcst lists among its class variables."""
     names = _CONTENT.get(kind)
     if names is None:
         names = _CONTENT[kind] = tuple(
-            name for name in kind.__dataclass_fields__
-            if not name.startswith(("whitespace", "lpar", "rpar", "comma", "leading_lines", "trailing", "header",
-                                    "footer", "semicolon", "lines_after", "newline", "equal", "colon", "dot",
-                                    "star", "operator", "asynchronous", "lbrace", "rbrace", "lbracket",
-                                    "rbracket")))
+            f.name for f in dataclasses.fields(kind)
+            if f.type is not str and not f.name.startswith((
+                "whitespace", "lpar", "rpar", "comma", "leading_lines", "trailing", "header", "footer", "semicolon",
+                "lines_after", "newline", "equal", "colon", "dot", "star", "operator", "asynchronous", "lbrace",
+                "rbrace", "lbracket", "rbracket")))
     return names
 
 

@@ -127,29 +127,30 @@ class _Walker(Folder):
 
     def statement(self, stmt) -> None:
         self.current = stmt  # calls found from here on belong to this statement (its header, if compound)
-        if isinstance(stmt, cst.SimpleStatementLine):
+        kind = type(stmt)  # the parser's node types, compared by identity: isinstance on libcst's ABCs is slow
+        if kind is cst.SimpleStatementLine:
             for small in stmt.body:
                 self.small(small)
-        elif isinstance(stmt, cst.FunctionDef):
+        elif kind is cst.FunctionDef:
             self.function(stmt)
-        elif isinstance(stmt, cst.ClassDef):
+        elif kind is cst.ClassDef:
             self.class_(stmt)
-        elif isinstance(stmt, cst.If):
+        elif kind is cst.If:
             self.if_(stmt)
-        elif isinstance(stmt, cst.For):
+        elif kind is cst.For:
             items = self.fold(stmt.iter)
             loop = Loop("for", self.line(stmt), items, retry=is_retry(stmt))
             self.branch([stmt.body.body, *else_of(stmt)], loop=loop, target=(stmt.target, Each(items)))
-        elif isinstance(stmt, cst.While):
+        elif kind is cst.While:
             self.fold(stmt.test)
             self.branch([stmt.body.body, *else_of(stmt)], loop=Loop("while", self.line(stmt), retry=is_retry(stmt)))
-        elif isinstance(stmt, cst.With):
+        elif kind is cst.With:
             for item in stmt.items:
                 value = self.fold(item.item)
                 if item.asname is not None:
                     self.assign(item.asname.name, value)
             self.block(body_of(stmt.body))
-        elif isinstance(stmt, (cst.Try, cst.TryStar)):
+        elif kind is cst.Try or kind is cst.TryStar:
             self.block(body_of(stmt.body))
             self.branch([body_of(h.body) for h in stmt.handlers] + else_of(stmt))
             if stmt.finalbody:
@@ -158,27 +159,28 @@ class _Walker(Folder):
             self.generic(stmt)
 
     def small(self, small) -> None:
-        if isinstance(small, cst.Assign):
+        kind = type(small)
+        if kind is cst.Assign:
             value = self.fold(small.value)
             for target in small.targets:
                 self.assign(target.target, value)
-        elif isinstance(small, cst.AnnAssign):
+        elif kind is cst.AnnAssign:
             if small.value is not None:
                 self.assign(small.target, self.fold(small.value))
-        elif isinstance(small, cst.AugAssign):
+        elif kind is cst.AugAssign:
             value = self.fold(small.value)
             if isinstance(small.operator, cst.AddAssign):
                 self.assign(small.target, Cat((self.fold(small.target, record=False), value)))
             else:
                 self.assign(small.target, Unknown(self.code(small.target)))
-        elif isinstance(small, cst.Return):
+        elif kind is cst.Return:
             if small.value is not None:
                 if not self.scope.returns:
                     self.scope.return_line = self.line(self.current)
                 self.scope.returns.append(self.fold(small.value))
-        elif isinstance(small, (cst.Import, cst.ImportFrom)):
+        elif kind is cst.Import or kind is cst.ImportFrom:
             self.import_(small)
-        elif isinstance(small, cst.Expr):
+        elif kind is cst.Expr:
             self.fold(small.value)
             self.mutation(small.value)
         else:
