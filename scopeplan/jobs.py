@@ -185,22 +185,24 @@ def _reach(graph, start: str) -> dict[str, Times]:
             if callee not in seen:
                 seen.add(callee)
                 todo.append(callee)
-    into: dict[str, list[tuple[str, tuple[LoopBound, ...]]]] = {}
-    for caller in seen:
+    order = sorted(seen)
+    into: dict[str, list[tuple[str, tuple[LoopBound, ...]]]] = {}  # by caller: each count reads them in that order
+    for caller in order:
         for callee, loops in graph.get(caller, ()):
             into.setdefault(callee, []).append((caller, loops))
     times: dict[str, Times] = {}
     active: set[str] = set()
 
     def count(fn: str) -> Times:
-        if fn in times:
-            return times[fn]
         if fn in active:
             return None, f"recursion through {fn}"
         active.add(fn)
         total: Times = (1, None) if fn == start else (0, None)
-        for caller, loops in sorted(into.get(fn, ()), key=lambda c: c[0]):
-            n, why = count(caller) if caller != fn else (None, f"recursion in {fn}")
+        for caller, loops in into.get(fn, ()):
+            if caller == fn:
+                n, why = None, f"recursion in {fn}"
+            else:
+                n, why = times[caller] if caller in times else count(caller)
             for loop in loops:
                 if n is None:
                     break
@@ -211,8 +213,9 @@ def _reach(graph, start: str) -> dict[str, Times]:
         times[fn] = total
         return total
 
-    for fn in sorted(seen):
-        count(fn)
+    for fn in order:
+        if fn not in times:
+            count(fn)
     return times
 
 
