@@ -60,6 +60,7 @@ class Project(Evaluator):
         self._mro_names: dict[str, frozenset[str]] = {}
         self._method_prefix: dict[str, str] = {}  # class -> "module:Class." its methods are named by ("": none)
         self._subclasses: dict[str, list[str]] | None = None  # class -> its project subclasses
+        self._constructor: dict[str, Target | None] = {}  # class -> `_static_init`
         self._split: dict[str, tuple[str | None, tuple[str, ...]]] = {}  # dotted name -> its module and the names after
         self._star_sources: dict[str, tuple[list[str], list[str]]] = {}  # module -> what `_stars_of` says
         self._exported: dict[str, frozenset[str] | None] = {}  # module -> its literal `__all__` (None: none)
@@ -427,12 +428,33 @@ class Project(Evaluator):
             return [Target(fn, value.self_cls or (receiver.self_cls if receiver else None), int(bound), receiver, None)]
         if isinstance(value, ClassRef):
             cls = value.facts
+            if value.extra is None and self.classes.get(cls.qualname) is cls:
+                if cls.qualname not in self._constructor:
+                    self._constructor[cls.qualname] = self._static_init(cls)
+                made_by = self._constructor[cls.qualname]
+                if made_by is not None:  # what class_member would find, and the one note it would make
+                    self._note("read_on", cls.qualname)
+                    return [made_by]
             init = self.class_member(cls.qualname, "__init__", Ctx(self_cls=cls.qualname), 0, instance=False)
             init_fn = init[0].facts if init and isinstance(init[0], Function) else None
             made = None if value.extra is None else Ctx(self_cls=cls.qualname, state=tuple(
                 ((cls.qualname, key), (expr, value.extra.ctx)) for key, expr in value.extra.items))
             return [Target(init_fn, cls.qualname, 1, made, cls)]
         return []
+
+    def _static_init(self, cls: ClassFacts) -> Target | None:
+        """The target of calling a class of the project whose `__init__` is a method (or that has none), as
+        class_member finds it; None when a class attribute named `__init__` comes first (its value is evaluated)."""
+        for base in self.mro(cls.qualname):
+            if "__init__" in base.methods:
+                function = self._method(base.qualname, "__init__")
+                if function is not None:
+                    break
+            if "__init__" in self._attrs[base.qualname]:
+                return None
+        else:
+            function = None
+        return Target(function, cls.qualname, 1, None, cls)
 
     def bind(self, target: Target, args: tuple[Expr, ...], kwargs: tuple[tuple[str, Expr], ...],
              caller: Ctx, state: tuple[tuple[str, Expr], ...] = ()) -> Ctx:
