@@ -146,9 +146,10 @@ def jobs(resolutions: Iterable[Resolution], edges: Iterable[tuple[str, str, tupl
                 why.setdefault(fn, []).append(Configured(pattern))
     worst = {p.function: p for p in points}
     reaching = _callers_of(graph, set(by_function))  # only these can have a call site under them
+    outgoing = _outgoing(graph)
     out = []
     for fn in sorted(set(why) & reaching):
-        reached = _reach(graph, fn)
+        reached = _reach(graph, fn, outgoing)
         under = [r for g in sorted(reached) for r in by_function.get(g, ())]
         if not under:
             continue
@@ -175,32 +176,45 @@ def _callers_of(graph, targets: set[str]) -> set[str]:
 
 
 Times = tuple[int | None, str | None]  # how often a function runs per run of the job; None: unbounded, and why
+Into = tuple[str, tuple[LoopBound, ...]]  # a call into a function: (caller, loops around the call)
 
 
-def _reach(graph, start: str) -> dict[str, Times]:
+def _outgoing(graph) -> dict[str, list[tuple[str, Into]]]:
+    """Each caller's calls as (callee, the call as the callee's list of callers holds it), made once for every job."""
+    return {caller: [(callee, (caller, loops)) for callee, loops in calls] for caller, calls in graph.items()}
+
+
+def _reach(graph, start: str, outgoing: dict[str, list[tuple[str, Into]]] | None = None) -> dict[str, Times]:
     """Every function the job reaches, and how many times it runs: each call counts, loops multiply."""
+    outgoing = _outgoing(graph) if outgoing is None else outgoing
     seen, todo = {start}, [start]
     while todo:
         for callee, _ in graph.get(todo.pop(), ()):
             if callee not in seen:
                 seen.add(callee)
                 todo.append(callee)
-    into: dict[str, list[tuple[str, tuple[LoopBound, ...]]]] = {}
-    for caller in seen:
-        for callee, loops in graph.get(caller, ()):
-            into.setdefault(callee, []).append((caller, loops))
+    order = sorted(seen)
+    into: dict[str, list[Into]] = {}  # by caller: each count reads them in that order
+    for caller in order:
+        for callee, call in outgoing.get(caller, ()):
+            calls = into.get(callee)
+            if calls is None:
+                into[callee] = [call]
+            else:
+                calls.append(call)
     times: dict[str, Times] = {}
     active: set[str] = set()
 
     def count(fn: str) -> Times:
-        if fn in times:
-            return times[fn]
         if fn in active:
             return None, f"recursion through {fn}"
         active.add(fn)
         total: Times = (1, None) if fn == start else (0, None)
-        for caller, loops in sorted(into.get(fn, ()), key=lambda c: c[0]):
-            n, why = count(caller) if caller != fn else (None, f"recursion in {fn}")
+        for caller, loops in into.get(fn, ()):
+            if caller == fn:
+                n, why = None, f"recursion in {fn}"
+            else:
+                n, why = times[caller] if caller in times else count(caller)
             for loop in loops:
                 if n is None:
                     break
@@ -211,8 +225,9 @@ def _reach(graph, start: str) -> dict[str, Times]:
         times[fn] = total
         return total
 
-    for fn in sorted(seen):
-        count(fn)
+    for fn in order:
+        if fn not in times:
+            count(fn)
     return times
 
 

@@ -75,12 +75,14 @@ def plan(root: Path, catalogue: Catalogue, compact: bool = False, config: Config
     everywhere = _one_each(choose.open_wrappers(choose.assume(sorted(set(resolutions), key=_order))))
     inside = _under(only)
     resolutions = [r for r in everywhere if inside(r.site.location.file)]
-    points = credits.entry_points(resolutions, call_edges(project), config.entry_points)
+    first = call_edges(project)  # asked twice, as before: the second may see loops the first expanded (loops.bounds)
     edges = call_edges(project)
     decorated = tuple(fn.qualname for fn in project.functions.values()
                       if any(jobs.framework(d) for d in fn.decorators))
     if decorated:  # a framework runs these on its own: entry points even where something calls them
         points = credits.entry_points(resolutions, edges, (*config.entry_points, *decorated))
+    else:
+        points = credits.entry_points(resolutions, first, config.entry_points)
     budget = None
     if config.edition:
         budget = credits.budget(points, config.edition, config.users or 0, dict(config.runs_per_day),

@@ -129,3 +129,61 @@ def test_a_job_keeps_the_certain_scopes_of_its_unresolved_calls(project, source,
     from scopeplan.report.graph import build
 
     assert set(scopes) <= {n.label for n in build(result).nodes if n.id.startswith("s")}
+
+
+def _reach_as_written(graph, start):
+    """jobs._reach as it was first written (each job builds its own index of callers): the oracle."""
+    seen, todo = {start}, [start]
+    while todo:
+        for callee, _ in graph.get(todo.pop(), ()):
+            if callee not in seen:
+                seen.add(callee)
+                todo.append(callee)
+    into = {}
+    for caller in seen:
+        for callee, loops in graph.get(caller, ()):
+            into.setdefault(callee, []).append((caller, loops))
+    times, active = {}, set()
+
+    def count(fn):
+        if fn in times:
+            return times[fn]
+        if fn in active:
+            return None, f"recursion through {fn}"
+        active.add(fn)
+        total = (1, None) if fn == start else (0, None)
+        for caller, loops in sorted(into.get(fn, ()), key=lambda c: c[0]):
+            n, why = count(caller) if caller != fn else (None, f"recursion in {fn}")
+            for loop in loops:
+                if n is None:
+                    break
+                n, why = (None, loop.describe()) if loop.bound is None else (n * loop.bound, None)
+            if total[0] is not None:
+                total = (None, why) if n is None else (total[0] + n, None)
+        active.discard(fn)
+        times[fn] = total
+        return total
+
+    for fn in sorted(seen):
+        count(fn)
+    return times
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_reach_counts_as_first_written(seed):
+    """Callers indexed in sorted order give the counts (and reasons) of callers sorted at each count, cycles included."""
+    import random
+
+    from scopeplan.jobs import _outgoing, _reach
+    from scopeplan.model import LoopBound
+
+    rng = random.Random(seed)
+    names = [f"m:f{i}" for i in range(rng.randint(2, 12))]
+    graph: dict = {}
+    for _ in range(rng.randint(1, 30)):
+        loops = tuple(LoopBound(f"m.py:{rng.randint(1, 9)}", rng.choice(["for", "while"]), rng.choice([None, 2, 3]))
+                      for _ in range(rng.randint(0, 2)))
+        graph.setdefault(rng.choice(names), []).append((rng.choice(names), loops))
+    outgoing = _outgoing(graph)
+    for start in names:
+        assert _reach(graph, start, outgoing) == _reach(graph, start) == _reach_as_written(graph, start)

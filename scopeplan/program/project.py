@@ -42,6 +42,8 @@ class Project(Evaluator):
         self.stars = {f.module: f.star_imports for f in self.files if f.star_imports}  # `from .client import *`
         self.classes: dict[str, ClassFacts] = {c.qualname: c for f in self.files for c in f.classes}
         self.functions: dict[str, FunctionFacts] = {fn.qualname: fn for f in self.files for fn in f.functions}
+        self._instance = {name: dict(c.instance) for name, c in self.classes.items()}  # what `__init__` sets on self
+        self._attrs = {name: dict(c.attrs) for name, c in self.classes.items()}  # class attributes
         self._suffix: dict[str, str | None] = {}
         for name in self.modules:
             parts = name.split(".")
@@ -55,8 +57,13 @@ class Project(Evaluator):
         self._named: dict[str, list[str]] | None = None  # method name -> the classes defining it
         self._by_names: dict[str, list[Target]] = {}  # method name -> what a call of it on an untyped object reaches
         self._mro: dict[str, list[ClassFacts]] = {}
+        self._mro_names: dict[str, frozenset[str]] = {}
         self._method_prefix: dict[str, str] = {}  # class -> "module:Class." its methods are named by ("": none)
         self._subclasses: dict[str, list[str]] | None = None  # class -> its project subclasses
+        self._constructor: dict[str, Target | None] = {}  # class -> `_static_init`
+        self._split: dict[str, tuple[str | None, tuple[str, ...]]] = {}  # dotted name -> its module and the names after
+        self._star_sources: dict[str, tuple[list[str], list[str]]] = {}  # module -> what `_stars_of` says
+        self._exported: dict[str, frozenset[str] | None] = {}  # module -> its literal `__all__` (None: none)
 
     def module(self, name: str) -> str | None:
         """The project module a dotted name refers to (`crm_sync.settings`, or its `src.`-less tail)."""
@@ -73,21 +80,27 @@ class Project(Evaluator):
 
     def lookup(self, qualname: str, depth: int = 0) -> Values:
         """What a dotted global name is: a constant's value, a class, a function, or an external name."""
-        parts = qualname.split(".")
-        module = None
-        for i in range(len(parts), 0, -1):
-            module = self.module(".".join(parts[:i]))
-            if module is not None:
-                break
+        known = self._split.get(qualname)
+        if known is None:
+            known = self._split[qualname] = self._module_of(qualname)
+        module, rest = known
         if module is None:
             return [External(qualname)]
-        rest = parts[i:]
         if not rest:
             return [Module(module)]
         values = self._member(module, rest[0], depth)
         for name in rest[1:]:
             values = [v for value in values for v in self.attribute(value, name, depth + 1)]
         return values
+
+    def _module_of(self, qualname: str) -> tuple[str | None, tuple[str, ...]]:
+        """The project module of the longest prefix of a dotted name that is one, and the names after it."""
+        parts = qualname.split(".")
+        for i in range(len(parts), 0, -1):
+            module = self.module(".".join(parts[:i]))
+            if module is not None:
+                return module, tuple(parts[i:])
+        return None, ()
 
     def _member(self, module: str, name: str, depth: int) -> Values:
         found = self._defined(module, name, depth, frozenset())
@@ -114,10 +127,9 @@ class Project(Evaluator):
         bound = self.imported.get(module, {}).get(name)
         if bound is not None:  # `from .client import fetch` in `crm/__init__.py`: `crm.fetch` is that function
             return self.evaluate(bound, EMPTY, depth + 1)
-        stars = [(star, self.module(star)) for star in self.stars.get(module, ())]
-        outside = [star for star, source in stars if source is None]
-        for star, source in reversed(stars):  # `from .client import *`: a later one binds over an earlier one
-            if source is not None and source not in seen and source != module and self._exports(source, name):
+        sources, outside = self._star_sources.get(module) or self._stars_of(module)
+        for source in sources:  # `from .client import *`: a later one binds over an earlier one
+            if source not in seen and source != module and self._exports(source, name):
                 found = self._defined(source, name, depth + 1, seen | {module})
                 if found is not None:
                     return found
@@ -125,13 +137,23 @@ class Project(Evaluator):
             return [External(f"{outside[0]}.{name}")]
         return None
 
+    def _stars_of(self, module: str) -> tuple[list[str], list[str]]:
+        """The project modules `module` star-imports, last first, and the star imports from outside the project."""
+        stars = [(star, self.module(star)) for star in self.stars.get(module, ())]
+        found = self._star_sources[module] = ([source for _, source in reversed(stars) if source is not None],
+                                              [star for star, source in stars if source is None])
+        return found
+
     def _exports(self, module: str, name: str) -> bool:
         """Whether `from module import *` binds `name`: listed in its `__all__` when that is a literal list,
         else any name not starting with `_`."""
-        listed = self.symbols.get(module, {}).get("__all__")
-        if isinstance(listed, Seq) and all(isinstance(item, Lit) for item in listed.items):
-            return name in {item.text for item in listed.items if isinstance(item, Lit)}
-        return not name.startswith("_")
+        if module not in self._exported:
+            listed = self.symbols.get(module, {}).get("__all__")
+            self._exported[module] = (frozenset(item.text for item in listed.items if isinstance(item, Lit))
+                                      if isinstance(listed, Seq) and all(isinstance(i, Lit) for i in listed.items)
+                                      else None)
+        exported = self._exported[module]
+        return name in exported if exported is not None else not name.startswith("_")
 
     def attribute(self, value: Value, name: str, depth: int) -> Values:
         """`value.name`."""
@@ -182,6 +204,13 @@ class Project(Evaluator):
         self._mro[qualname] = out
         return out
 
+    def mro_names(self, qualname: str) -> frozenset[str]:
+        """The qualified names of `mro(qualname)`."""
+        known = self._mro_names.get(qualname)
+        if known is None:
+            known = self._mro_names[qualname] = frozenset(c.qualname for c in self.mro(qualname))
+        return known
+
     def external_bases(self, qualname: str) -> list[str]:
         """The classes from outside the project that a project class derives from (`requests.Session`)."""
         return [v.name for cls in self.mro(qualname) for base in cls.bases if isinstance(base, Glob)
@@ -207,7 +236,7 @@ class Project(Evaluator):
         self._note("read_on", qualname)  # a subclass or a caller's object may answer otherwise
         start = ctx.self_cls or qualname
         chain = self.mro(start)
-        if qualname not in {c.qualname for c in chain}:
+        if qualname not in self.mro_names(start):
             chain = self.mro(qualname)
         if after is not None:
             names = [c.qualname for c in chain]
@@ -218,7 +247,7 @@ class Project(Evaluator):
                 return self.evaluate(set_by_caller[0], set_by_caller[1], depth + 1)
         for cls in chain:
             if instance:
-                attrs = dict(cls.instance)
+                attrs = self._instance[cls.qualname]
                 if name in attrs:
                     return (self.stored(attrs[name], start, ctx, depth + 1)
                             or self.evaluate(attrs[name], ctx, depth + 1))
@@ -230,7 +259,7 @@ class Project(Evaluator):
                     return self.evaluate(function.returns, Ctx(ctx.bindings, start, ctx.state), depth + 1)
                 if function is not None:
                     return [Function(function, ctx, start)]
-            attrs = dict(cls.attrs)
+            attrs = self._attrs[cls.qualname]
             if name in attrs:
                 mine = self.evaluate(attrs[name], ctx, depth + 1)
                 overriding = self._overriding(start, name) if instance else []
@@ -240,7 +269,7 @@ class Project(Evaluator):
                 # may be the object. Hosts of one API (`zohoapis.com`, `.eu`) are alternatives; anything else
                 # depends on the object's class, which the code using the classes decides
                 values = mine + [v for c in overriding
-                                 for v in self.evaluate(dict(self.classes[c].attrs)[name], ctx, depth + 1)]
+                                 for v in self.evaluate(self._attrs[c][name], ctx, depth + 1)]
                 if hosts_only(values):
                     return list(dict.fromkeys(values))
                 return [Text((Hole(name, f"`self.{name}` depends on which subclass of `{start.rsplit('.', 1)[-1]}` "
@@ -255,7 +284,7 @@ class Project(Evaluator):
                 for base in self.mro(cls)[1:]:
                     below[base.qualname].append(cls)
             self._subclasses = dict(below)
-        return [c for c in self._subclasses.get(qualname, []) if name in dict(self.classes[c].attrs)]
+        return [c for c in self._subclasses.get(qualname, []) if name in self._attrs[c]]
 
     def stored(self, expr: Expr, cls: str, ctx: Ctx, depth: int) -> Values:
         """The objects an `__init__` parameter kept on `self` (`self._request = request`) may be, when `ctx`
@@ -269,7 +298,7 @@ class Project(Evaluator):
             return []
         out: Values = []
         for _facts, invoke, target in self.constructions(expr.function):
-            if target.cls is None or cls not in {c.qualname for c in self.mro(target.cls.qualname)}:
+            if target.cls is None or cls not in self.mro_names(target.cls.qualname):
                 continue
             inner = self.bind(target, invoke.args, invoke.kwargs, EMPTY, invoke.state)
             if inner.bound(expr.function, expr.name) is not None:  # a caller relying on the default adds nothing
@@ -399,12 +428,33 @@ class Project(Evaluator):
             return [Target(fn, value.self_cls or (receiver.self_cls if receiver else None), int(bound), receiver, None)]
         if isinstance(value, ClassRef):
             cls = value.facts
+            if value.extra is None and self.classes.get(cls.qualname) is cls:
+                if cls.qualname not in self._constructor:
+                    self._constructor[cls.qualname] = self._static_init(cls)
+                made_by = self._constructor[cls.qualname]
+                if made_by is not None:  # what class_member would find, and the one note it would make
+                    self._note("read_on", cls.qualname)
+                    return [made_by]
             init = self.class_member(cls.qualname, "__init__", Ctx(self_cls=cls.qualname), 0, instance=False)
             init_fn = init[0].facts if init and isinstance(init[0], Function) else None
             made = None if value.extra is None else Ctx(self_cls=cls.qualname, state=tuple(
                 ((cls.qualname, key), (expr, value.extra.ctx)) for key, expr in value.extra.items))
             return [Target(init_fn, cls.qualname, 1, made, cls)]
         return []
+
+    def _static_init(self, cls: ClassFacts) -> Target | None:
+        """The target of calling a class of the project whose `__init__` is a method (or that has none), as
+        class_member finds it; None when a class attribute named `__init__` comes first (its value is evaluated)."""
+        for base in self.mro(cls.qualname):
+            if "__init__" in base.methods:
+                function = self._method(base.qualname, "__init__")
+                if function is not None:
+                    break
+            if "__init__" in self._attrs[base.qualname]:
+                return None
+        else:
+            function = None
+        return Target(function, cls.qualname, 1, None, cls)
 
     def bind(self, target: Target, args: tuple[Expr, ...], kwargs: tuple[tuple[str, Expr], ...],
              caller: Ctx, state: tuple[tuple[str, Expr], ...] = ()) -> Ctx:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from functools import cache
 
 from scopeplan.model import CallSite, Hole, Location, TraceStep, Unresolved, Url
 from scopeplan.models import bodies
@@ -76,12 +77,10 @@ def _spelled(project: Project, invoke: Invoke, ctx: Ctx) -> list[HttpCall]:
 def looks_like_a_call(project: Project, invoke: Invoke) -> bool:
     """A call named like an HTTP or SDK method (or through getattr) on a receiver that may be a client:
     not a dict, a list, a module of the project or a library outside HTTP and the Zoho SDKs."""
-    from scopeplan.models import zoho_sdk
-
     callee = invoke.callee
     if isinstance(callee, GetAttr):
         return True
-    if not isinstance(callee, Attr) or callee.name not in clients.CLIENT_METHODS | zoho_sdk.method_names():
+    if not isinstance(callee, Attr) or callee.name not in _call_names():
         return False
     for value in project.evaluate(callee.value):
         if isinstance(value, (Text, ExternalInstance, Instance)):
@@ -89,6 +88,14 @@ def looks_like_a_call(project: Project, invoke: Invoke) -> bool:
         if isinstance(value, External) and clients.function(f"{value.name}.{callee.name}") is not None:
             return True
     return False
+
+
+@cache
+def _call_names() -> frozenset[str]:
+    """The method names of HTTP clients and of the Zoho SDK (whose tables are read once)."""
+    from scopeplan.models import zoho_sdk
+
+    return clients.CLIENT_METHODS | zoho_sdk.method_names()
 
 
 def _on(project: Project, invoke: Invoke, receivers: list[Value], method: str) -> list[HttpCall]:
